@@ -1,0 +1,51 @@
+# Two commands do everything: `make run` serves the demo, `make test` runs every check.
+# Python >= 3.12 is required; .python-version asks pyenv for 3.13.
+
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
+	c=$$(command -v $$p 2>/dev/null) || continue; \
+	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
+
+.PHONY: run test install lint check-python clean db_worker
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: Python 3.12 or newer is required (3.13 preferred; see .python-version)."; \
+		echo "       Install it (e.g. 'pyenv install 3.13') or put it on PATH, or run: make PYTHON=/path/to/python3.13 ..."; \
+		exit 1; fi
+
+$(PY): | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency pins change.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@mkdir -p var
+	PORTAL_ENV=development $(PY) manage.py migrate --no-input
+	PORTAL_ENV=development $(PY) manage.py seed_demo
+	@echo "Emails the demo sends are written to var/mail/ (one .log file per message)."
+	@echo "Serving http://$(HOST):$(PORT)/ — the task worker runs beside it; Ctrl-C stops both."
+	@PORTAL_ENV=development $(PY) manage.py db_worker --queue-name default & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	PORTAL_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install
+	@scripts/test.sh
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,406 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.middleware.csp import get_nonce
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from import_export import resources
+from import_export.admin import ImportExportModelAdmin
+from js_asset import Media as NonceMedia
+from reversion.models import Version
+from reversion_compare.admin import CompareVersionAdmin
+
+from portal import services
+from portal.models import Body, Country, News, NewsLink, Topic, WorkflowEvent
+
+Action = WorkflowEvent.Action
+
+# --- Taxonomy -----------------------------------------------------------------------------
+
+
+class CountryResource(resources.ModelResource):
+    class Meta:
+        model = Country
+        import_id_fields = ("code",)
+        fields = ("code", "name", "status", "time_zone")
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+class BodyResource(resources.ModelResource):
+    class Meta:
+        model = Body
+        import_id_fields = ("slug",)
+        fields = ("slug", "name", "kind", "description")
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+class TopicResource(resources.ModelResource):
+    class Meta:
+        model = Topic
+        import_id_fields = ("slug",)
+        fields = ("slug", "name", "description")
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+@admin.register(Country)
+class CountryAdmin(ImportExportModelAdmin):
+    resource_classes = [CountryResource]
+    list_display = ("name", "code", "status", "time_zone")
+    list_filter = ("status",)
+    search_fields = ("name", "code")
+
+
+@admin.register(Body)
+class BodyAdmin(ImportExportModelAdmin):
+    resource_classes = [BodyResource]
+    list_display = ("name", "kind")
+    list_filter = ("kind",)
+    search_fields = ("name", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Topic)
+class TopicAdmin(ImportExportModelAdmin):
+    resource_classes = [TopicResource]
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+
+# --- The editorial workflow, shared by every publishable type -------------------------------
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The editor's and the author's work queues."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("review", _("Awaiting review")),
+            ("mine", _("My drafts")),
+            ("scheduled", _("Scheduled")),
+            ("live", _("Live on the site")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "review":
+                return queryset.awaiting_review()
+            case "mine":
+                return queryset.drafts_of(request.user)
+            case "scheduled":
+                return queryset.scheduled()
+            case "live":
+                return queryset.published()
+        return queryset
+
+
+class WorkflowEventInline(GenericTabularInline):
+    """The audit trail: every move with who, when and why. Read-only."""
+
+    model = WorkflowEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "comment")
+    readonly_fields = fields
+    verbose_name = _("workflow event")
+    verbose_name_plural = _("workflow history")
+    ordering = ("-created_at", "-pk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TransitionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 60}))
+    publish_at = forms.DateTimeField(
+        label=_("Publication time"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+        if action == Action.REQUEST_CHANGES:
+            self.fields["comment"].required = True
+            self.fields["comment"].help_text = _("Tell the author what to change.")
+        if action == Action.PUBLISH:
+            self.fields["publish_at"].help_text = _(
+                "Leave empty to publish now. A future time schedules the item: it goes live by itself then. "
+                "Times are in %(zone)s."
+            ) % {"zone": timezone.get_current_timezone_name()}
+        else:
+            del self.fields["publish_at"]
+
+
+ACTION_BUTTONS = {
+    Action.SUBMIT: _("Submit for review"),
+    Action.REQUEST_CHANGES: _("Request changes"),
+    Action.PUBLISH: _("Publish or schedule"),
+    Action.UNPUBLISH: _("Unpublish"),
+    Action.ARCHIVE: _("Archive"),
+    Action.REOPEN: _("Reopen as draft"),
+}
+
+
+class PublishableAdmin(CompareVersionAdmin):
+    """Admin for any type under the editorial workflow (news now; publications, events later).
+
+    Status and publication time are read-only: they change only through the workflow
+    buttons, which call portal.services. Revisions come from django-reversion, with
+    diffs from django-reversion-compare; restoring one also goes through a service.
+    """
+
+    change_form_template = "admin/portal/publishable_change_form.html"
+    change_list_template = "admin/change_list.html"
+    workflow_readonly_fields = ("status", "published_at", "author", "created_at", "updated_at")
+    list_filter = (QueueFilter, "status")
+    date_hierarchy = "published_at"
+    history_latest_first = True
+
+    def get_list_display(self, request):
+        return (*self.list_display, "workflow_state", "published_at", "author", "updated_at")
+
+    @admin.display(description=_("status"), ordering="status")
+    def workflow_state(self, obj):
+        return format_html('<span class="workflow-badge workflow-{}">{}</span>', obj.status, obj.workflow_label)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [*super().get_readonly_fields(request, obj), *self.workflow_readonly_fields]
+        if obj is not None and obj.first_published_at is not None and "slug" not in fields:
+            fields.append("slug")  # the address stays stable once it has been public
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.first_published_at is not None:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        return [*inlines, WorkflowEventInline] if obj is not None else inlines
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request, obj)
+        return services.can_edit(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or services.is_editor(request.user, type(obj)) or services.can_edit(request.user, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The rich-text editor needs an inline import map; give every asset the CSP nonce.
+        context["media"] = NonceMedia.from_media(context["media"], nonce=get_nonce(request))
+        if obj is not None:
+            context["workflow_actions"] = [
+                (action, ACTION_BUTTONS[action], reverse(self._url_name("workflow"), args=[obj.pk, action]))
+                for action in services.available_actions(request.user, obj)
+            ]
+            context["workflow_item"] = obj
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # -- Workflow views ---------------------------------------------------------------------
+
+    def _url_name(self, suffix):
+        opts = self.model._meta
+        return f"admin:{opts.app_label}_{opts.model_name}_{suffix}"
+
+    def get_urls(self):
+        opts = self.model._meta
+        info = f"{opts.app_label}_{opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/workflow/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{info}_workflow",
+            ),
+            path(
+                "<path:object_id>/restore/<int:version_id>/",
+                self.admin_site.admin_view(self.restore_view),
+                name=f"{info}_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_item(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(gettext("This item does not exist."))
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def transition_view(self, request, object_id, action):
+        obj = self._get_item(request, object_id)
+        if action not in services.MOVES:
+            raise Http404(gettext("Unknown workflow action."))
+        form = TransitionForm(request.POST or None, action=action)
+        if request.method == "POST" and form.is_valid():
+            comment = form.cleaned_data["comment"]
+            try:
+                match action:
+                    case Action.SUBMIT:
+                        services.submit_for_review(item=obj, actor=request.user, comment=comment)
+                    case Action.REQUEST_CHANGES:
+                        services.request_changes(item=obj, actor=request.user, comment=comment)
+                    case Action.PUBLISH:
+                        services.publish(
+                            item=obj, actor=request.user, at=form.cleaned_data.get("publish_at"), comment=comment
+                        )
+                    case Action.UNPUBLISH:
+                        services.unpublish(item=obj, actor=request.user, comment=comment)
+                    case Action.ARCHIVE:
+                        services.archive(item=obj, actor=request.user, comment=comment)
+                    case Action.REOPEN:
+                        services.reopen(item=obj, actor=request.user, comment=comment)
+            except services.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                obj.refresh_from_db()
+                if obj.is_scheduled:
+                    text = gettext("“%(item)s” is scheduled: it goes live on %(when)s.") % {
+                        "item": obj,
+                        "when": timezone.localtime(obj.published_at).strftime("%Y-%m-%d %H:%M %Z"),
+                    }
+                else:
+                    text = gettext("“%(item)s” is now %(status)s.") % {
+                        "item": obj,
+                        "status": obj.get_status_display().lower(),
+                    }
+                self.message_user(request, text, messages.SUCCESS)
+                return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))
+        elif request.method == "GET" and not services.can_move(request.user, obj, action):
+            self.message_user(
+                request,
+                gettext("This move is not available to you for an item that is %(status)s.")
+                % {"status": obj.get_status_display().lower()},
+                messages.WARNING,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": ACTION_BUTTONS[action],
+            "form": form,
+            "action_label": ACTION_BUTTONS[action],
+            "change_url": reverse(self._url_name("change"), args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/portal/workflow_transition.html", context)
+
+    def restore_view(self, request, object_id, version_id):
+        obj = self._get_item(request, object_id)
+        version = Version.objects.get_for_object(obj).filter(pk=version_id).select_related("revision").first()
+        if version is None:
+            raise Http404(gettext("This revision does not exist."))
+        if not services.can_edit(request.user, obj):
+            raise PermissionDenied
+        if request.method == "POST":
+            try:
+                services.restore_revision(item=obj, version=version, actor=request.user)
+            except services.WorkflowError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The revision of %(date)s has been restored.")
+                    % {"date": timezone.localtime(version.revision.date_created).strftime("%Y-%m-%d %H:%M")},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": gettext("Restore an earlier revision"),
+            "version": version,
+            "fields": sorted(
+                (name, value) for name, value in version.field_dict.items() if name not in self.model.WORKFLOW_FIELDS
+            ),
+            "change_url": reverse(self._url_name("change"), args=[obj.pk]),
+            "history_url": reverse(self._url_name("history"), args=[obj.pk]),
+        }
+        return TemplateResponse(request, "admin/portal/restore_revision.html", context)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # django-reversion's own revert would also put back the old status; go through the service.
+        return HttpResponseRedirect(reverse(self._url_name("restore"), args=[object_id, version_id]))
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise PermissionDenied
+
+    def recoverlist_view(self, request, extra_context=None):
+        raise PermissionDenied
+
+
+# --- News ---------------------------------------------------------------------------------
+
+
+class NewsLinkInline(admin.TabularInline):
+    model = NewsLink
+    extra = 1
+    fields = ("label", "url", "position")
+
+
+class NewsAdminForm(forms.ModelForm):
+    class Meta:
+        model = News
+        fields = ("title", "slug", "lead", "body", "cover_image", "cover_alt", "countries", "bodies", "topics")
+
+    def clean_cover_image(self):
+        image = self.cleaned_data.get("cover_image")
+        if image and getattr(image, "size", 0) > settings.IMAGE_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                gettext("The image is too large (at most %(mb)s MB).")
+                % {"mb": settings.IMAGE_UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        return image
+
+
+@admin.register(News)
+class NewsAdmin(PublishableAdmin):
+    form = NewsAdminForm
+    list_display = ("title",)
+    list_filter = (QueueFilter, "status", "countries", "bodies", "topics", "published_at")
+    search_fields = ("title", "lead", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("countries", "bodies", "topics")
+    inlines = [NewsLinkInline]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "lead", "body")}),
+        (_("Cover image"), {"fields": ("cover_image", "cover_alt")}),
+        (_("Classification"), {"fields": ("countries", "bodies", "topics")}),
+        (_("Workflow"), {"fields": ("status", "published_at", "author", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+admin.site.site_header = _("Pacific Alliance portal")
+admin.site.site_title = _("Pacific Alliance portal")
+admin.site.index_title = _("Editorial administration")

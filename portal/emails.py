@@ -1,0 +1,67 @@
+"""Workflow notification emails (plain text and HTML), sent by portal.tasks after commit."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.models import WorkflowEvent
+
+Action = WorkflowEvent.Action
+
+
+def recipients_for(event: WorkflowEvent) -> list:
+    """Editors hear of submissions; the author hears of requested changes and publication."""
+    item = event.item
+    if item is None:
+        return []
+    if event.action == Action.SUBMIT:
+        users = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=settings.EDITORS_GROUP)
+            .exclude(pk=event.actor_id)
+        )
+        return list(users.distinct())
+    if event.action in {Action.REQUEST_CHANGES, Action.PUBLISH, Action.SCHEDULE}:
+        author = item.author
+        if author and author.is_active and author.pk != event.actor_id:
+            return [author]
+    return []
+
+
+def notify_workflow_event(event_id: int) -> int:
+    """Send the notifications of one event once: ``notified_at`` is checked under a row lock."""
+    with transaction.atomic():
+        event = WorkflowEvent.objects.select_for_update().filter(pk=event_id, notified_at__isnull=True).first()
+        if event is None:
+            return 0
+        recipients = recipients_for(event)
+        item = event.item
+        opts = type(item)._meta if item is not None else None
+        messages = []
+        for user in recipients:
+            context = {
+                "event": event,
+                "item": item,
+                "recipient": user,
+                "verbose_name": opts.verbose_name,
+                "admin_url": settings.SITE_URL
+                + reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[item.pk]),
+                "public_url": settings.SITE_URL + item.get_absolute_url(),
+            }
+            subject = " ".join(render_to_string("portal/email/workflow_subject.txt", context).split())
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("portal/email/workflow.txt", context),
+                to=[user.email],
+            )
+            message.attach_alternative(render_to_string("portal/email/workflow.html", context), "text/html")
+            messages.append(message)
+        for message in messages:
+            message.send()
+        event.notified_at = timezone.now()
+        event.save(update_fields=["notified_at"])
+        return len(messages)

@@ -1,0 +1,65 @@
+import django_filters
+from django import forms
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from portal import search
+from portal.models import Body, Country, News, Topic
+
+
+class NewsFilter(django_filters.FilterSet):
+    """The one definition of how news lists are filtered (the /news/ page; the API reuses it)."""
+
+    q = django_filters.CharFilter(
+        label=_("Search the news"),
+        method="filter_text",
+        max_length=search.MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    country = django_filters.ModelChoiceFilter(
+        label=_("Country"),
+        field_name="countries",
+        to_field_name="code",
+        queryset=Country.objects.all(),
+        empty_label=_("All countries"),
+    )
+    body = django_filters.ModelChoiceFilter(
+        label=_("Body"),
+        field_name="bodies",
+        to_field_name="slug",
+        queryset=Body.objects.all(),
+        empty_label=_("All bodies"),
+    )
+    topic = django_filters.ModelChoiceFilter(
+        label=_("Topic"),
+        field_name="topics",
+        to_field_name="slug",
+        queryset=Topic.objects.all(),
+        empty_label=_("All topics"),
+    )
+    year = django_filters.ChoiceFilter(
+        label=_("Year"),
+        field_name="published_at",
+        lookup_expr="year",
+        empty_label=_("All years"),
+    )
+
+    class Meta:
+        model = News
+        fields = ["q", "country", "body", "topic", "year"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["year"].extra["choices"] = [(year, str(year)) for year in self.available_years()]
+
+    def available_years(self):
+        return (
+            News.objects.published()
+            .annotate(year=ExtractYear("published_at"))
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .distinct()
+        )
+
+    def filter_text(self, queryset, name, value):
+        return search.search(queryset, value, fallback_fields=("title", "lead", "body"))

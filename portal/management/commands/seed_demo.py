@@ -1,0 +1,184 @@
+"""Load the demo content: the taxonomy and every news article of the source documents.
+
+Safe to run twice: rows are matched on natural keys (ISO code, slug) and only changed
+when the fixture changed. Refuses to run outside DEBUG unless --force is given.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import reversion
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from portal import services
+from portal.models import Body, Country, News, NewsLink, Status, Topic
+from portal.roles import AUTHORS, EDITORS
+
+FIXTURES = settings.BASE_DIR / "fixtures"
+DEMO_PASSWORD = "pacific-demo-2026"
+DEMO_USERS = [
+    ("editor@demo.alianzapacifico.example", "Elena Editora", EDITORS),
+    ("author@demo.alianzapacifico.example", "Andrés Autor", AUTHORS),
+]
+
+
+@dataclass
+class Article:
+    title: str
+    slug: str
+    date: date
+    lead: str
+    body: str
+    countries: list = field(default_factory=list)
+    bodies: list = field(default_factory=list)
+    topics: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def paragraphs_to_html(text: str) -> str:
+    """Plain paragraphs (blank-line separated; "- " lines are list items) → simple HTML."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if lines and all(line.startswith("- ") for line in lines):
+            items = "".join(f"<li>{escape(line[2:].strip())}</li>" for line in lines)
+            blocks.append(f"<ul>{items}</ul>")
+        elif lines:
+            blocks.append(f"<p>{escape(' '.join(lines))}</p>")
+    return "".join(blocks)
+
+
+def parse_article(path: Path) -> Article:
+    header, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    values, links = {}, []
+    for line in header.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "link":
+            label, _, url = value.partition("|")
+            links.append((label.strip(), url.strip()))
+        elif key:
+            values[key] = value
+    try:
+        return Article(
+            title=values["title"],
+            slug=values["slug"],
+            date=date.fromisoformat(values["date"]),
+            lead=values["lead"],
+            body=paragraphs_to_html(body),
+            countries=_split(values.get("countries", "")),
+            bodies=_split(values.get("bodies", "")),
+            topics=_split(values.get("topics", "")),
+            links=links,
+        )
+    except (KeyError, ValueError) as error:
+        raise CommandError(f"{path.name}: malformed fixture ({error}).") from error
+
+
+class Command(BaseCommand):
+    help = "Load the demo taxonomy and news from fixtures/ (idempotent) and create the demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo loads demo content and demo accounts; it refuses to run without DEBUG (use --force)."
+            )
+        with transaction.atomic():
+            self.load_taxonomy()
+            editor = self.ensure_demo_users()
+            created, updated = self.load_news(editor)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
+            )
+        )
+        self.stdout.write("Demo accounts (demo only):")
+        for email, _name, role in DEMO_USERS:
+            self.stdout.write(f"  {role[:-1]:<7} {email}  password: {DEMO_PASSWORD}")
+
+    def load_taxonomy(self):
+        data = json.loads((FIXTURES / "taxonomy.json").read_text(encoding="utf-8"))
+        for row in data["countries"]:
+            Country.objects.update_or_create(
+                code=row["code"], defaults={k: row[k] for k in ("name", "status", "time_zone")}
+            )
+        for row in data["bodies"]:
+            Body.objects.update_or_create(
+                slug=row["slug"], defaults={k: row.get(k, "") for k in ("name", "kind", "description")}
+            )
+        for row in data["topics"]:
+            Topic.objects.update_or_create(
+                slug=row["slug"], defaults={"name": row["name"], "description": row.get("description", "")}
+            )
+
+    def ensure_demo_users(self):
+        User = get_user_model()
+        editor = None
+        for email, name, role in DEMO_USERS:
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name, is_staff=True)
+            user.groups.add(Group.objects.get(name=role))
+            if role == EDITORS:
+                editor = user
+        return editor
+
+    def load_news(self, editor):
+        created = updated = 0
+        zone = timezone.get_default_timezone()
+        countries = {c.code: c for c in Country.objects.all()}
+        bodies = {b.slug: b for b in Body.objects.all()}
+        topics = {t.slug: t for t in Topic.objects.all()}
+        for path in sorted((FIXTURES / "news").glob("*.txt")):
+            article = parse_article(path)
+            try:
+                wanted_countries = [countries[code] for code in article.countries]
+                wanted_bodies = [bodies[slug] for slug in article.bodies]
+                wanted_topics = [topics[slug] for slug in article.topics]
+            except KeyError as error:
+                raise CommandError(f"{path.name}: unknown taxonomy key {error}.") from error
+            content = {"title": article.title, "lead": article.lead, "body": article.body}
+            news = News.objects.filter(slug=article.slug).first()
+            if news is None:
+                with reversion.create_revision():
+                    news = News.objects.create(slug=article.slug, author=editor, **content)
+                    reversion.set_user(editor)
+                    reversion.set_comment("Imported from the source documents")
+                created += 1
+            elif any(getattr(news, name) != value for name, value in content.items()):
+                with reversion.create_revision():
+                    for name, value in content.items():
+                        setattr(news, name, value)
+                    news.save()
+                    reversion.set_user(editor)
+                    reversion.set_comment("Updated from the source documents")
+                updated += 1
+            news.countries.set(wanted_countries)
+            news.bodies.set(wanted_bodies)
+            news.topics.set(wanted_topics)
+            if [(link.label, link.url) for link in news.links.all()] != article.links:
+                news.links.all().delete()
+                NewsLink.objects.bulk_create(
+                    NewsLink(news=news, label=label, url=url, position=index)
+                    for index, (label, url) in enumerate(article.links)
+                )
+            if news.status != Status.PUBLISHED:
+                at = timezone.make_aware(datetime.combine(article.date, time(12, 0)), zone)
+                services.publish(item=news, actor=editor, at=at, comment="Demo content")
+        return created, updated

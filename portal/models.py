@@ -1,0 +1,293 @@
+import zoneinfo
+
+import reversion
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.querysets import NewsQuerySet, PublishableQuerySet
+from portal.richtext import RichTextField
+from portal.status import Status
+
+__all__ = ["Body", "Country", "News", "NewsLink", "Publishable", "Status", "Topic", "WorkflowEvent"]
+
+
+# --- Taxonomy -----------------------------------------------------------------------------
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
+
+
+class Country(models.Model):
+    """A member, candidate, associated state or observer of the bloc."""
+
+    class Status(models.TextChoices):
+        MEMBER = "member", _("Member")
+        CANDIDATE = "candidate", _("Candidate")
+        ASSOCIATED_STATE = "associated_state", _("Associated state")
+        OBSERVER = "observer", _("Observer")
+
+    code = models.CharField(
+        _("ISO code"),
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two capital letters of ISO 3166-1."))],
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OBSERVER)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "name"], name="portal_country_status_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class Body(models.Model):
+    """A committee, technical group, subgroup or council of the bloc."""
+
+    class Kind(models.TextChoices):
+        COUNCIL = "council", _("Council")
+        COMMITTEE = "committee", _("Committee")
+        SUBCOMMITTEE = "subcommittee", _("Subcommittee")
+        TECHNICAL_GROUP = "technical_group", _("Technical group")
+        SUBGROUP = "subgroup", _("Subgroup")
+        NETWORK = "network", _("Network")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("body")
+        verbose_name_plural = _("bodies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Topic(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# --- Editorial workflow -------------------------------------------------------------------
+
+
+class WorkflowEvent(models.Model):
+    """One move of one item through the workflow: who, when, from where to where, and why.
+
+    Written only by portal.services; the admin shows it as the item's audit trail.
+    """
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("Submitted for review")
+        REQUEST_CHANGES = "request_changes", _("Changes requested")
+        PUBLISH = "publish", _("Published")
+        SCHEDULE = "schedule", _("Scheduled")
+        UNPUBLISH = "unpublish", _("Unpublished")
+        ARCHIVE = "archive", _("Archived")
+        REOPEN = "reopen", _("Reopened as draft")
+        RESTORE = "restore", _("Earlier revision restored")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    item = GenericForeignKey("content_type", "object_id")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("workflow event")
+        verbose_name_plural = _("workflow events")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "-created_at"], name="portal_wfevent_item_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Publishable(models.Model):
+    """Fields and reads shared by every type under the editorial workflow.
+
+    ``status`` and ``published_at`` change only through portal.services. An item is
+    public when it is published and ``published_at`` has passed, so a scheduled item
+    goes live by itself without a cron job.
+    """
+
+    #: Fields a revision restore leaves alone: they belong to the workflow, not the content.
+    WORKFLOW_FIELDS = ("status", "published_at", "first_published_at", "author", "created_at", "updated_at")
+
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    published_at = models.DateTimeField(
+        _("publication date"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the item is (or goes) public. Set by publishing or scheduling."),
+    )
+    first_published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    workflow_events = GenericRelation(WorkflowEvent)
+
+    objects = PublishableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="%(app_label)s_%(class)s_live_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="%(app_label)s_%(class)s_published_has_date",
+            ),
+        ]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > timezone.now()
+
+    @property
+    def workflow_label(self) -> str:
+        return str(_("Scheduled")) if self.is_scheduled else self.get_status_display()
+
+    @classmethod
+    def publish_permission(cls) -> str:
+        return f"{cls._meta.app_label}.publish_{cls._meta.model_name}"
+
+
+# --- News ---------------------------------------------------------------------------------
+
+
+@reversion.register(follow=["links"])
+class News(Publishable):
+    title = models.CharField(_("title"), max_length=250)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        help_text=_("The address of the article. It cannot change once the article has been published."),
+    )
+    lead = models.TextField(_("lead"), max_length=800, help_text=_("One or two sentences shown in lists and feeds."))
+    body = RichTextField(_("body"), blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to="news/%Y/", blank=True)
+    cover_alt = models.CharField(
+        _("cover image text alternative"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
+    )
+    countries = models.ManyToManyField(Country, verbose_name=_("countries"), blank=True, related_name="news")
+    bodies = models.ManyToManyField(Body, verbose_name=_("bodies"), blank=True, related_name="news")
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="news")
+    # Weighted full-text document (title A, lead B, body C); kept up to date on PostgreSQL only.
+    search_document = SearchVectorField(null=True, editable=False)
+
+    SEARCH_FIELDS = (("title", "A"), ("lead", "B"), ("body", "C"))
+
+    objects = NewsQuerySet.as_manager()
+
+    class Meta(Publishable.Meta):
+        verbose_name = _("news item")
+        verbose_name_plural = _("news")
+        permissions = [("publish_news", _("Can publish, schedule, unpublish and archive news"))]
+        constraints = [
+            *Publishable.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(cover_image="") | ~Q(cover_alt=""),
+                name="portal_news_cover_has_alt",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from portal.search import refresh_search_document
+
+        refresh_search_document(self)
+
+    def get_absolute_url(self):
+        return reverse("portal:news_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.cover_image and not self.cover_alt.strip():
+            raise ValidationError({"cover_alt": _("Describe the cover image: a text alternative is required.")})
+
+
+@reversion.register()
+class NewsLink(models.Model):
+    """A related link of a news item, such as the recording of a session."""
+
+    news = models.ForeignKey(News, on_delete=models.CASCADE, related_name="links")
+    label = models.CharField(_("label"), max_length=200)
+    url = models.URLField(_("address"), max_length=500)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("related link")
+        verbose_name_plural = _("related links")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.label

@@ -1,0 +1,262 @@
+"""Settings for the Pacific Alliance portal, read from the environment.
+
+There is one settings module. ``PORTAL_ENV`` picks a profile:
+
+- ``production`` (the default): DEBUG off, refuses to start without SECRET_KEY and
+  ALLOWED_HOSTS, secure cookies and HSTS; ``manage.py check --deploy`` is clean.
+- ``development``: the demo that ``make run`` serves (DEBUG on, SQLite under var/,
+  emails written to var/mail/).
+- ``test``: what ``make test`` uses (fast hasher, local-memory cache, tasks run at once).
+
+Every variable is documented in README.md ("Configuration").
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_MISSING = object()
+
+
+def env(name, default=_MISSING, *, cast=str):
+    """Read one setting from the environment; the only place settings touch os.environ."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        if default is _MISSING:
+            raise ImproperlyConfigured(f"The environment variable {name} is required in this profile.")
+        return default
+    if cast is bool:
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+    if cast is list:
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    try:
+        return cast(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} has an invalid value {raw!r}: {exc}") from exc
+
+
+PORTAL_ENV = env("PORTAL_ENV", "production")
+if PORTAL_ENV not in {"production", "development", "test"}:
+    raise ImproperlyConfigured("PORTAL_ENV must be production, development or test.")
+IS_PRODUCTION = PORTAL_ENV == "production"
+IS_TEST = PORTAL_ENV == "test"
+
+DEBUG = env("DEBUG", PORTAL_ENV == "development", cast=bool)
+if IS_PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG cannot be on in the production profile.")
+
+if IS_PRODUCTION:
+    SECRET_KEY = env("SECRET_KEY")
+    ALLOWED_HOSTS = env("ALLOWED_HOSTS", cast=list)
+else:
+    # Not a secret: only the demo and the tests run with it.
+    SECRET_KEY = env("SECRET_KEY", "insecure-demo-key-never-used-in-production-0123456789abcdef")
+    ALLOWED_HOSTS = env("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list)
+
+CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", [], cast=list)
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = _("Pacific Alliance")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.postgres",
+    "django.contrib.humanize",
+    "django_filters",
+    "rest_framework",
+    "import_export",
+    "reversion",
+    "reversion_compare",
+    "django_prose_editor",
+    "django_tasks_db",
+    "accounts",
+    "portal",
+    "observatory",
+    "events",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ unless DATABASE_URL says otherwise (postgresql://… in production).
+VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+        conn_max_age=env("DATABASE_CONN_MAX_AGE", 60 if IS_PRODUCTION else 0, cast=int),
+        conn_health_checks=True,
+    )
+}
+if IS_PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("The production profile needs DATABASE_URL=postgresql://…")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process and the task worker share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "admin:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if IS_TEST:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Internationalisation: English first; Spanish arrives with the translation issue.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "America/Bogota"
+USE_TZ = True
+
+# Static files are served by the app itself (whitenoise); nothing comes from a CDN.
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if IS_TEST or DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+IMAGE_UPLOAD_MAX_BYTES = env("IMAGE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, cast=int)
+
+# Cache: shared Redis when REDIS_URL is set (several app servers), else per-process memory.
+REDIS_URL = env("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background tasks: Django's tasks framework. The database backend is worked by
+# `manage.py db_worker`; tests run tasks immediately so mailoutbox sees them.
+if IS_TEST:
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Email: SMTP in production; a folder of .eml files under var/mail/ for the demo.
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Pacific Alliance portal <no-reply@alianzapacifico.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env("EMAIL_PORT", 25, cast=int)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, cast=bool)
+
+# Security. The Content Security Policy allows this origin only and no inline script;
+# the few inline blocks a library needs (the rich-text editor's import map) carry a nonce.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+if IS_PRODUCTION:
+    SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", True, cast=bool)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, cast=int)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING" if IS_TEST else "INFO")},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+}
+
+# The editorial workflow notifies members of this group when an item awaits review.
+EDITORS_GROUP = "Editors"
+AUTHORS_GROUP = "Authors"
+
+NEWS_PAGE_SIZE = 12

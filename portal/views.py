@@ -1,0 +1,130 @@
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from portal import search, services
+from portal.filters import NewsFilter
+from portal.models import Country, News
+
+
+def paginate(request, queryset, per_page):
+    """A page of ``queryset``; a malformed or out-of-range ``page`` gives the nearest page."""
+    paginator = Paginator(queryset, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+@require_safe
+def home(request):
+    latest = list(News.objects.for_listing()[:7])
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "featured": latest[0] if latest else None,
+            "latest_news": latest[1:],
+            "members": Country.objects.filter(status=Country.Status.MEMBER),
+        },
+    )
+
+
+@require_safe
+def news_list(request):
+    filterset = NewsFilter(request.GET or None, queryset=News.objects.for_listing())
+    is_valid = filterset.is_valid() if filterset.is_bound else True
+    # A bad filter value gets a message and the unfiltered list, never an error page.
+    queryset = filterset.qs if is_valid else News.objects.for_listing()
+    page = paginate(request, queryset, settings.NEWS_PAGE_SIZE)
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    return render(
+        request,
+        "portal/news_list.html",
+        {
+            "filterset": filterset,
+            "page_obj": page,
+            "news_list": page.object_list,
+            "query_string": query_without_page.urlencode(),
+        },
+    )
+
+
+@require_safe
+def news_detail(request, slug):
+    news = get_object_or_404(
+        News.objects.select_related("author").prefetch_related("countries", "bodies", "topics", "links"), slug=slug
+    )
+    is_preview = not news.is_live
+    if is_preview and not services.can_preview(request.user, news):
+        raise Http404(_("No news item found at this address."))
+    response = render(
+        request,
+        "portal/news_detail.html",
+        {
+            "news": news,
+            "related_news": News.objects.related_to(news),
+            "is_preview": is_preview,
+            "admin_url": reverse("admin:portal_news_change", args=[news.pk]) if is_preview else "",
+        },
+    )
+    if is_preview:
+        # A draft must never be kept by a shared cache or the browser.
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Search the portal"),
+        max_length=search.MAX_QUERY_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
+@require_safe
+def site_search(request):
+    form = SearchForm(request.GET or None)
+    page = None
+    query = ""
+    if form.is_bound and form.is_valid():
+        query = form.cleaned_data["q"].strip()
+    if query:
+        results = search.search(News.objects.for_listing(), query, fallback_fields=("title", "lead", "body"))
+        page = paginate(request, results, settings.NEWS_PAGE_SIZE)
+    return render(
+        request,
+        "portal/search.html",
+        {"form": form, "query": query, "page_obj": page, "query_string": f"q={query}" if query else ""},
+    )
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('django.contrib.sitemaps.views.sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def page_not_found(request, exception):
+    return TemplateResponse(request, "404.html", status=404)
+
+
+def server_error(request):
+    # Rendered without context processors: the database may be what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

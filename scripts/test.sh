@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The whole check, as `make test` runs it: lint, Django checks, then the test suite twice,
+# on SQLite and on PostgreSQL. Without DATABASE_URL a throwaway PostgreSQL cluster is made
+# from the server binaries on this machine (as the postgres user when run as root, since
+# initdb refuses root), on a unix socket in a temp dir, and removed afterwards.
+# Under CI=true a missing PostgreSQL or Chromium is a failure, not a skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export PORTAL_ENV=test
+export DJANGO_SETTINGS_MODULE=portal.test_settings
+CI=${CI:-false}
+
+say() { printf '\n== %s\n' "$*"; }
+as_root() { [ "$(id -u)" = 0 ]; }
+
+ensure_debian_package() { # $1 = command that must exist, $2 = package
+  [ -x "$1" ] && return 0
+  if as_root && command -v apt-get >/dev/null; then
+    say "Installing $2 from Debian's packages"
+    (apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1; }) || true
+  fi
+  [ -x "$1" ]
+}
+
+say "ruff"
+$BIN/ruff check .
+$BIN/ruff format --check .
+
+say "Django checks"
+$BIN/python manage.py check --fail-level WARNING
+$BIN/python manage.py makemigrations --check --dry-run
+PORTAL_ENV=production DEBUG=false SECRET_KEY="check-deploy-$(date +%s)-a-long-random-enough-secret-key-value" \
+  ALLOWED_HOSTS=portal.example DATABASE_URL=postgresql://localhost/portal \
+  $BIN/python manage.py check --deploy --fail-level WARNING
+
+# Browser tests use Debian's Chromium (never `playwright install`, which cannot download here).
+if ensure_debian_package /usr/bin/chromium chromium; then
+  export PORTAL_CHROMIUM=/usr/bin/chromium
+else
+  if [ "$CI" = true ]; then echo "error: /usr/bin/chromium is missing and could not be installed (CI=true)."; exit 1; fi
+  echo "note: /usr/bin/chromium is missing and could not be installed: browser tests will be skipped."
+fi
+
+say "Tests on SQLite"
+env -u DATABASE_URL $BIN/python -m pytest "$@"
+
+say "Tests on PostgreSQL"
+if [ -n "${DATABASE_URL:-}" ]; then
+  $BIN/python -m pytest "$@"
+  exit 0
+fi
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+bindir=$(pg_bindir)
+if [ -z "$bindir" ] || [ ! -x "$bindir/postgres" ]; then
+  ensure_debian_package /usr/bin/pg_ctlcluster postgresql || true
+  bindir=$(pg_bindir)
+fi
+if [ -z "$bindir" ] || [ ! -x "$bindir/postgres" ]; then
+  if [ "$CI" = true ]; then echo "error: no PostgreSQL server binaries found (CI=true): the PostgreSQL pass cannot run."; exit 1; fi
+  echo "note: no PostgreSQL server found on this machine: the PostgreSQL pass is SKIPPED."
+  exit 0
+fi
+
+pgdir=$(mktemp -d /tmp/portal-pg.XXXXXX)
+if as_root; then
+  chown postgres "$pgdir"
+  pg() { su postgres -s /bin/sh -c "$*"; }
+else
+  pg() { sh -c "$*"; }
+fi
+stop_pg() {
+  pg "'$bindir/pg_ctl' -D '$pgdir/data' -m immediate stop" >/dev/null 2>&1 || true
+  rm -rf "$pgdir"
+}
+trap stop_pg EXIT
+pg "'$bindir/initdb' -D '$pgdir/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
+pg "'$bindir/pg_ctl' -D '$pgdir/data' -l '$pgdir/server.log' -w -o \"-k '$pgdir' -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >/dev/null
+echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') running on a unix socket in $pgdir"
+DATABASE_URL="postgresql://postgres@/portal?host=$pgdir" $BIN/python -m pytest "$@"
