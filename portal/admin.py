@@ -126,6 +126,10 @@ class WorkflowEventInline(GenericTabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_view_permission(self, request, obj=None):
+        # Whoever may open the item in the admin may read its audit trail.
+        return True
+
 
 class TransitionForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 60}))

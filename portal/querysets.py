@@ -39,5 +39,6 @@ class NewsQuerySet(PublishableQuerySet):
             .filter(models.Q(topics__in=topic_ids) | models.Q(bodies__in=body_ids))
             .distinct()
             .newest_first()
-            .defer("body", "search_document")[:limit]
+            .defer("body", "search_document")
+            .prefetch_related("countries", "topics")[:limit]
         )

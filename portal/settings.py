@@ -183,6 +183,8 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+WHITENOISE_USE_FINDERS = DEBUG or IS_TEST
+WHITENOISE_AUTOREFRESH = DEBUG or IS_TEST
 IMAGE_UPLOAD_MAX_BYTES = env("IMAGE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, cast=int)
 
 # Cache: shared Redis when REDIS_URL is set (several app servers), else per-process memory.
@@ -199,21 +201,35 @@ if IS_TEST:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-# Email: SMTP in production; a folder of .eml files under var/mail/ for the demo.
+# Email: SMTP in production; files under var/mail/ for the demo (one .log file per sending batch).
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Pacific Alliance portal <no-reply@alianzapacifico.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_BACKEND = env(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if IS_PRODUCTION
-    else "django.core.mail.backends.filebased.EmailBackend",
-)
-EMAIL_FILE_PATH = VAR_DIR / "mail"
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = env("EMAIL_PORT", 25, cast=int)
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, cast=bool)
+EMAIL_BACKEND_NAME = env("EMAIL_BACKEND", "smtp" if IS_PRODUCTION else "file")
+if EMAIL_BACKEND_NAME == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env("EMAIL_HOST", "localhost"),
+                "port": env("EMAIL_PORT", 25, cast=int),
+                "username": env("EMAIL_HOST_USER", ""),
+                "password": env("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env("EMAIL_USE_TLS", False, cast=bool),
+                "timeout": 20,
+            },
+        }
+    }
+elif EMAIL_BACKEND_NAME == "file":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
+        }
+    }
+elif EMAIL_BACKEND_NAME == "console":
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    raise ImproperlyConfigured("EMAIL_BACKEND must be smtp, file or console.")
 
 # Security. The Content Security Policy allows this origin only and no inline script;
 # the few inline blocks a library needs (the rich-text editor's import map) carry a nonce.
@@ -224,7 +240,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "frame-ancestors": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -232,7 +248,7 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 if IS_PRODUCTION:

@@ -1,0 +1,125 @@
+"""Factories per state. Times are relative to now; nothing here is a fixed date that rots."""
+
+from datetime import timedelta
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import User
+from portal.models import Body, Country, News, NewsLink, Status, Topic
+from portal.roles import AUTHORS, EDITORS
+
+PASSWORD = "a-strong-test-password-42"
+
+
+def yesterday():
+    return timezone.now() - timedelta(days=1)
+
+
+def in_two_days():
+    return timezone.now() + timedelta(days=2)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class AuthorFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def join_role(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=AUTHORS))
+
+
+class EditorFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def join_role(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=EDITORS))
+
+
+class CountryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Country
+        django_get_or_create = ("code",)
+
+    code = factory.Iterator(["CL", "CO", "MX", "PE"])
+    name = factory.LazyAttribute(lambda o: {"CL": "Chile", "CO": "Colombia", "MX": "Mexico", "PE": "Peru"}[o.code])
+    status = Country.Status.MEMBER
+    time_zone = factory.LazyAttribute(
+        lambda o: {"CL": "America/Santiago", "CO": "America/Bogota", "MX": "America/Mexico_City", "PE": "America/Lima"}[
+            o.code
+        ]
+    )
+
+
+class BodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Body
+
+    name = factory.Sequence(lambda n: f"Technical Group {n}")
+    slug = factory.Sequence(lambda n: f"technical-group-{n}")
+    kind = Body.Kind.TECHNICAL_GROUP
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class DraftNewsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = News
+
+    title = factory.Sequence(lambda n: f"Ministers meet on trade facilitation, round {n}")
+    slug = factory.Sequence(lambda n: f"ministers-meet-round-{n}")
+    lead = "The ministers of the four member countries agreed on next steps."
+    body = "<p>The meeting took place in Lima.</p>"
+    status = Status.DRAFT
+    author = factory.SubFactory(AuthorFactory)
+
+
+class InReviewNewsFactory(DraftNewsFactory):
+    status = Status.IN_REVIEW
+
+
+class PublishedNewsFactory(DraftNewsFactory):
+    status = Status.PUBLISHED
+    published_at = factory.LazyFunction(yesterday)
+    first_published_at = factory.SelfAttribute("published_at")
+
+
+class ScheduledNewsFactory(PublishedNewsFactory):
+    published_at = factory.LazyFunction(in_two_days)
+
+
+class ArchivedNewsFactory(PublishedNewsFactory):
+    status = Status.ARCHIVED
+
+
+class NewsLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NewsLink
+
+    news = factory.SubFactory(PublishedNewsFactory)
+    label = "Recording"
+    url = "https://example.org/recording"

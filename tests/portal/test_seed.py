@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from portal.models import Body, Country, News, Status, Topic, WorkflowEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_every_article_as_published_news_and_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    count = News.objects.count()
+    assert count >= 21
+    assert News.objects.published().count() == count
+    launch = News.objects.get(slug="public-procurement-observatory-launched")
+    assert launch.title == "The Public Procurement Observatory of the Pacific Alliance was officially launched"
+    assert launch.published_at.date().isoformat() == "2023-12-04"
+    assert "December 4, 2023" in launch.body
+    assert launch.bodies.filter(slug="public-procurement-committee").exists()
+    assert Country.objects.filter(status=Country.Status.MEMBER).count() == 4
+    events = WorkflowEvent.objects.count()
+    call_command("seed_demo", verbosity=0)
+    assert News.objects.count() == count
+    assert WorkflowEvent.objects.count() == events
+    assert Country.objects.count() and Body.objects.count() and Topic.objects.count()
+    assert not News.objects.exclude(status=Status.PUBLISHED).exists()
+
+
+def test_seed_demo_refuses_to_run_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="refuses"):
+        call_command("seed_demo", verbosity=0)
+    assert not News.objects.exists()
