@@ -8,7 +8,7 @@ search is a case-insensitive match on every word, newest first.
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, migrations
-from django.db.models import F, Q, Value
+from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Coalesce
 
 SEARCH_CONFIG = "english"
@@ -23,7 +23,9 @@ def weighted_vector(*weighted_fields):
     """``weighted_vector(("title", "A"), ("lead", "B"))`` → one weighted tsvector expression."""
     vector = None
     for field, weight in weighted_fields:
-        part = SearchVector(Coalesce(F(field), Value("")), weight=weight, config=SEARCH_CONFIG)
+        part = SearchVector(
+            Coalesce(F(field), Value(""), output_field=TextField()), weight=weight, config=SEARCH_CONFIG
+        )
         vector = part if vector is None else vector + part
     return vector
 

@@ -65,7 +65,7 @@ fi
 pgdir=$(mktemp -d /tmp/portal-pg.XXXXXX)
 if as_root; then
   chown postgres "$pgdir"
-  pg() { su postgres -s /bin/sh -c "$*"; }
+  pg() { su postgres -s /bin/sh -c "cd / && $*"; }
 else
   pg() { sh -c "$*"; }
 fi
