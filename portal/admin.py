@@ -364,7 +364,7 @@ class PublishableAdmin(CompareVersionAdmin):
 # --- News ---------------------------------------------------------------------------------
 
 
-class NewsLinkInline(admin.TabularInline):
+class NewsLinkInline(admin.StackedInline):
     model = NewsLink
     extra = 1
     fields = ("label", "url", "position")
@@ -374,6 +374,18 @@ class NewsAdminForm(forms.ModelForm):
     class Meta:
         model = News
         fields = ("title", "slug", "lead", "body", "cover_image", "cover_alt", "countries", "bodies", "topics")
+        # Checkboxes rather than the filter_horizontal widget, whose markup fails axe (aria-label on a span).
+        widgets = {
+            "countries": forms.CheckboxSelectMultiple,
+            "bodies": forms.CheckboxSelectMultiple,
+            "topics": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The admin renders a file input in a fieldset with no <label> of its own.
+        if "cover_image" in self.fields:  # absent when the form is read-only for this user
+            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
 
     def clean_cover_image(self):
         image = self.cleaned_data.get("cover_image")
@@ -392,7 +404,6 @@ class NewsAdmin(PublishableAdmin):
     list_filter = (QueueFilter, "status", "countries", "bodies", "topics", "published_at")
     search_fields = ("title", "lead", "slug")
     prepopulated_fields = {"slug": ("title",)}
-    filter_horizontal = ("countries", "bodies", "topics")
     inlines = [NewsLinkInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),

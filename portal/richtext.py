@@ -69,6 +69,7 @@ class RichTextField(ProseEditorField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("extensions", EDITOR_EXTENSIONS)
         kwargs["sanitize"] = sanitize_html
+        kwargs.setdefault("preset", "portal")  # static/js/prose-editor.js, registered in settings
         super().__init__(*args, **kwargs)
 
     def pre_save(self, model_instance, add):

@@ -1,19 +1,66 @@
-"""The two editorial roles, as auth groups created and kept up to date by migrations.
+"""The editorial roles, Authors and Editors, as auth groups.
 
-Each app that adds a publishable model grants its permissions in a data migration:
-
-    migrations.RunPython(grant_roles({"Authors": [...], "Editors": [...]}, app_label="events"), noop)
+Each app that has publishable models declares which permissions each role gets and
+registers them from its AppConfig.ready(): ``register_grants("events", {...})``. The groups
+are created by a data migration (portal 0002) and brought up to date after every
+``migrate`` (and after a test database flush) by ``sync_roles``, a post_migrate handler,
+so a new app's permissions reach the roles without hand work.
 """
 
 from django.contrib.auth.management import create_permissions
-from django.db import migrations
 
 AUTHORS = "Authors"
 EDITORS = "Editors"
 
+_TAXONOMY = [
+    f"{verb}_{model}" for model in ("country", "body", "topic") for verb in ("add", "change", "delete", "view")
+]
 
-def grant_roles(grants: dict[str, list[str]], *, app_label: str):
-    """Return a RunPython function giving each group the listed permission codenames of one app."""
+PORTAL_GRANTS = {
+    # Authors write and submit their own drafts; "own drafts only" is in portal.services.can_edit.
+    AUTHORS: [
+        "add_news", "change_news", "view_news",
+        "add_newslink", "change_newslink", "delete_newslink", "view_newslink",
+        "view_country", "view_body", "view_topic",
+    ],
+    # Editors may make every workflow move (publish_news) and edit anything, taxonomy included.
+    EDITORS: [
+        "add_news", "change_news", "delete_news", "view_news", "publish_news",
+        "add_newslink", "change_newslink", "delete_newslink", "view_newslink",
+        *_TAXONOMY,
+    ],
+}  # fmt: skip
+
+_registry: dict[str, dict[str, list[str]]] = {}
+
+
+def register_grants(app_label: str, grants: dict[str, list[str]]) -> None:
+    _registry[app_label] = grants
+
+
+def apply_grants(group_model, permission_model, app_label: str, grants: dict[str, list[str]]) -> None:
+    for group_name, codenames in grants.items():
+        group, _ = group_model.objects.get_or_create(name=group_name)
+        permissions = list(permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+        missing = set(codenames) - {permission.codename for permission in permissions}
+        if missing:
+            raise RuntimeError(f"Unknown permissions for {app_label}: {sorted(missing)}")
+        group.permissions.add(*permissions)
+
+
+def sync_roles(sender=None, apps=None, **kwargs) -> None:
+    """post_migrate: make sure every registered grant is in place (idempotent)."""
+    from django.apps import apps as global_apps
+    from django.contrib.auth.models import Group, Permission
+
+    for app_label, grants in _registry.items():
+        app_config = global_apps.get_app_config(app_label)
+        create_permissions(app_config, verbosity=0)
+        apply_grants(Group, Permission, app_label, grants)
+
+
+def grant_in_migration(grants: dict[str, list[str]], *, app_label: str):
+    """A RunPython function that gives the roles the permissions of one app, inside a migration."""
 
     def forwards(apps, schema_editor):
         # Permissions are normally created after all migrations; create this app's now.
@@ -21,17 +68,6 @@ def grant_roles(grants: dict[str, list[str]], *, app_label: str):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-        Group = apps.get_model("auth", "Group")
-        Permission = apps.get_model("auth", "Permission")
-        for group_name, codenames in grants.items():
-            group, _ = Group.objects.get_or_create(name=group_name)
-            permissions = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
-            missing = set(codenames) - {permission.codename for permission in permissions}
-            if missing:
-                raise RuntimeError(f"Unknown permissions for {app_label}: {sorted(missing)}")
-            group.permissions.add(*permissions)
+        apply_grants(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), app_label, grants)
 
     return forwards
-
-
-noop = migrations.RunPython.noop

@@ -1,9 +1,12 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
@@ -104,7 +107,7 @@ def site_search(request):
     return render(
         request,
         "portal/search.html",
-        {"form": form, "query": query, "page_obj": page, "query_string": f"q={query}" if query else ""},
+        {"form": form, "query": query, "page_obj": page, "query_string": urlencode({"q": query}) if query else ""},
     )
 
 
@@ -117,6 +120,12 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('django.contrib.sitemaps.views.sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_safe
+def favicon(request):
+    # Resolved per request: the hashed file name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def page_not_found(request, exception):
