@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from portal.richtext import RichTextField
 
 
 class UserManager(BaseUserManager):
@@ -70,3 +73,66 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class PrivacyPolicy(models.Model):
+    """A version of the privacy policy. The newest one in force is shown and consented to."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    title = models.CharField(_("title"), max_length=200, default=_("Privacy policy"))
+    body = RichTextField(_("text"))
+    effective_from = models.DateTimeField(_("in force from"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("privacy policy")
+        verbose_name_plural = _("privacy policies")
+        ordering = ["-effective_from", "-pk"]
+        get_latest_by = "effective_from"
+
+    def __str__(self):
+        return f"{self.title} ({self.version})"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(effective_from__lte=timezone.now()).order_by("-effective_from", "-pk").first()
+
+
+class Profile(models.Model):
+    """Who a participant is, as the bloc needs to know it: organisation, sector, country.
+
+    Personal data: shown to the participant, exported on request, erased with the account.
+    """
+
+    class Sector(models.TextChoices):
+        BUSINESS = "business", _("Business")
+        ACADEMIA = "academia", _("Academia")
+        CIVIL_SOCIETY = "civil_society", _("Civil society")
+        PUBLIC_SECTOR = "public_sector", _("Public sector")
+        INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
+        MEDIA = "media", _("Media")
+        OTHER = "other", _("Other")
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    sector = models.CharField(_("stakeholder sector"), max_length=30, choices=Sector.choices)
+    country = models.ForeignKey(
+        "portal.Country", verbose_name=_("country"), on_delete=models.PROTECT, related_name="profiles"
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    privacy_policy_version = models.CharField(_("privacy policy version consented to"), max_length=20)
+    privacy_consented_at = models.DateTimeField(_("privacy consent given at"))
+    news_opt_in = models.BooleanField(_("receive news by email"), default=False)
+    news_opt_in_at = models.DateTimeField(_("news opt-in given at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("participant profile")
+        verbose_name_plural = _("participant profiles")
+        indexes = [models.Index(fields=["sector"], name="accounts_profile_sector_idx")]
+
+    def __str__(self):
+        return str(self.user)
