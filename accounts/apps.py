@@ -1,7 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+ACCOUNTS_GRANTS = {
+    # Editors maintain the privacy policy; nobody but administrators sees participants' profiles.
+    "Editors": ["add_privacypolicy", "change_privacypolicy", "view_privacypolicy"],
+}
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from portal.roles import register_grants
+
+        register_grants("accounts", ACCOUNTS_GRANTS)

@@ -12,4 +12,26 @@ class PortalConfig(AppConfig):
         from portal.roles import PORTAL_GRANTS, register_grants, sync_roles
 
         register_grants("portal", PORTAL_GRANTS)
+        _register_news()
         post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")
+
+
+def _register_news():
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from portal import registry, search
+    from portal.models import News
+
+    registry.register_search(
+        registry.SearchProvider(
+            key="news",
+            label=_("News"),
+            search=lambda text: search.search(
+                News.objects.for_listing(), text, fallback_fields=("title", "lead", "body")
+            ),
+            result_template="portal/includes/news_result.html",
+            more_url=lambda text: f"{reverse('portal:news_list')}?{urlencode({'q': text})}",
+            order=10,
+        )
+    )

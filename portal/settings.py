@@ -105,8 +105,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "accounts.middleware.EditorsNeedTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.EditorsNeedTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -192,6 +192,10 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Pacific Alliance portal"
+if PORTAL_ENV == "development":
+    # The demo only (allauth refuses it without DEBUG): 000000 passes as an authenticator code,
+    # so the demo editor can sign in without an authenticator app. See README.
+    MFA_TOTP_INSECURE_BYPASS_CODE = "000000"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -325,3 +329,7 @@ EDITORS_GROUP = "Editors"
 AUTHORS_GROUP = "Authors"
 
 NEWS_PAGE_SIZE = 12
+
+# --- Observatories and publications (observatory app) ---
+
+# --- Events and registration (events app) ---

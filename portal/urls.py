@@ -1,12 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.static import serve
 
 from portal import views
 from portal.feeds import LatestNewsFeed
-from portal.sitemaps import SITEMAPS
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -18,8 +16,13 @@ portal_patterns = [
 
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
+    # accounts first: it takes over /admin/login/ so that staff log in through allauth too.
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("observatory.urls")),
+    path("", include("events.urls")),
+    path("sitemap.xml", views.sitemap_xml, name="django.contrib.sitemaps.views.sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon),
 ]

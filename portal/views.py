@@ -1,7 +1,6 @@
-from urllib.parse import urlencode
-
 from django import forms
 from django.conf import settings
+from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -13,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from portal import search, services
+from portal import registry, search, services
 from portal.filters import NewsFilter
 from portal.models import Country, News
+from portal.sitemaps import SITEMAPS
 
 
 def paginate(request, queryset, per_page):
@@ -34,6 +34,7 @@ def home(request):
             "featured": latest[0] if latest else None,
             "latest_news": latest[1:],
             "members": Country.objects.filter(status=Country.Status.MEMBER),
+            "blocks": [{"block": block, "data": block.block_context(request)} for block in registry.home_blocks()],
         },
     )
 
@@ -94,21 +95,38 @@ class SearchForm(forms.Form):
     )
 
 
+SEARCH_RESULTS_PER_SECTION = 10
+
+
 @require_safe
 def site_search(request):
+    """/search/: the best matches of every kind of content, each with a link to its full list."""
     form = SearchForm(request.GET or None)
-    page = None
     query = ""
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"].strip()
+    sections = []
     if query:
-        results = search.search(News.objects.for_listing(), query, fallback_fields=("title", "lead", "body"))
-        page = paginate(request, results, settings.NEWS_PAGE_SIZE)
+        for provider in registry.search_providers():
+            results = provider.search(query)
+            sections.append(
+                {
+                    "provider": provider,
+                    "count": results.count(),
+                    "results": list(results[:SEARCH_RESULTS_PER_SECTION]),
+                    "more_url": provider.more_url(query) if provider.more_url else "",
+                }
+            )
     return render(
         request,
         "portal/search.html",
-        {"form": form, "query": query, "page_obj": page, "query_string": urlencode({"q": query}) if query else ""},
+        {"form": form, "query": query, "sections": sections, "total": sum(s["count"] for s in sections)},
     )
+
+
+@require_safe
+def sitemap_xml(request):
+    return sitemap_view(request, sitemaps={**SITEMAPS, **registry.sitemaps()})
 
 
 @require_safe

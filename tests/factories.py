@@ -11,6 +11,7 @@ from portal.models import Body, Country, News, NewsLink, Status, Topic
 from portal.roles import AUTHORS, EDITORS
 
 PASSWORD = "a-strong-test-password-42"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def yesterday():
@@ -35,6 +36,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """The address is confirmed unless ``verified_email=False`` is passed."""
+        if create:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=extracted is not False)
+
 
 class AuthorFactory(UserFactory):
     is_staff = True
@@ -46,12 +55,30 @@ class AuthorFactory(UserFactory):
 
 
 class EditorFactory(UserFactory):
+    """An editor as the portal requires them: with an authenticator app (TOTP) set up."""
+
     is_staff = True
 
     @factory.post_generation
     def join_role(obj, create, extracted, **kwargs):
         if create:
             obj.groups.add(Group.objects.get(name=EDITORS))
+
+    @factory.post_generation
+    def two_factor(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            from allauth.mfa.totp.internal.auth import TOTP
+
+            TOTP.activate(obj, TOTP_SECRET)
+
+
+def totp_code(secret: str | None = None) -> str:
+    """The code an authenticator app would show now for ``secret``."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret or TOTP_SECRET, int(time.time()) // 30))
 
 
 class CountryFactory(factory.django.DjangoModelFactory):

@@ -264,14 +264,18 @@ def click_and_check(page, locator):
 # --- People -------------------------------------------------------------------------------
 
 
-def log_in(page, user, password=None):
-    """Log into the admin as a person does: email address and password on /admin/login/."""
+def log_in(page, user, password=None, *, expect_path=r"/admin/$"):
+    """Sign in as a person does: /admin/login/ sends staff to the site's sign-in page (allauth);
+    editors then give the code of their authenticator app (two-factor authentication)."""
     from playwright.sync_api import expect
 
     from tests import factories
 
     goto(page, "/admin/login/")
-    page.get_by_label(re.compile(r"^email", re.IGNORECASE)).fill(user.email)
-    page.get_by_label("Password").fill(password or factories.PASSWORD)
-    click_and_check(page, page.get_by_role("button", name="Log in"))
-    expect(page).to_have_url(re.compile(r"/admin/$"))
+    page.get_by_label("Email", exact=True).fill(user.email)
+    page.get_by_label("Password", exact=True).fill(password or factories.PASSWORD)
+    click_and_check(page, page.get_by_role("button", name="Sign in"))
+    if "/2fa/authenticate/" in page.url:
+        page.get_by_label(re.compile("code", re.IGNORECASE)).fill(factories.totp_code())
+        click_and_check(page, page.get_by_role("button", name=re.compile("sign in", re.IGNORECASE)))
+    expect(page).to_have_url(re.compile(expect_path))

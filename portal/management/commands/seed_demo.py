@@ -11,6 +11,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import reversion
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
+from accounts.models import PrivacyPolicy
 from portal import services
 from portal.models import Body, Country, News, NewsLink, Status, Topic
 from portal.roles import AUTHORS, EDITORS
@@ -101,6 +105,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             self.load_taxonomy()
+            self.ensure_privacy_policy()
             editor = self.ensure_demo_users()
             created, updated = self.load_news(editor)
         self.stdout.write(
@@ -111,6 +116,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo accounts (demo only):")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role[:-1]:<7} {email}  password: {DEMO_PASSWORD}")
+        self.stdout.write("  The editor has two-factor authentication on: in the demo, enter the code 000000.")
 
     def load_taxonomy(self):
         data = json.loads((FIXTURES / "taxonomy.json").read_text(encoding="utf-8"))
@@ -127,6 +133,13 @@ class Command(BaseCommand):
                 slug=row["slug"], defaults={"name": row["name"], "description": row.get("description", "")}
             )
 
+    def ensure_privacy_policy(self):
+        text = (FIXTURES / "privacy_policy.txt").read_text(encoding="utf-8")
+        PrivacyPolicy.objects.get_or_create(
+            version="1.0",
+            defaults={"title": "Privacy policy", "body": paragraphs_to_html(text), "effective_from": timezone.now()},
+        )
+
     def ensure_demo_users(self):
         User = get_user_model()
         editor = None
@@ -134,9 +147,13 @@ class Command(BaseCommand):
             user = User.objects.filter(email__iexact=email).first()
             if user is None:
                 user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=name, is_staff=True)
+            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             user.groups.add(Group.objects.get(name=role))
             if role == EDITORS:
                 editor = user
+                # Editors must have two-factor authentication; the demo's one accepts 000000.
+                if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                    TOTP.activate(user, generate_totp_secret())
         return editor
 
     def load_news(self, editor):

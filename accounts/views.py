@@ -1,0 +1,113 @@
+import json
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts import registry, services
+from accounts.forms import DeleteAccountForm, ProfileForm
+from accounts.models import Profile
+
+
+@require_safe
+def staff_login(request):
+    """/admin/login/: send people to the site's login, then back to the admin."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    next_url = next_url or reverse("admin:index")
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect(next_url)
+        messages.error(request, _("Your account has no access to the editorial administration."))
+        return redirect("accounts:my_account")
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+
+@require_safe
+def privacy_policy(request):
+    policy = services.current_privacy_policy()
+    if policy is None:
+        raise Http404(_("No privacy policy has been published yet."))
+    return render(request, "accounts/privacy_policy.html", {"policy": policy})
+
+
+@login_required
+@require_safe
+def my_account(request):
+    user = request.user
+    from allauth.mfa.models import Authenticator
+
+    sections = [
+        {"source": source, "context": source.section_context(user) if source.section_context else {}}
+        for source in registry.sources()
+        if source.section_template
+    ]
+    response = render(
+        request,
+        "accounts/my_account.html",
+        {
+            "profile": Profile.objects.filter(user=user).select_related("country").first(),
+            "has_verified_email": services.has_verified_email(user),
+            "has_totp": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+            "sections": sections,
+        },
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_profile(request):
+    if not Profile.objects.filter(user=request.user).exists():
+        raise Http404(_("This account has no participant profile."))
+    form = ProfileForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=request.user, data=form.cleaned_data)
+        messages.success(request, _("Your profile has been saved."))
+        return redirect("accounts:my_account")
+    return render(request, "accounts/profile_form.html", {"form": form})
+
+
+@login_required
+@require_safe
+def download_my_data(request):
+    data = services.export_personal_data(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    filename = f"pacific-alliance-my-data-{timezone.now():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    if request.user.is_staff:
+        messages.error(request, _("Staff accounts cannot be deleted from “My account”; ask an administrator."))
+        return redirect("accounts:my_account")
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_account(user=request.user)
+        except services.AccountError as error:
+            messages.error(request, str(error))
+            return redirect("accounts:my_account")
+        logout(request)
+        messages.success(request, _("Your account has been deleted and your personal data erased."))
+        return redirect("portal:home")
+    return render(request, "accounts/delete_account.html", {"form": form})

@@ -1,0 +1,63 @@
+"""Where the feature apps plug into site-wide pages without portal importing them.
+
+From its AppConfig.ready(), an app may register:
+
+- a **search provider**: ``register_search(SearchProvider(...))``; /search/ lists each
+  provider's results under its label. ``search(text)`` returns a queryset of public items
+  only (use the app's ``published()`` read and ``portal.search.search``).
+- a **home block**: ``register_home_block(HomeBlock(...))``; the home page includes its
+  template with ``block_context(request)`` as ``data``, in ``order``.
+- a **sitemap**: ``register_sitemap("events", EventSitemap)``.
+
+Each must run a fixed number of queries whatever the amount of content.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    key: str
+    label: str
+    search: Callable  # (text: str) -> QuerySet of public items, best first
+    result_template: str  # renders one result as ``item``
+    more_url: Callable | None = None  # (text) -> URL of the full, filterable list for this text
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class HomeBlock:
+    key: str
+    template: str
+    block_context: Callable  # (request) -> dict
+    order: int = 100
+
+
+_search: dict[str, SearchProvider] = {}
+_home: dict[str, HomeBlock] = {}
+_sitemaps: dict[str, type] = {}
+
+
+def register_search(provider: SearchProvider) -> None:
+    _search[provider.key] = provider
+
+
+def search_providers() -> list[SearchProvider]:
+    return sorted(_search.values(), key=lambda provider: (provider.order, provider.key))
+
+
+def register_home_block(block: HomeBlock) -> None:
+    _home[block.key] = block
+
+
+def home_blocks() -> list[HomeBlock]:
+    return sorted(_home.values(), key=lambda block: (block.order, block.key))
+
+
+def register_sitemap(key: str, sitemap: type) -> None:
+    _sitemaps[key] = sitemap
+
+
+def sitemaps() -> dict[str, type]:
+    return dict(_sitemaps)
