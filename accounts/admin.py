@@ -2,9 +2,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.middleware.csp import get_nonce
 from django.utils.translation import gettext_lazy as _
+from js_asset import Media as NonceMedia
+from reversion.admin import VersionAdmin
 
-from accounts.models import User
+from accounts.models import PrivacyPolicy, Profile, User
 
 
 class EmailUniqueMixin:
@@ -46,3 +49,34 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
+
+
+class ProfileInline(admin.StackedInline):
+    """Participants' profiles: personal data, visible to administrators only (not to editors)."""
+
+    model = Profile
+    can_delete = False
+    extra = 0
+    fields = (
+        "organisation", "position", "sector", "country", "preferred_language",
+        "privacy_policy_version", "privacy_consented_at", "news_opt_in", "news_opt_in_at",
+    )  # fmt: skip
+    readonly_fields = ("privacy_policy_version", "privacy_consented_at", "news_opt_in_at")
+
+
+UserAdmin.inlines = [ProfileInline]
+
+
+@admin.register(PrivacyPolicy)
+class PrivacyPolicyAdmin(VersionAdmin):
+    list_display = ("version", "title", "effective_from", "updated_at")
+    fields = ("version", "title", "effective_from", "body")
+    search_fields = ("version", "title")
+
+    def get_readonly_fields(self, request, obj=None):
+        # People consented to a version: its number cannot change; publish a new version instead.
+        return ("version",) if obj is not None else ()
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["media"] = NonceMedia.from_media(context["media"], nonce=get_nonce(request))
+        return super().render_change_form(request, context, *args, **kwargs)

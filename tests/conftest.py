@@ -4,6 +4,31 @@ from django.test import Client
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits live in the cache: each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def privacy_policy(db):
+    from accounts.models import PrivacyPolicy
+
+    return PrivacyPolicy.objects.create(version="1.0", title="Privacy policy", body="<p>We keep your data safe.</p>")
+
+
+@pytest.fixture
+def participant(db, privacy_policy):
+    """A citizen with a verified email and a complete profile."""
+    from tests.factories import ParticipantFactory
+
+    return ParticipantFactory()
+
+
 @pytest.fixture
 def author(db):
     return factories.AuthorFactory()

@@ -81,6 +81,26 @@ def totp_code(secret: str | None = None) -> str:
     return format_hotp_value(hotp_value(secret or TOTP_SECRET, int(time.time()) // 30))
 
 
+class ParticipantFactory(UserFactory):
+    """A citizen who signed up and verified their email: account + profile with consent."""
+
+    @factory.post_generation
+    def profile(obj, create, extracted, **kwargs):
+        if create:
+            from accounts.models import Profile
+
+            Profile.objects.create(
+                user=obj,
+                organisation=kwargs.get("organisation", "Universidad de Lima"),
+                position="Researcher",
+                sector=kwargs.get("sector", Profile.Sector.ACADEMIA),
+                country=kwargs.get("country") or CountryFactory(code="PE"),
+                preferred_language=kwargs.get("preferred_language", "es"),
+                privacy_policy_version="1.0",
+                privacy_consented_at=timezone.now(),
+            )
+
+
 class CountryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Country

@@ -1,16 +1,7 @@
 """The editorial workflow in the admin, driven as authors and editors use it, seen by the public.
 
-KNOWN APP PROBLEMS (not fixed here; these tests fail on them until the app is fixed). Every
-check_page() of the news add/change form records them, and the test fails at its end:
-- CSP: Tiptap (inside django_prose_editor/editor.js) injects a <style data-tiptap-style>
-  element without a nonce, which `style-src 'self'` blocks (portal/settings.py SECURE_CSP,
-  portal/richtext.py editor setup).
-- axe aria-input-field-name (serious): the editor's contenteditable role="textbox" has no
-  accessible name (the <label for="id_body"> points at the hidden textarea).
-- axe aria-prohibited-attr (serious): filter_horizontal's SelectFilter2.js widgets put
-  aria-label on a role-less <span> (portal/admin.py NewsAdmin.filter_horizontal).
-- axe label (critical): the cover image file input (in a fieldset, no <label>) and the
-  TabularInline inputs of the related links have no label (portal/admin.py).
+Every page visited, the rich-text editor's included, is checked with axe-core and for
+Content-Security-Policy violations (see conftest.check_page).
 """
 
 import re
@@ -60,7 +51,6 @@ def test_author_writes_submits_and_editor_publishes(new_page, site):
     # --- The author writes a news item in the admin ---------------------------------------
     log_in(author_page, author)
     click_and_check(author_page, author_page.locator("#content-main").get_by_role("link", name="News", exact=True))
-    # KNOWN APP PROBLEMS (see the module docstring) are recorded here, on the add form.
     click_and_check(author_page, author_page.get_by_role("link", name=re.compile(r"^Add news item")))
 
     author_page.get_by_label("Title:").press_sequentially(TITLE)
@@ -153,7 +143,7 @@ def test_editor_schedules_a_draft_for_later(new_page, site):
     go_live = timezone.localtime(timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
 
     log_in(editor_page, editor)
-    goto(editor_page, f"/admin/portal/news/{news.pk}/change/")  # KNOWN APP PROBLEMS recorded here
+    goto(editor_page, f"/admin/portal/news/{news.pk}/change/")
     expect(workflow_badge(editor_page)).to_have_text("Draft")
     open_workflow_action(editor_page, "Publish or schedule")
     editor_page.get_by_label("Publication time").fill(go_live.strftime("%Y-%m-%dT%H:%M"))
@@ -183,7 +173,7 @@ def test_request_changes_requires_a_comment(new_page, site):
     editor_page = new_page("editor")
 
     log_in(editor_page, editor)
-    goto(editor_page, f"/admin/portal/news/{news.pk}/change/")  # KNOWN APP PROBLEMS recorded here
+    goto(editor_page, f"/admin/portal/news/{news.pk}/change/")
     expect(workflow_badge(editor_page)).to_have_text("In review")
     open_workflow_action(editor_page, "Request changes")
 
@@ -214,7 +204,7 @@ def test_author_previews_own_draft(new_page, site):
     author_page = new_page("author")
 
     log_in(author_page, author)
-    goto(author_page, f"/admin/portal/news/{news.pk}/change/")  # KNOWN APP PROBLEMS recorded here
+    goto(author_page, f"/admin/portal/news/{news.pk}/change/")
     preview_link = author_page.get_by_role("link", name="Preview", exact=True)
     expect(preview_link).to_have_attribute("href", news.get_absolute_url())
     response = click_and_check(author_page, preview_link)
