@@ -90,3 +90,43 @@ def test_sign_up_verify_sign_in_edit_download_and_delete(page, site, tmp_path):
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     assert not User.objects.filter(email__iexact=EMAIL).exists()
     assert not Profile.objects.exists()
+
+
+def test_account_management_pages_and_two_factor_setup_for_an_editor(page, site):
+    """Every allauth page a person manages their account with, in the site's style and
+    accessible; an editor without two-factor authentication is sent to set it up first."""
+    from allauth.mfa.models import Authenticator
+
+    editor = factories.EditorFactory(two_factor=False)
+
+    # Password reset, as a signed-out visitor.
+    goto(page, "/accounts/password/reset/")
+    page.get_by_label("Email", exact=True).fill("nobody@example.org")
+    click_and_check(page, page.get_by_role("button", name=re.compile("reset", re.IGNORECASE)))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile("Password Reset", re.IGNORECASE))
+
+    # The editor signs in and wants the admin: two-factor authentication comes first.
+    goto(page, "/admin/login/")
+    page.get_by_label("Email", exact=True).fill(editor.email)
+    page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+    click_and_check(page, page.get_by_role("button", name="Sign in"))
+    expect(page.get_by_text("Editors must set up two-factor authentication")).to_be_visible()
+    if "/reauthenticate/" in page.url:  # allauth asks for the password again before changing security settings
+        page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
+        click_and_check(page, page.get_by_role("button", name="Confirm"))
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
+    secret = page.locator("#authenticator_secret, input[name='secret'], code").first
+    secret_text = (
+        secret.input_value() if secret.evaluate("e => e.tagName") == "INPUT" else secret.inner_text()
+    ).strip()
+    page.get_by_label(re.compile("code", re.IGNORECASE)).fill(factories.totp_code(secret_text))
+    click_and_check(page, page.get_by_role("button", name=re.compile("activate", re.IGNORECASE)))
+    assert Authenticator.objects.filter(user=editor, type=Authenticator.Type.TOTP).exists()
+
+    goto(page, "/admin/")
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+    # The other account pages.
+    for path in ("/accounts/email/", "/accounts/password/change/", "/accounts/2fa/", "/account/"):
+        goto(page, path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
