@@ -15,3 +15,10 @@ class AccountsConfig(AppConfig):
         from portal.roles import register_grants
 
         register_grants("accounts", ACCOUNTS_GRANTS)
+
+        from django.urls import path
+
+        from accounts.api import MeView
+        from portal.registry import register_api_paths
+
+        register_api_paths([path("me/", MeView.as_view(), name="api_me")])

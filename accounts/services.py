@@ -137,6 +137,7 @@ def delete_account(*, user) -> None:
         raise AccountError(_("Staff accounts cannot be deleted from “My account”; ask an administrator."))
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
+    from knox.models import AuthToken
 
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -145,6 +146,7 @@ def delete_account(*, user) -> None:
         Profile.objects.filter(user=user).delete()
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
+        AuthToken.objects.filter(user=user).delete()
         user.email = f"deleted-{uuid.uuid4().hex}@invalid"
         user.full_name = ""
         user.is_active = False

@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/profile/", views.edit_profile, name="edit_profile"),
     path("account/my-data.json", views.download_my_data, name="download_my_data"),
     path("account/delete/", views.delete_account, name="delete_account"),
+    path("account/api-tokens/", views.api_tokens, name="api_tokens"),
     path("privacy/", views.privacy_policy, name="privacy_policy"),
     # The admin's login goes through allauth, so verification, rate limits and two-factor
     # authentication apply to staff as well.

@@ -111,3 +111,34 @@ def delete_account(request):
         messages.success(request, _("Your account has been deleted and your personal data erased."))
         return redirect("portal:home")
     return render(request, "accounts/delete_account.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """Create and revoke tokens for the API. A new token is shown once, never again."""
+    from knox.models import AuthToken
+
+    new_token = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            deleted, _per_model = AuthToken.objects.filter(user=request.user, token_key=request.POST["revoke"]).delete()
+            if deleted:
+                messages.success(request, _("The token has been revoked."))
+            else:
+                messages.error(request, _("There is no such token."))
+            return redirect("accounts:api_tokens")
+        if AuthToken.objects.filter(user=request.user).count() >= MAX_API_TOKENS:
+            messages.error(request, _("You have reached the limit of tokens. Revoke one first."))
+            return redirect("accounts:api_tokens")
+        _instance, new_token = AuthToken.objects.create(user=request.user)
+    response = render(
+        request,
+        "accounts/api_tokens.html",
+        {"tokens": AuthToken.objects.filter(user=request.user).order_by("-created"), "new_token": new_token},
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+MAX_API_TOKENS = 10

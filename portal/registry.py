@@ -8,6 +8,7 @@ From its AppConfig.ready(), an app may register:
 - a **home block**: ``register_home_block(HomeBlock(...))``; the home page includes its
   template with ``block_context(request)`` as ``data``, in ``order``.
 - a **sitemap**: ``register_sitemap("events", EventSitemap)``.
+- an **API endpoint**: ``register_api("events", EventViewSet, basename="event")`` under /api/v1/.
 
 Each must run a fixed number of queries whatever the amount of content.
 """
@@ -61,3 +62,26 @@ def register_sitemap(key: str, sitemap: type) -> None:
 
 def sitemaps() -> dict[str, type]:
     return dict(_sitemaps)
+
+
+_api: dict[str, tuple[type, str]] = {}
+
+
+def register_api(prefix: str, viewset: type, *, basename: str) -> None:
+    _api[prefix] = (viewset, basename)
+
+
+def api_endpoints() -> dict[str, tuple[type, str]]:
+    return dict(_api)
+
+
+_api_paths: list = []
+
+
+def register_api_paths(patterns: list) -> None:
+    """Extra /api/v1/ URL patterns (for endpoints that are not a router's viewset)."""
+    _api_paths.extend(patterns)
+
+
+def api_paths() -> list:
+    return list(_api_paths)

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_filters",
     "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     "reversion",
     "reversion_compare",
@@ -320,8 +323,48 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING" if IS_TEST else "INFO")},
 }
 
+# Public API (/api/v1/): read-only content for everyone, "me" endpoints for participants.
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a request without valid credentials then gets 401 with WWW-Authenticate.
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "portal.api_base.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "portal.api_base.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", "10000/minute" if IS_TEST else "120/minute"),
+        "user": env("API_USER_RATE", "10000/minute" if IS_TEST else "600/minute"),
+    },
+    "EXCEPTION_HANDLER": "portal.api_base.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+REST_KNOX = {
+    "TOKEN_TTL": None,  # tokens live until their owner revokes them on "My account"
+    "AUTO_REFRESH": False,
+    "TOKEN_PREFIX": "pa_",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pacific Alliance portal API",
+    "DESCRIPTION": "News, publications, observatories and events of the Pacific Alliance, and participants' "
+    "own registrations. Read endpoints are public; /me/ endpoints need a session or a token "
+    "(`Authorization: Token <token>`, created on “My account”).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # The editorial workflow notifies members of this group when an item awaits review.
@@ -331,5 +374,23 @@ AUTHORS_GROUP = "Authors"
 NEWS_PAGE_SIZE = 12
 
 # --- Observatories and publications (observatory app) ---
+OBSERVATORY_PAGE_SIZE = 12
+# Publication files leave only through the download view (it counts downloads and refuses
+# unpublished publications), so they live outside MEDIA_ROOT, which the web server serves.
+# A STORAGES["publication_files"] entry, when present, replaces this local folder.
+OBSERVATORY_FILES_ROOT = Path(env("OBSERVATORY_FILES_ROOT", str(VAR_DIR / "publication-files")))
+OBSERVATORY_FILE_MAX_BYTES = env("OBSERVATORY_FILE_MAX_BYTES", 25 * 1024 * 1024, cast=int)
+OBSERVATORY_COMMENT_MAX_LENGTH = env("OBSERVATORY_COMMENT_MAX_LENGTH", 3000, cast=int)
+# "<number>/<period>" with a period of s, m, h or d: comments one participant may post.
+OBSERVATORY_COMMENT_RATE = env("OBSERVATORY_COMMENT_RATE", "5/h")
+# Reports one visitor (IP address) may send, and reports that hide a comment until reviewed.
+OBSERVATORY_REPORT_RATE = env("OBSERVATORY_REPORT_RATE", "20/h")
+OBSERVATORY_REPORTS_TO_HIDE = env("OBSERVATORY_REPORTS_TO_HIDE", 3, cast=int)
 
 # --- Events and registration (events app) ---
+EVENTS_PAGE_SIZE = 12
+# Personal links in registration emails: how long each stays valid (seconds). Cancelling a
+# registration revokes its links at once, whatever their age.
+EVENTS_CONFIRM_LINK_MAX_AGE = env("EVENTS_CONFIRM_LINK_MAX_AGE", 7 * 24 * 3600, cast=int)
+EVENTS_PERSONAL_LINK_MAX_AGE = env("EVENTS_PERSONAL_LINK_MAX_AGE", 400 * 24 * 3600, cast=int)
+EVENTS_DOCUMENT_MAX_BYTES = env("EVENTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, cast=int)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/", include("portal.api_urls")),
     path("", include("observatory.urls")),
     path("", include("events.urls")),
     path("sitemap.xml", views.sitemap_xml, name="django.contrib.sitemaps.views.sitemap"),

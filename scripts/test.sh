@@ -30,6 +30,7 @@ $BIN/ruff format --check .
 say "Django checks"
 $BIN/python manage.py check --fail-level WARNING
 $BIN/python manage.py makemigrations --check --dry-run
+$BIN/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 PORTAL_ENV=production DEBUG=false SECRET_KEY="check-deploy-$(date +%s)-a-long-random-enough-secret-key-value" \
   ALLOWED_HOSTS=portal.example DATABASE_URL=postgresql://localhost/portal \
   $BIN/python manage.py check --deploy --fail-level WARNING

@@ -1,0 +1,127 @@
+"""The public API's shared pieces and its news and taxonomy endpoints.
+
+Every list reuses the FilterSet of its HTML page (portal.filters for news) and adds only the
+API's ``search`` parameter; every item comes from the same ``published()`` reads, so the API
+shows exactly what the public site shows.
+"""
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from portal.api_base import ConditionalListMixin
+from portal.filters import NewsFilter
+from portal.models import Body, Country, News, Topic
+
+
+class ReadOnlyViewSet(ConditionalListMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+
+
+def with_search(filterset_class, *, method="filter_text"):
+    """The page's FilterSet plus the API's ``search`` parameter (same text search as ``q``)."""
+    return type(
+        f"Api{filterset_class.__name__}",
+        (filterset_class,),
+        {
+            "search": filters.CharFilter(method=method, max_length=200, label="Full-text search"),
+            "Meta": type("Meta", (filterset_class.Meta,), {"fields": [*filterset_class.Meta.fields, "search"]}),
+        },
+    )
+
+
+# --- Taxonomy -----------------------------------------------------------------------------
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["code", "name", "status", "time_zone"]
+
+
+class BodySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Body
+        fields = ["slug", "name", "kind", "description"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "description"]
+
+
+class CountryViewSet(ReadOnlyViewSet):
+    queryset = Country.objects.order_by("name", "pk")
+    serializer_class = CountrySerializer
+    lookup_field = "code"
+    filterset_fields = ["status"]
+    ordering_fields = ["name", "code"]
+
+
+class BodyViewSet(ReadOnlyViewSet):
+    queryset = Body.objects.order_by("name", "pk")
+    serializer_class = BodySerializer
+    filterset_fields = ["kind"]
+    ordering_fields = ["name"]
+
+
+class TopicViewSet(ReadOnlyViewSet):
+    queryset = Topic.objects.order_by("name", "pk")
+    serializer_class = TopicSerializer
+    ordering_fields = ["name"]
+
+
+# --- News ---------------------------------------------------------------------------------
+
+
+class NewsLinkSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.URLField()
+
+
+class NewsSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    countries = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    bodies = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    topics = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    cover_image = serializers.ImageField(read_only=True, use_url=True)
+
+    class Meta:
+        model = News
+        fields = [
+            "slug", "url", "title", "lead", "published_at", "updated_at",
+            "cover_image", "cover_alt", "countries", "bodies", "topics",
+        ]  # fmt: skip
+
+    def get_url(self, news) -> str:
+        request = self.context.get("request")
+        path = news.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class NewsDetailSerializer(NewsSerializer):
+    links = NewsLinkSerializer(many=True, read_only=True)
+
+    class Meta(NewsSerializer.Meta):
+        fields = [*NewsSerializer.Meta.fields, "body", "links"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Published news, newest first", description="Filters are those of /news/."),
+    retrieve=extend_schema(summary="One published news item, with its body and links"),
+)
+class NewsViewSet(ReadOnlyViewSet):
+    serializer_class = NewsSerializer
+    filterset_class = with_search(NewsFilter)
+    ordering_fields = ["published_at", "title"]
+    ordering = ["-published_at", "-pk"]
+
+    def get_queryset(self):
+        queryset = News.objects.published().prefetch_related("countries", "bodies", "topics")
+        if self.action == "retrieve":
+            return queryset.prefetch_related("links")
+        return queryset.defer("body", "search_document").order_by("-published_at", "-pk")
+
+    def get_serializer_class(self):
+        return NewsDetailSerializer if self.action == "retrieve" else NewsSerializer

@@ -1,0 +1,84 @@
+"""Pieces of the API that the REST framework settings name (kept free of view imports to
+avoid an import cycle): pagination, ordering, the error shape, conditional GETs."""
+
+import hashlib
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.http import quote_etag
+from rest_framework import exceptions, pagination
+from rest_framework import filters as drf_filters
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# --- Shared pieces --------------------------------------------------------------------------
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def exception_handler(exc, context):
+    """Every error in one shape: {"error": {"status", "code", "message", "fields"}}."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data
+    fields = {}
+    if isinstance(detail, dict) and "detail" not in detail:
+        fields = {name: [str(message) for message in _as_list(messages)] for name, messages in detail.items()}
+        message = "Some fields are not valid."
+        code = "invalid"
+    elif isinstance(detail, list):
+        message, code = " ".join(str(item) for item in detail), "invalid"
+    else:
+        message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
+        code = getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", "error")
+    response.data = {"error": {"status": response.status_code, "code": code, "message": message, "fields": fields}}
+    return response
+
+
+def _as_list(messages):
+    if isinstance(messages, dict):
+        return [f"{key}: {value}" for key, value in messages.items()]
+    return messages if isinstance(messages, list) else [messages]
+
+
+class OrderingFilter(drf_filters.OrderingFilter):
+    """``?ordering=`` with a stable order (the primary key breaks ties); a text search
+    without an explicit ordering keeps its relevance order."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            ordering = self.remove_invalid_fields(queryset, [p.strip() for p in params.split(",")], view, request)
+            if ordering:
+                return [*ordering, "-pk" if ordering[0].startswith("-") else "pk"]
+        if request.query_params.get("search") or request.query_params.get("q"):
+            return None
+        return self.get_default_ordering(view)
+
+
+class ConditionalListMixin:
+    """ETag on read endpoints: a client that sends If-None-Match with the same tag gets 304."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in {"GET", "HEAD"} and response.status_code == 200 and hasattr(response, "data"):
+            response.render()
+            etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
+            response["ETag"] = etag
+            if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+                not_modified = Response(status=304)
+                not_modified["ETag"] = etag
+                not_modified.accepted_renderer = response.accepted_renderer
+                not_modified.accepted_media_type = response.accepted_media_type
+                not_modified.renderer_context = response.renderer_context
+                return not_modified
+        return response
