@@ -32,6 +32,7 @@ install: $(VENV)/.installed
 
 run: install
 	@mkdir -p var
+	@scripts/compilemessages.sh
 	PORTAL_ENV=development $(PY) manage.py migrate --no-input
 	PORTAL_ENV=development $(PY) manage.py seed_demo
 	@echo "Emails the demo sends are written to var/mail/ (one .log file per message)."

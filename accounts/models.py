@@ -71,6 +71,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_full_name(self):
         return self.full_name or self.email
 
+    @property
+    def preferred_language(self) -> str:
+        """The language to write to this person in: their profile's, else the site's."""
+        profile = getattr(self, "profile", None) if self.pk else None
+        return profile.preferred_language if profile else settings.LANGUAGE_CODE
+
     def get_short_name(self):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 

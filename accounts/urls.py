@@ -11,7 +11,4 @@ urlpatterns = [
     path("account/delete/", views.delete_account, name="delete_account"),
     path("account/api-tokens/", views.api_tokens, name="api_tokens"),
     path("privacy/", views.privacy_policy, name="privacy_policy"),
-    # The admin's login goes through allauth, so verification, rate limits and two-factor
-    # authentication apply to staff as well.
-    path("admin/login/", views.staff_login, name="staff_login"),
 ]

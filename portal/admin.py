@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.admin import ImportExportModelAdmin
 from js_asset import Media as NonceMedia
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -54,7 +55,7 @@ class TopicResource(resources.ModelResource):
 
 
 @admin.register(Country)
-class CountryAdmin(ImportExportModelAdmin):
+class CountryAdmin(TranslationAdmin, ImportExportModelAdmin):
     resource_classes = [CountryResource]
     list_display = ("name", "code", "status", "time_zone")
     list_filter = ("status",)
@@ -62,7 +63,7 @@ class CountryAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Body)
-class BodyAdmin(ImportExportModelAdmin):
+class BodyAdmin(TranslationAdmin, ImportExportModelAdmin):
     resource_classes = [BodyResource]
     list_display = ("name", "kind")
     list_filter = ("kind",)
@@ -71,7 +72,7 @@ class BodyAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(ImportExportModelAdmin):
+class TopicAdmin(TranslationAdmin, ImportExportModelAdmin):
     resource_classes = [TopicResource]
     list_display = ("name", "slug")
     search_fields = ("name",)
@@ -364,7 +365,7 @@ class PublishableAdmin(CompareVersionAdmin):
 # --- News ---------------------------------------------------------------------------------
 
 
-class NewsLinkInline(admin.StackedInline):
+class NewsLinkInline(TranslationStackedInline):
     model = NewsLink
     extra = 1
     fields = ("label", "url", "position")
@@ -373,7 +374,10 @@ class NewsLinkInline(admin.StackedInline):
 class NewsAdminForm(forms.ModelForm):
     class Meta:
         model = News
-        fields = ("title", "slug", "lead", "body", "cover_image", "cover_alt", "countries", "bodies", "topics")
+        fields = (
+            "title_en", "title_es", "slug", "lead_en", "lead_es", "body_en", "body_es",
+            "cover_image", "cover_alt_en", "cover_alt_es", "countries", "bodies", "topics",
+        )  # fmt: skip
         # Checkboxes rather than the filter_horizontal widget, whose markup fails axe (aria-label on a span).
         widgets = {
             "countries": forms.CheckboxSelectMultiple,
@@ -398,7 +402,9 @@ class NewsAdminForm(forms.ModelForm):
 
 
 @admin.register(News)
-class NewsAdmin(PublishableAdmin):
+class NewsAdmin(PublishableAdmin, TranslationAdmin):
+    """English and Spanish side by side: each translated field appears once per language."""
+
     form = NewsAdminForm
     list_display = ("title",)
     list_filter = (QueueFilter, "status", "countries", "bodies", "topics", "published_at")

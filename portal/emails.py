@@ -6,7 +6,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.models import WorkflowEvent
 
@@ -43,25 +43,31 @@ def notify_workflow_event(event_id: int) -> int:
         opts = type(item)._meta if item is not None else None
         messages = []
         for user in recipients:
-            context = {
-                "event": event,
-                "item": item,
-                "recipient": user,
-                "verbose_name": opts.verbose_name,
-                "admin_url": settings.SITE_URL
-                + reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[item.pk]),
-                "public_url": settings.SITE_URL + item.get_absolute_url(),
-            }
-            subject = " ".join(render_to_string("portal/email/workflow_subject.txt", context).split())
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("portal/email/workflow.txt", context),
-                to=[user.email],
-            )
-            message.attach_alternative(render_to_string("portal/email/workflow.html", context), "text/html")
-            messages.append(message)
+            with translation.override(getattr(user, "preferred_language", settings.LANGUAGE_CODE)):
+                messages.append(_workflow_message(event, item, opts, user))
         for message in messages:
             message.send()
         event.notified_at = timezone.now()
         event.save(update_fields=["notified_at"])
         return len(messages)
+
+
+def _workflow_message(event, item, opts, user) -> EmailMultiAlternatives:
+    """One notification, rendered in the active language (the recipient's)."""
+    context = {
+        "event": event,
+        "item": item,
+        "recipient": user,
+        "verbose_name": opts.verbose_name,
+        "admin_url": settings.SITE_URL + reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[item.pk]),
+        "public_url": settings.SITE_URL + item.get_absolute_url(),
+        "LANGUAGE_CODE": translation.get_language(),
+    }
+    subject = " ".join(render_to_string("portal/email/workflow_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("portal/email/workflow.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("portal/email/workflow.html", context), "text/html")
+    return message

@@ -51,7 +51,6 @@ class Country(models.Model):
         verbose_name = _("country")
         verbose_name_plural = _("countries")
         ordering = ["name"]
-        indexes = [models.Index(fields=["status", "name"], name="portal_country_status_idx")]
 
     def __str__(self):
         return self.name
@@ -188,7 +187,8 @@ class Publishable(models.Model):
     class Meta:
         abstract = True
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="%(app_label)s_%(class)s_live_idx"),
+            # %(class)s alone: index names may not pass 30 characters.
+            models.Index(fields=["status", "-published_at"], name="%(class)s_live_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -227,7 +227,7 @@ class News(Publishable):
         help_text=_("The address of the article. It cannot change once the article has been published."),
     )
     lead = models.TextField(_("lead"), max_length=800, help_text=_("One or two sentences shown in lists and feeds."))
-    body = RichTextField(_("body"), blank=True)
+    body = RichTextField(_("text"), blank=True)
     cover_image = models.ImageField(_("cover image"), upload_to="news/%Y/", blank=True)
     cover_alt = models.CharField(
         _("cover image text alternative"),
@@ -271,8 +271,15 @@ class News(Publishable):
 
     def clean(self):
         super().clean()
-        if self.cover_image and not self.cover_alt.strip():
-            raise ValidationError({"cover_alt": _("Describe the cover image: a text alternative is required.")})
+        # The text alternative is required in the site's main language at least (cover_alt_en
+        # when the content is translated, see portal/translation.py).
+        field = (
+            f"cover_alt_{settings.LANGUAGE_CODE}"
+            if hasattr(self, f"cover_alt_{settings.LANGUAGE_CODE}")
+            else "cover_alt"
+        )
+        if self.cover_image and not (getattr(self, field) or "").strip():
+            raise ValidationError({field: _("Describe the cover image: a text alternative is required.")})
 
 
 @reversion.register()
@@ -282,7 +289,7 @@ class NewsLink(models.Model):
     news = models.ForeignKey(News, on_delete=models.CASCADE, related_name="links")
     label = models.CharField(_("label"), max_length=200)
     url = models.URLField(_("address"), max_length=500)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         verbose_name = _("related link")

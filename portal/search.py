@@ -1,17 +1,22 @@
 """Full-text search: PostgreSQL's when the database is PostgreSQL, a plain fallback on SQLite.
 
 On PostgreSQL each searchable model keeps a weighted ``search_document`` (title A, lead
-or abstract B, body C) in a tsvector column with a GIN index, refreshed on save; queries
-are parsed with ``websearch_to_tsquery`` and ranked. SQLite has none of that, so there a
-search is a case-insensitive match on every word, newest first.
+or abstract B, body C) in a tsvector column with a GIN index, refreshed on save. Translated
+fields go in with their language's configuration (English fields with 'english', Spanish
+ones with 'spanish'); queries are parsed with ``websearch_to_tsquery`` in both and ranked.
+SQLite has none of that, so there a search is a case-insensitive match on every word, in
+either language, newest first.
 """
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, migrations
 from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Coalesce
 
 SEARCH_CONFIG = "english"
+#: Text-search configuration of each content language (content is translated field by field).
+LANGUAGE_CONFIGS = {"en": "english", "es": "spanish"}
 MAX_QUERY_LENGTH = 200
 
 
@@ -19,23 +24,51 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def weighted_vector(*weighted_fields):
+def weighted_vector(*weighted_fields, config=SEARCH_CONFIG):
     """``weighted_vector(("title", "A"), ("lead", "B"))`` → one weighted tsvector expression."""
     vector = None
     for field, weight in weighted_fields:
-        part = SearchVector(
-            Coalesce(F(field), Value(""), output_field=TextField()), weight=weight, config=SEARCH_CONFIG
-        )
+        part = SearchVector(Coalesce(F(field), Value(""), output_field=TextField()), weight=weight, config=config)
         vector = part if vector is None else vector + part
     return vector
 
 
+def document_vector(model):
+    """The search document of ``model``: each translated field in its own language's config
+    (title_es with the Spanish configuration, so "contrataciones" finds "contratación")."""
+    fields = model.SEARCH_FIELDS
+    translated = [code for code in LANGUAGE_CONFIGS if _has_field(model, f"{fields[0][0]}_{code}")]
+    if not translated:
+        return weighted_vector(*fields)
+    vector = None
+    for code in translated:
+        part = weighted_vector(*[(f"{name}_{code}", weight) for name, weight in fields], config=LANGUAGE_CONFIGS[code])
+        vector = part if vector is None else vector + part
+    return vector
+
+
+def _has_field(model, name):
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+def translated_fields(model, names):
+    """``("title", "lead")`` → every stored field that holds them, in each language."""
+    found = []
+    for name in names:
+        variants = [f"{name}_{code}" for code in LANGUAGE_CONFIGS if _has_field(model, f"{name}_{code}")]
+        found.extend(variants or [name])
+    return tuple(found)
+
+
 def refresh_search_document(instance) -> None:
     """Recompute ``instance.search_document`` in the database (PostgreSQL only)."""
-    fields = getattr(type(instance), "SEARCH_FIELDS", None)
-    if not fields or not is_postgres():
+    if not getattr(type(instance), "SEARCH_FIELDS", None) or not is_postgres():
         return
-    type(instance)._base_manager.filter(pk=instance.pk).update(search_document=weighted_vector(*fields))
+    type(instance)._base_manager.filter(pk=instance.pk).update(search_document=document_vector(type(instance)))
 
 
 def search(queryset, text: str, *, fallback_fields):
@@ -44,16 +77,20 @@ def search(queryset, text: str, *, fallback_fields):
     if not text:
         return queryset
     if is_postgres():
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        # The words are parsed with both languages' rules, so either language's stems match.
+        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
+            text, search_type="websearch", config="spanish"
+        )
         return (
             queryset.filter(search_document=query)
             .annotate(rank=SearchRank(F("search_document"), query))
             .order_by("-rank", "-published_at", "-pk")
         )
     condition = Q()
+    fields = translated_fields(queryset.model, fallback_fields)
     for word in text.split()[:10]:
         word_matches = Q()
-        for field in fallback_fields:
+        for field in fields:
             word_matches |= Q(**{f"{field}__icontains": word})
         condition &= word_matches
     return queryset.filter(condition)

@@ -7,6 +7,9 @@ from portal.models import News
 class StaticSitemap(Sitemap):
     changefreq = "daily"
     priority = 0.8
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return ["portal:home", "portal:news_list"]
@@ -21,6 +24,10 @@ class NewsSitemap(Sitemap):
     changefreq = "monthly"
     priority = 0.6
     limit = 5000
+    # Each item in English and Spanish, with hreflang alternates.
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return News.objects.published().newest_first().only("slug", "updated_at", "published_at")

@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from accounts.views import staff_login
 from portal import views
 from portal.feeds import LatestNewsFeed
 
@@ -14,18 +16,27 @@ portal_patterns = [
     path("search/", views.site_search, name="search"),
 ]
 
-urlpatterns = [
+# Pages people read exist in English (no prefix, so addresses published so far keep working)
+# and in Spanish under /es/.
+urlpatterns = i18n_patterns(
     path("", include((portal_patterns, "portal"))),
-    # accounts first: it takes over /admin/login/ so that staff log in through allauth too.
     path("", include("accounts.urls")),
-    path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/", include("portal.api_urls")),
     path("", include("observatory.urls")),
     path("", include("events.urls")),
+    prefix_default_language=False,
+)
+
+urlpatterns += [
+    # Before the admin: staff sign in through allauth too (verification, rate limits, two factors).
+    path("admin/login/", staff_login, name="staff_login"),
+    path("admin/", admin.site.urls),
+    path("api/", include("portal.api_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("sitemap.xml", views.sitemap_xml, name="django.contrib.sitemaps.views.sitemap"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon),
+    path("healthz", views.healthz, name="healthz"),
 ]
 
 if settings.DEBUG:

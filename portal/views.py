@@ -141,6 +141,13 @@ def robots_txt(request):
 
 
 @require_safe
+def healthz(request):
+    """Liveness for load balancers, and the framework's own ceiling in the benchmark:
+    no template, no database."""
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
 def favicon(request):
     # Resolved per request: the hashed file name exists only after collectstatic.
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))

@@ -27,6 +27,9 @@ say "ruff"
 $BIN/ruff check .
 $BIN/ruff format --check .
 
+say "Translations"
+scripts/compilemessages.sh
+
 say "Django checks"
 $BIN/python manage.py check --fail-level WARNING
 $BIN/python manage.py makemigrations --check --dry-run

@@ -25,11 +25,15 @@ def workflow_url(news, action):
 
 def news_form(**overrides):
     data = {
-        "title": "Craft Fair of the Pacific Alliance",
+        "title_en": "Craft Fair of the Pacific Alliance",
+        "title_es": "Feria Artesanal de la Alianza del Pacífico",
         "slug": "craft-fair",
-        "lead": "The first craft fair promoted the creative economy of the four countries.",
-        "body": "<p>It had a physical exhibition and a virtual showroom.</p>",
-        "cover_alt": "",
+        "lead_en": "The first craft fair promoted the creative economy of the four countries.",
+        "lead_es": "",
+        "body_en": "<p>It had a physical exhibition and a virtual showroom.</p>",
+        "body_es": "",
+        "cover_alt_en": "",
+        "cover_alt_es": "",
         "links-TOTAL_FORMS": "0",
         "links-INITIAL_FORMS": "0",
         "links-MIN_NUM_FORMS": "0",
@@ -38,6 +42,9 @@ def news_form(**overrides):
         "portal-workflowevent-content_type-object_id-TOTAL_FORMS": "0",
         "portal-workflowevent-content_type-object_id-INITIAL_FORMS": "0",
     }
+    for name in ("title", "lead", "body", "cover_alt"):
+        if name in overrides:
+            overrides[f"{name}_en"] = overrides.pop(name)
     data.update(overrides)
     return data
 
