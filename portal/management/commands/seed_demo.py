@@ -17,6 +17,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +43,9 @@ class Article:
     date: date
     lead: str
     body: str
+    title_es: str = ""
+    lead_es: str = ""
+    body_es: str = ""
     countries: list = field(default_factory=list)
     bodies: list = field(default_factory=list)
     topics: list = field(default_factory=list)
@@ -66,7 +70,8 @@ def paragraphs_to_html(text: str) -> str:
 
 
 def parse_article(path: Path) -> Article:
-    header, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    header, _, bodies = path.read_text(encoding="utf-8").partition("\n---\n")
+    body, _, body_es = bodies.partition("\n--- es ---\n")
     values, links = {}, []
     for line in header.splitlines():
         key, _, value = line.partition(":")
@@ -83,6 +88,9 @@ def parse_article(path: Path) -> Article:
             date=date.fromisoformat(values["date"]),
             lead=values["lead"],
             body=paragraphs_to_html(body),
+            title_es=values.get("title_es", ""),
+            lead_es=values.get("lead_es", ""),
+            body_es=paragraphs_to_html(body_es) if body_es.strip() else "",
             countries=_split(values.get("countries", "")),
             bodies=_split(values.get("bodies", "")),
             topics=_split(values.get("topics", "")),
@@ -108,6 +116,8 @@ class Command(BaseCommand):
             self.ensure_privacy_policy()
             editor = self.ensure_demo_users()
             created, updated = self.load_news(editor)
+            call_command("seed_events", force=True, verbosity=options.get("verbosity", 1))  # events app
+            call_command("seed_observatory", force=True, verbosity=options.get("verbosity", 1))  # observatory app
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
@@ -170,7 +180,15 @@ class Command(BaseCommand):
                 wanted_topics = [topics[slug] for slug in article.topics]
             except KeyError as error:
                 raise CommandError(f"{path.name}: unknown taxonomy key {error}.") from error
-            content = {"title": article.title, "lead": article.lead, "body": article.body}
+            content = {
+                "title_en": article.title,
+                "lead_en": article.lead,
+                "body_en": article.body,
+                # Spanish where the fixture has it; otherwise the page falls back to English and says so.
+                "title_es": article.title_es or None,
+                "lead_es": article.lead_es or None,
+                "body_es": article.body_es or None,
+            }
             news = News.objects.filter(slug=article.slug).first()
             if news is None:
                 with reversion.create_revision():
