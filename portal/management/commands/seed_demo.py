@@ -26,6 +26,7 @@ from django.utils.html import escape
 from accounts.models import PrivacyPolicy
 from portal import services
 from portal.models import Body, Country, News, NewsLink, Status, Topic
+from portal.richtext import sanitize_html
 from portal.roles import AUTHORS, EDITORS
 
 FIXTURES = settings.BASE_DIR / "fixtures"
@@ -132,15 +133,34 @@ class Command(BaseCommand):
         data = json.loads((FIXTURES / "taxonomy.json").read_text(encoding="utf-8"))
         for row in data["countries"]:
             Country.objects.update_or_create(
-                code=row["code"], defaults={k: row[k] for k in ("name", "status", "time_zone")}
+                code=row["code"],
+                defaults={
+                    "name_en": row["name"],
+                    "name_es": row.get("name_es"),
+                    "status": row["status"],
+                    "time_zone": row["time_zone"],
+                },
             )
         for row in data["bodies"]:
             Body.objects.update_or_create(
-                slug=row["slug"], defaults={k: row.get(k, "") for k in ("name", "kind", "description")}
+                slug=row["slug"],
+                defaults={
+                    "name_en": row["name"],
+                    "name_es": row.get("name_es"),
+                    "kind": row["kind"],
+                    "description_en": row.get("description", ""),
+                    "description_es": row.get("description_es"),
+                },
             )
         for row in data["topics"]:
             Topic.objects.update_or_create(
-                slug=row["slug"], defaults={"name": row["name"], "description": row.get("description", "")}
+                slug=row["slug"],
+                defaults={
+                    "name_en": row["name"],
+                    "name_es": row.get("name_es"),
+                    "description_en": row.get("description", ""),
+                    "description_es": row.get("description_es"),
+                },
             )
 
     def ensure_privacy_policy(self):
@@ -183,11 +203,11 @@ class Command(BaseCommand):
             content = {
                 "title_en": article.title,
                 "lead_en": article.lead,
-                "body_en": article.body,
+                "body_en": sanitize_html(article.body),
                 # Spanish where the fixture has it; otherwise the page falls back to English and says so.
                 "title_es": article.title_es or None,
                 "lead_es": article.lead_es or None,
-                "body_es": article.body_es or None,
+                "body_es": sanitize_html(article.body_es),  # stored as "" when absent (see RichTextField)
             }
             news = News.objects.filter(slug=article.slug).first()
             if news is None:
