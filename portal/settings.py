@@ -69,6 +69,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = _("Pacific Alliance")
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, so translated fields show side by side there
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -209,9 +210,14 @@ AUTH_PASSWORD_VALIDATORS = [
 if IS_TEST:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Internationalisation: English first; Spanish arrives with the translation issue.
+# Internationalisation: English and Spanish, interface and content.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# Content in both languages (django-modeltranslation): a missing translation falls back to the
+# other language, and the page says so (portal.templatetags.portal_i18n).
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "es")
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "es"), "en": ("es",), "es": ("en",)}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "America/Bogota"
