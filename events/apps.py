@@ -1,7 +1,66 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+_CONTENT = ("eventpartner", "speaker", "session", "eventdocument")
+
+EVENTS_GRANTS = {
+    # Authors write and submit their own event drafts (rule in portal.services.can_edit) and
+    # see how many registered, not who.
+    "Authors": [
+        "add_event", "change_event", "view_event",
+        *(f"{verb}_{model}" for model in _CONTENT for verb in ("add", "change", "delete", "view")),
+        "view_registration",
+    ],
+    # Editors publish, postpone and cancel events, check participants in and export the lists.
+    "Editors": [
+        "add_event", "change_event", "delete_event", "view_event", "publish_event",
+        *(f"{verb}_{model}" for model in _CONTENT for verb in ("add", "change", "delete", "view")),
+        "view_registration", "change_registration", "view_registration_personal_data",
+    ],
+}  # fmt: skip
+
 
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Events")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts import registry as personal_data
+        from events import services, times
+        from events.registry import EventSitemap, event_more_url, event_search, upcoming_events_block
+        from portal import registry
+        from portal.models import Country
+        from portal.roles import register_grants
+
+        register_grants("events", EVENTS_GRANTS)
+        registry.register_search(
+            registry.SearchProvider(
+                key="events",
+                label=_("Events"),
+                search=event_search,
+                result_template="events/includes/event_result.html",
+                more_url=event_more_url,
+                order=20,
+            )
+        )
+        registry.register_home_block(
+            registry.HomeBlock(
+                key="events", template="events/includes/home_block.html", block_context=upcoming_events_block, order=20
+            )
+        )
+        registry.register_sitemap("events", EventSitemap)
+        personal_data.register(
+            personal_data.PersonalData(
+                key="events",
+                label=_("My event registrations"),
+                export=services.export_registrations,
+                erase=services.erase_registrations,
+                section_template="events/includes/my_registrations.html",
+                section_context=services.my_registrations_section,
+                order=20,
+            )
+        )
+        post_save.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-save")
+        post_delete.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-delete")

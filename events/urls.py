@@ -1,3 +1,20 @@
+from django.urls import path
+
+from events import views
+
 app_name = "events"
 
-urlpatterns = []
+urlpatterns = [
+    path("events/", views.event_list, name="event_list"),
+    path("events/feed.ics", views.feed_ics, name="feed_ics"),
+    path("events/calendar/", views.calendar_current, name="calendar"),
+    path("events/calendar/<int:year>/<int:month>/", views.calendar_month, name="calendar_month"),
+    path("events/<slug:slug>/", views.event_detail, name="event_detail"),
+    path("events/<slug:slug>/event.ics", views.event_ics, name="event_ics"),
+    path("events/<slug:slug>/register/", views.register, name="register"),
+    path("events/<slug:slug>/resend-confirmation/", views.resend_confirmation, name="resend_confirmation"),
+    # Personal links from the emails (signed tokens; see events.services).
+    path("events/<slug:slug>/confirm/<str:token>/", views.registration_confirm, name="registration_confirm"),
+    path("events/<slug:slug>/cancel/<str:token>/", views.registration_cancel, name="registration_cancel"),
+    path("events/<slug:slug>/join/<str:token>/", views.registration_join, name="registration_join"),
+]

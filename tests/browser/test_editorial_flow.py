@@ -53,11 +53,11 @@ def test_author_writes_submits_and_editor_publishes(new_page, site):
     click_and_check(author_page, author_page.locator("#content-main").get_by_role("link", name="News", exact=True))
     click_and_check(author_page, author_page.get_by_role("link", name=re.compile(r"^Add news item")))
 
-    author_page.get_by_label("Title:").press_sequentially(TITLE)
+    author_page.get_by_label("Title [en]:").press_sequentially(TITLE)
     # prepopulate.js builds the slug from the title as it is typed.
     expect(author_page.get_by_label("Slug:")).to_have_value(EXPECTED_SLUG)
-    author_page.get_by_label("Lead:").fill(LEAD)
-    editor_area = author_page.locator(".field-body .ProseMirror[contenteditable='true']")
+    author_page.get_by_label("Lead [en]:").fill(LEAD)
+    editor_area = author_page.locator(".field-body_en .ProseMirror[contenteditable='true']")
     editor_area.click()
     editor_area.press_sequentially(BODY_TEXT)
     expect(editor_area).to_contain_text(BODY_TEXT)

@@ -1,0 +1,488 @@
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from events import services
+from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+from portal.admin import PublishableAdmin, QueueFilter
+
+PERSONAL_DATA = "events.view_registration_personal_data"
+
+
+def sees_personal_data(request) -> bool:
+    return request.user.has_perm(PERSONAL_DATA)
+
+
+# --- Times entered in the event's own zone ------------------------------------------------
+
+
+class EventZoneFormMixin:
+    """Date-times are typed and shown in the event's zone, not the site's.
+
+    Django's form fields read a naive time in the site's zone; ``clean`` re-reads the same
+    wall-clock time in the event's zone.
+    """
+
+    zone_fields: tuple[str, ...] = ()
+
+    def event_zone_name(self) -> str:
+        raise NotImplementedError
+
+    def show_in_event_zone(self, zone_name: str) -> None:
+        zone = zoneinfo.ZoneInfo(zone_name)
+        for name in self.zone_fields:
+            value = getattr(self.instance, name, None) if self.instance.pk else None
+            if value is not None and name in self.fields:
+                self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
+            if name in self.fields:
+                self.fields[name].help_text = gettext("In the event's time zone (%(zone)s).") % {"zone": zone_name}
+
+    def to_event_zone(self, cleaned: dict) -> dict:
+        try:
+            zone = zoneinfo.ZoneInfo(self.event_zone_name())
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return cleaned
+        for name in self.zone_fields:
+            value = cleaned.get(name)
+            if value is not None:
+                wall = timezone.make_naive(value, timezone.get_current_timezone())
+                cleaned[name] = timezone.make_aware(wall, zone)
+        return cleaned
+
+
+def _valid_zone(name) -> str | None:
+    return name if name in zoneinfo.available_timezones() else None
+
+
+class EventAdminForm(EventZoneFormMixin, forms.ModelForm):
+    zone_fields = ("start", "end", "registration_opens_at", "registration_closes_at")
+
+    class Meta:
+        model = Event
+        fields = (
+            "title", "slug", "kind", "format", "summary", "description", "time_zone", "start", "end",
+            "venue", "city", "country", "online_url", "organising_bodies", "cover_image", "cover_alt",
+            "registration_enabled", "registration_opens_at", "registration_closes_at", "capacity",
+            "has_waiting_list", "reminder_hours_before", "join_opens_minutes_before", "state_note",
+        )  # fmt: skip
+        widgets = {"organising_bodies": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.show_in_event_zone(self.instance.time_zone or settings.TIME_ZONE)
+        if "cover_image" in self.fields:
+            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
+
+    def event_zone_name(self):
+        return _valid_zone(self.cleaned_data.get("time_zone")) or settings.TIME_ZONE
+
+    def clean_cover_image(self):
+        image = self.cleaned_data.get("cover_image")
+        if image and getattr(image, "size", 0) > settings.IMAGE_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                gettext("The image is too large (at most %(mb)s MB).")
+                % {"mb": settings.IMAGE_UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        return image
+
+    def clean(self):
+        return self.to_event_zone(super().clean())
+
+
+class SessionForm(EventZoneFormMixin, forms.ModelForm):
+    zone_fields = ("start", "end")
+
+    class Meta:
+        model = Session
+        fields = ("title", "start", "end", "description", "speakers", "recording_url")
+        widgets = {"speakers": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, event_zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event_zone = event_zone or settings.TIME_ZONE
+        self.show_in_event_zone(self.event_zone)
+
+    def event_zone_name(self):
+        return self.event_zone
+
+    def clean(self):
+        return self.to_event_zone(super().clean())
+
+
+class SessionFormSet(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        # The zone being saved with the event (it may change in the same form), else its current one.
+        kwargs["event_zone"] = _valid_zone(self.data.get("time_zone")) or self.instance.time_zone
+        return kwargs
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            **self.get_form_kwargs(None),
+        )
+        self.add_fields(form, None)
+        return form
+
+
+class PartnerInline(admin.TabularInline):
+    model = EventPartner
+    extra = 0
+    fields = ("name", "url", "position")
+
+
+class SpeakerInline(admin.StackedInline):
+    model = Speaker
+    extra = 0
+    fields = (("name", "role"), "organisation", "bio", ("photo", "photo_alt"), "position")
+
+
+class SessionInline(admin.StackedInline):
+    """The agenda. Speakers are chosen among the event's own (save new speakers first)."""
+
+    model = Session
+    form = SessionForm
+    formset = SessionFormSet
+    extra = 0
+    fields = ("title", ("start", "end"), "description", "speakers", "recording_url")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._event = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "speakers":
+            event = getattr(self, "_event", None)
+            kwargs["queryset"] = Speaker.objects.filter(event=event) if event else Speaker.objects.none()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class DocumentInline(admin.TabularInline):
+    model = EventDocument
+    extra = 0
+    fields = ("title", "kind", "file", "url", "position")
+
+
+@admin.register(Event)
+class EventAdmin(PublishableAdmin):
+    form = EventAdminForm
+    list_display = ("title", "kind", "format", "start_in_zone", "state", "registrations")
+    list_filter = (QueueFilter, "status", "state", "kind", "format", "country", "organising_bodies", "start")
+    search_fields = ("title", "summary", "slug", "city", "venue")
+    prepopulated_fields = {"slug": ("title",)}
+    date_hierarchy = "start"
+    inlines = [PartnerInline, SpeakerInline, SessionInline, DocumentInline]
+    actions = ["postpone_events", "cancel_events"]
+    readonly_fields = ("state", "registration_summary")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "format", "summary", "description")}),
+        (_("When"), {"fields": ("time_zone", "start", "end")}),
+        (_("Where"), {"fields": ("venue", "city", "country", "online_url")}),
+        (_("Organisers"), {"fields": ("organising_bodies",)}),
+        (_("Cover image"), {"fields": ("cover_image", "cover_alt")}),
+        (
+            _("Registration"),
+            {
+                "fields": (
+                    "registration_enabled",
+                    ("registration_opens_at", "registration_closes_at"),
+                    ("capacity", "has_waiting_list"),
+                    ("reminder_hours_before", "join_opens_minutes_before"),
+                    "registration_summary",
+                )
+            },
+        ),
+        (_("Takes place"), {"fields": ("state", "state_note")}),
+        (_("Workflow"), {"fields": ("status", "published_at", "author", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author").with_registration_counts()
+
+    @admin.display(description=_("start"), ordering="start")
+    def start_in_zone(self, obj):
+        return f"{obj.local_start:%Y-%m-%d %H:%M} ({obj.time_zone})"
+
+    @admin.display(description=_("registrations"))
+    def registrations(self, obj):
+        if not obj.registration_enabled and not obj.confirmed_count and not obj.pending_count:
+            return "—"
+        url = reverse("admin:events_registration_changelist") + f"?event__id__exact={obj.pk}"
+        text = gettext("%(confirmed)s confirmed · %(waitlisted)s waiting · %(pending)s pending") % {
+            "confirmed": obj.confirmed_count + obj.attended_count,
+            "waitlisted": obj.waitlisted_count,
+            "pending": obj.pending_count,
+        }
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    @admin.display(description=_("registrations"))
+    def registration_summary(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        counts = getattr(obj, "confirmed_count", None)
+        if counts is None:
+            obj = Event.objects.with_registration_counts().get(pk=obj.pk)
+        rows = [
+            (Registration.Status.PENDING.label, obj.pending_count),
+            (Registration.Status.CONFIRMED.label, obj.confirmed_count),
+            (Registration.Status.WAITLISTED.label, obj.waitlisted_count),
+            (Registration.Status.CANCELLED.label, obj.cancelled_count),
+            (Registration.Status.ATTENDED.label, obj.attended_count),
+        ]
+        url = reverse("admin:events_registration_changelist") + f"?event__id__exact={obj.pk}"
+        seats = obj.capacity if obj.capacity is not None else gettext("unlimited")
+        return format_html(
+            '<ul class="registration-counts">{}</ul><p>{} {} · <a href="{}">{}</a></p>',
+            format_html_join("", "<li>{}: <strong>{}</strong></li>", rows),
+            gettext("Seats:"),
+            seats,
+            url,
+            gettext("See the registrations"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        moved = None
+        if change and ("start" in form.changed_data or "end" in form.changed_data):
+            before = Event.objects.only("start", "end").get(pk=obj.pk)
+            if (before.start, before.end) != (obj.start, obj.end):
+                moved = (obj.start, obj.end)
+                obj.start, obj.end = before.start, before.end
+        super().save_model(request, obj, form, change)
+        if moved:
+            try:
+                services.reschedule_event(event=obj, start=moved[0], end=moved[1], actor=request.user)
+            except services.RegistrationError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The new time is saved; registered participants are told and their reminders follow it."),
+                    messages.INFO,
+                )
+        if change and obj.registration_enabled:
+            promoted = services.promote_from_waitlist(event=obj)
+            if promoted:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d person moved from the waiting list to a seat.",
+                        "%(count)d people moved from the waiting list to a seat.",
+                        len(promoted),
+                    )
+                    % {"count": len(promoted)},
+                    messages.INFO,
+                )
+
+    def _state_action(self, request, queryset, move, done):
+        for event in queryset:
+            if not self.has_change_permission(request, event) or not request.user.has_perm("events.publish_event"):
+                self.message_user(request, gettext("Only editors can postpone or cancel events."), messages.ERROR)
+                return
+            try:
+                move(event=event, actor=request.user, note=event.state_note)
+            except services.RegistrationError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, done % {"event": event}, messages.SUCCESS)
+
+    @admin.action(description=_("Postpone the selected events (participants are told)"))
+    def postpone_events(self, request, queryset):
+        self._state_action(request, queryset, services.postpone_event, gettext("“%(event)s” is postponed."))
+
+    @admin.action(description=_("Cancel the selected events (participants are told)"))
+    def cancel_events(self, request, queryset):
+        self._state_action(request, queryset, services.cancel_event, gettext("“%(event)s” is cancelled."))
+
+
+# --- Registrations ------------------------------------------------------------------------
+
+
+class RegistrationResource(resources.ModelResource):
+    """Export without personal data: who registered is left out."""
+
+    event = fields.Field(attribute="event__title", column_name="event")
+    event_start = fields.Field(attribute="event__start", column_name="event start")
+
+    class Meta:
+        model = Registration
+        fields = (
+            "id", "event", "event_start", "status", "created_at", "confirmed_at", "waitlisted_at",
+            "cancelled_at", "attended_at", "attendance",
+        )  # fmt: skip
+        export_order = fields
+
+    def dehydrate_status(self, registration):
+        return registration.get_status_display()
+
+
+class PersonalRegistrationResource(RegistrationResource):
+    """Export with who registered: only for staff with the personal-data permission."""
+
+    full_name = fields.Field(attribute="participant__full_name", column_name="full name")
+    email = fields.Field(attribute="participant__email", column_name="email")
+    organisation = fields.Field(column_name="organisation")
+    position = fields.Field(column_name="position")
+    sector = fields.Field(column_name="sector")
+    country = fields.Field(column_name="country")
+
+    class Meta(RegistrationResource.Meta):
+        fields = (
+            *RegistrationResource.Meta.fields,
+            "full_name",
+            "email",
+            "organisation",
+            "position",
+            "sector",
+            "country",
+        )
+        export_order = fields
+
+    def _profile(self, registration):
+        return getattr(registration.participant, "profile", None)
+
+    def dehydrate_organisation(self, registration):
+        profile = self._profile(registration)
+        return profile.organisation if profile else ""
+
+    def dehydrate_position(self, registration):
+        profile = self._profile(registration)
+        return profile.position if profile else ""
+
+    def dehydrate_sector(self, registration):
+        profile = self._profile(registration)
+        return profile.get_sector_display() if profile else ""
+
+    def dehydrate_country(self, registration):
+        profile = self._profile(registration)
+        return profile.country.name if profile else ""
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
+    """Organisers' view of registrations. Statuses change only through events.services
+    (check-in here; everything else is the participant's own move)."""
+
+    change_list_template = "events/admin/registration_change_list.html"
+    formats = [CSV, XLSX]
+    list_display = ("__str__", "participant_shown", "status", "created_at", "confirmed_at", "attended_at", "attendance")
+    list_filter = ("status", "attendance", "promoted_from_waiting_list", ("event", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("event", "participant")
+    date_hierarchy = "created_at"
+    actions = ["check_in"]
+    base_fields = (
+        "event", "status", "created_at", "confirmed_at", "waitlisted_at", "cancelled_at", "attended_at",
+        "attendance", "promoted_from_waiting_list", "reminder_sent_at",
+    )  # fmt: skip
+    personal_fields = ("participant_name", "participant_email", "participant_profile")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("event", "participant")
+        if sees_personal_data(request):
+            queryset = queryset.select_related("participant__profile__country")
+        return queryset
+
+    def get_fields(self, request, obj=None):
+        return (*self.base_fields, *(self.personal_fields if sees_personal_data(request) else ()))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def get_search_fields(self, request):
+        if sees_personal_data(request):
+            return (
+                "participant__email",
+                "participant__full_name",
+                "participant__profile__organisation",
+                "event__title",
+            )
+        return ("event__title",)
+
+    def has_add_permission(self, request):
+        return False  # participants register themselves
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # kept for the counts; cancelling is the participant's move
+
+    def get_export_resource_classes(self, request):
+        return [PersonalRegistrationResource if sees_personal_data(request) else RegistrationResource]
+
+    def get_export_queryset(self, request):
+        queryset = super().get_export_queryset(request)
+        if sees_personal_data(request):
+            queryset = queryset.select_related("participant__profile__country")
+        return queryset
+
+    def get_list_display(self, request):
+        who = "participant_shown" if sees_personal_data(request) else "participant_number"
+        return ("__str__", who, *self.list_display[2:])
+
+    @admin.display(description=_("participant"))
+    def participant_shown(self, obj):
+        return f"{obj.participant.full_name or '—'} <{obj.participant.email}>"
+
+    @admin.display(description=_("participant"))
+    def participant_number(self, obj):
+        return gettext("Participant #%(id)s") % {"id": obj.participant_id}
+
+    @admin.display(description=_("name"))
+    def participant_name(self, obj):
+        return obj.participant.full_name
+
+    @admin.display(description=_("email"))
+    def participant_email(self, obj):
+        return obj.participant.email
+
+    @admin.display(description=_("profile"))
+    def participant_profile(self, obj):
+        profile = getattr(obj.participant, "profile", None)
+        if profile is None:
+            return "—"
+        parts = [profile.organisation, profile.position, profile.get_sector_display(), profile.country.name]
+        return " · ".join(part for part in parts if part)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            counts = dict(
+                context["cl"]
+                .queryset.order_by()
+                .values_list("status")
+                .annotate(count=Count("pk"))
+                .values_list("status", "count")
+            )
+            context["status_counts"] = [(label, counts.get(value, 0)) for value, label in Registration.Status.choices]
+        return response
+
+    @admin.action(description=_("Check in: attended in person"), permissions=["change"])
+    def check_in(self, request, queryset):
+        done = 0
+        for registration in queryset.select_related("event"):
+            try:
+                services.check_in(registration=registration, actor=request.user)
+            except services.RegistrationError as error:
+                self.message_user(request, f"#{registration.pk}: {error}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d participant checked in.", "%(count)d participants checked in.", done)
+                % {"count": done},
+                messages.SUCCESS,
+            )

@@ -1,0 +1,108 @@
+import re
+from datetime import datetime
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Event
+from portal import search
+from portal.models import Body, Country
+
+
+class MonthInput(forms.TextInput):
+    input_type = "month"
+
+
+class EventFilter(django_filters.FilterSet):
+    """The one definition of how event lists are filtered (/events/; an API would reuse it)."""
+
+    q = django_filters.CharFilter(
+        label=_("Search the events"),
+        method="filter_text",
+        max_length=search.MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    when = django_filters.ChoiceFilter(
+        label=_("When"),
+        method="filter_when",
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
+        empty_label=_("Upcoming and past"),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Event.Kind.choices, empty_label=_("All kinds"))
+    format = django_filters.ChoiceFilter(
+        label=_("Format"), choices=Event.Format.choices, empty_label=_("In person and online")
+    )
+    country = django_filters.ModelChoiceFilter(
+        label=_("Country"),
+        field_name="country",
+        to_field_name="code",
+        queryset=Country.objects.all(),
+        empty_label=_("All countries"),
+    )
+    body = django_filters.ModelChoiceFilter(
+        label=_("Organised by"),
+        field_name="organising_bodies",
+        to_field_name="slug",
+        queryset=Body.objects.all(),
+        empty_label=_("All bodies"),
+    )
+    month = django_filters.CharFilter(
+        label=_("Month"),
+        method="filter_month",
+        max_length=7,
+        widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
+        help_text=_("Events taking place in this month."),
+    )
+
+    class Meta:
+        model = Event
+        fields = ["q", "when", "kind", "format", "country", "body", "month"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A mistyped month is an error shown next to the field, not a crash.
+        self.form.fields["month"].validators.append(validate_month)
+
+    def filter_text(self, queryset, name, value):
+        return search.search(queryset, value, fallback_fields=("title", "summary", "description", "city", "venue"))
+
+    def filter_when(self, queryset, name, value):
+        now = timezone.now()
+        if value == "upcoming":
+            return queryset.filter(end__gt=now)
+        if value == "past":
+            return queryset.filter(end__lte=now)
+        return queryset
+
+    def filter_month(self, queryset, name, value):
+        start, end = month_bounds(value)
+        return queryset.overlapping(start, end)
+
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def validate_month(value):
+    if value and month_or_none(value) is None:
+        raise forms.ValidationError(_("Give a month as YYYY-MM, e.g. 2025-02."))
+
+
+def month_or_none(value: str) -> tuple[int, int] | None:
+    match = MONTH.match(value or "")
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (1 <= month <= 12 and 1900 <= year <= 2200):
+        return None
+    return year, month
+
+
+def month_bounds(value: str):
+    """[first instant, first instant of the next month) in the site's zone."""
+    year, month = month_or_none(value)
+    zone = timezone.get_default_timezone()
+    start = datetime(year, month, 1, tzinfo=zone)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    return start, end

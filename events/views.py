@@ -1,0 +1,354 @@
+import calendar as month_calendar
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from events import calendar as ical
+from events import services
+from events.filters import EventFilter
+from events.models import Event, Registration, Session
+from portal import services as workflow
+from portal.views import paginate
+
+# --- Public pages -------------------------------------------------------------------------
+
+
+@require_safe
+def event_list(request):
+    """/events/: upcoming events first (soonest first), then past ones (newest first)."""
+    base = Event.objects.for_listing()
+    filterset = EventFilter(request.GET or None, queryset=base)
+    is_valid = filterset.is_valid() if filterset.is_bound else True
+    # A bad filter value gets a message and the unfiltered list, never an error page.
+    queryset = (filterset.qs if is_valid else base).upcoming_first()
+    page = paginate(request, queryset, settings.EVENTS_PAGE_SIZE)
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    today = timezone.localdate()
+    return render(
+        request,
+        "events/event_list.html",
+        {
+            "filterset": filterset,
+            "page_obj": page,
+            "events": page.object_list,
+            "query_string": query_without_page.urlencode(),
+            "calendar_url": reverse("events:calendar_month", kwargs={"year": today.year, "month": today.month}),
+        },
+    )
+
+
+def _detail_queryset():
+    return (
+        Event.objects.with_seats_taken()
+        .select_related("country")
+        .defer("search_document")
+        .prefetch_related(
+            "organising_bodies",
+            "partners",
+            "speakers",
+            "documents",
+            Prefetch("sessions", queryset=Session.objects.prefetch_related("speakers")),
+        )
+    )
+
+
+def _get_visible_event(request, slug, queryset=None):
+    """The event at ``slug`` if the public may see it, or staff may preview it; else 404."""
+    event = get_object_or_404(queryset if queryset is not None else Event.objects.all(), slug=slug)
+    if not event.is_live and not workflow.can_preview(request.user, event):
+        raise Http404(_("No event found at this address."))
+    return event
+
+
+@require_safe
+def event_detail(request, slug):
+    event = _get_visible_event(request, slug, _detail_queryset())
+    is_preview = not event.is_live
+    registration = None
+    if request.user.is_authenticated:
+        registration = (
+            Registration.objects.filter(event=event, participant=request.user).with_waiting_list_position().first()
+        )
+        if registration is not None:
+            registration.event = event
+    context = {
+        "event": event,
+        "is_preview": is_preview,
+        "admin_url": reverse("admin:events_event_change", args=[event.pk]) if is_preview else "",
+        "registration": registration,
+        "closed_reason": services.registration_closed_reason(event) if event.registration_enabled else None,
+        "next_path": event.get_absolute_url(),
+    }
+    if registration is not None and registration.is_active:
+        context["cancel_url"] = _personal_path(registration, services.CANCEL)
+        if registration.holds_seat and event.is_online and event.online_url and not event.is_past:
+            context["join_url"] = _personal_path(registration, services.JOIN)
+    response = render(request, "events/event_detail.html", context)
+    if is_preview or registration is not None:
+        # A draft, or a page with someone's personal links, is never kept by a shared cache.
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True, no_store=True)
+    if is_preview:
+        response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+def calendar_month(request, year, month):
+    """A month grid; each event appears on the days it takes place in its own zone."""
+    if not (1 <= month <= 12 and 1900 <= year <= 2200):
+        raise Http404(_("No such month."))
+    weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    first_day, last_day = weeks[0][0], weeks[-1][-1]
+    zone = timezone.get_default_timezone()
+    # A day's margin each side: an event's local day may differ from the site's.
+    window_start = datetime.combine(first_day - timedelta(days=1), datetime.min.time(), zone)
+    window_end = datetime.combine(last_day + timedelta(days=2), datetime.min.time(), zone)
+    events = list(
+        Event.objects.published()
+        .overlapping(window_start, window_end)
+        .defer("description", "search_document", "online_url")
+        .order_by("start", "pk")
+    )
+    by_day: dict[date, list] = {}
+    for event in events:
+        day = event.local_start.date()
+        # An event ending at midnight does not take place on the following day.
+        last = (event.local_end - timedelta(microseconds=1)).date()
+        while day <= last:
+            by_day.setdefault(day, []).append(event)
+            day += timedelta(days=1)
+    previous_month = date(year, month, 1) - timedelta(days=1)
+    next_month = date(year, month, 28) + timedelta(days=7)
+    return render(
+        request,
+        "events/event_calendar.html",
+        {
+            "month": date(year, month, 1),
+            "weeks": [
+                [{"day": day, "events": by_day.get(day, []), "in_month": day.month == month} for day in week]
+                for week in weeks
+            ],  # fmt: skip
+            "weekdays": [month_calendar.day_name[(index) % 7] for index in range(7)],
+            "previous_url": reverse(
+                "events:calendar_month", kwargs={"year": previous_month.year, "month": previous_month.month}
+            ),
+            "next_url": reverse("events:calendar_month", kwargs={"year": next_month.year, "month": next_month.month}),
+            "today": timezone.localdate(),
+            "event_count": len(events),
+        },
+    )
+
+
+@require_safe
+def calendar_current(request):
+    today = timezone.localdate()
+    return redirect("events:calendar_month", year=today.year, month=today.month)
+
+
+def _ics_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+def event_ics(request, slug):
+    event = get_object_or_404(Event.objects.published().select_related("country"), slug=slug)
+    return _ics_response(ical.calendar_bytes([event], name=event.title), f"{event.slug}.ics")
+
+
+FEED_SIZE = 500
+
+
+@require_safe
+def feed_ics(request):
+    """Every published event (the newest FEED_SIZE), to subscribe to in a calendar app."""
+    events = (
+        Event.objects.published()
+        .select_related("country")
+        .defer("description", "search_document", "online_url")
+        .order_by("-start")[:FEED_SIZE]
+    )
+    return _ics_response(
+        ical.calendar_bytes(events, name=_("Pacific Alliance — Events")), "pacific-alliance-events.ics"
+    )
+
+
+# --- Registration -------------------------------------------------------------------------
+
+
+def _personal_path(registration: Registration, purpose: str) -> str:
+    return reverse(
+        f"events:registration_{purpose}",
+        kwargs={"slug": registration.event.slug, "token": services.make_token(registration, purpose)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request, slug):
+    event = _get_visible_event(request, slug)
+    if request.method == "GET":  # back from signing in: the button is on the event page
+        return redirect(event.get_absolute_url() + "#registration")
+    try:
+        services.register(event=event, participant=request.user)
+    except services.CannotParticipate as error:
+        messages.error(request, str(error))
+        return redirect("accounts:my_account")
+    except services.RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Almost there: we have sent you an email. Open the link in it to confirm your participation."),
+        )
+    return HttpResponseRedirect(event.get_absolute_url() + "#registration")
+
+
+@login_required
+@require_POST
+def resend_confirmation(request, slug):
+    event = _get_visible_event(request, slug)
+    registration = Registration.objects.filter(event=event, participant=request.user).first()
+    try:
+        if registration is None:
+            raise services.InvalidTransition(_("You are not registered for this event."))
+        services.resend_confirmation(registration=registration)
+    except services.RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("We have sent the confirmation link again."))
+    return HttpResponseRedirect(event.get_absolute_url() + "#registration")
+
+
+def _private(response):
+    """Pages reached through a personal link: never cached or indexed.
+
+    The site's ``Referrer-Policy: same-origin`` already keeps the link's token from other
+    sites; "no-referrer" here would make browsers send ``Origin: null`` with the page's
+    form, which the CSRF check rightly refuses.
+    """
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _link_problem(request, event, error):
+    status = 400
+    if isinstance(error, services.NotYourLink):
+        status = 403
+    elif isinstance(error, services.TokenExpired):
+        status = 410
+    return _private(
+        render(
+            request,
+            "events/link_problem.html",
+            {"event": event, "message": str(error), "is_expired": isinstance(error, services.TokenExpired)},
+            status=status,
+        )
+    )
+
+
+def _event_for_link(slug):
+    event = Event.objects.select_related("country").filter(slug=slug).first()
+    if event is None:
+        raise Http404(_("No event found at this address."))
+    return event
+
+
+@require_http_methods(["GET", "POST"])
+def registration_confirm(request, slug, token):
+    """The one-time link of the confirmation email. GET asks; POST confirms (so that mail
+    scanners that open links confirm nothing)."""
+    event = _event_for_link(slug)
+    try:
+        registration = services.read_token(token, services.CONFIRM, event=event, user=request.user)
+    except services.InvalidToken as error:
+        return _link_problem(request, event, error)
+    if registration.status != Registration.Status.PENDING:
+        error = services.InvalidTransition(
+            _("This link has already been used: your registration is %(status)s.")
+            % {"status": registration.get_status_display().lower()}
+        )
+        return _link_problem(request, event, error)
+    if request.method == "POST":
+        try:
+            registration = services.confirm(registration=registration)
+        except services.RegistrationError as error:
+            return _link_problem(request, event, error)
+        return _private(
+            render(
+                request,
+                "events/registration_done.html",
+                {
+                    "event": event,
+                    "registration": registration,
+                    "position": registration.waiting_list_position,
+                    "cancel_url": _personal_path(registration, services.CANCEL),
+                },
+            )
+        )
+    return _private(render(request, "events/registration_confirm.html", {"event": event, "registration": registration}))
+
+
+@require_http_methods(["GET", "POST"])
+def registration_cancel(request, slug, token):
+    event = _event_for_link(slug)
+    try:
+        registration = services.read_token(token, services.CANCEL, event=event, user=request.user)
+    except services.InvalidToken as error:
+        return _link_problem(request, event, error)
+    if request.method == "POST":
+        try:
+            registration = services.cancel(registration=registration)
+        except services.RegistrationError as error:
+            return _link_problem(request, event, error)
+        return _private(
+            render(request, "events/registration_done.html", {"event": event, "registration": registration})
+        )
+    if registration.status == Registration.Status.CANCELLED or registration.status == Registration.Status.ATTENDED:
+        error = services.InvalidTransition(
+            _("Your registration is %(status)s; there is nothing to cancel.")
+            % {"status": registration.get_status_display().lower()}
+        )
+        return _link_problem(request, event, error)
+    return _private(render(request, "events/registration_cancel.html", {"event": event, "registration": registration}))
+
+
+@require_safe
+def registration_join(request, slug, token):
+    """The personal access link: inside its window it records attendance and leads to the
+    online access address; before, a page says when it opens, in the participant's time."""
+    event = _event_for_link(slug)
+    try:
+        registration = services.read_token(token, services.JOIN, event=event, user=request.user)
+        url = services.join(registration=registration)
+    except services.JoinNotOpenYet as error:
+        from events.emails import participant_zone
+
+        zone, country, _language = participant_zone(registration.participant)
+        return _private(
+            render(
+                request,
+                "events/join_wait.html",
+                {"event": event, "opens_at": error.opens_at, "own_zone": zone, "own_country": country},
+            )
+        )
+    except services.RegistrationError as error:
+        return _link_problem(request, event, error)
+    response = _private(HttpResponseRedirect(url))
+    response["Referrer-Policy"] = "no-referrer"  # the meeting platform is not told the personal link
+    return response

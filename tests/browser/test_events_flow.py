@@ -1,0 +1,135 @@
+"""The whole flow as a citizen takes it: event page → sign up → verify → register → confirm from
+the email → "confirmed" on the page → the reminder's personal link opens the meeting.
+Every page is checked with axe and for CSP problems (tests/browser/conftest.py)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from events.models import Registration
+from tests import factories
+from tests.browser.conftest import check_page, click_and_check, goto
+from tests.events.factories import OpenEventFactory
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "lucia.fernandez@example.org"
+PASSWORD = "Digital-teachers-2026"
+
+
+def link_in(message, pattern, site):
+    match = re.search(pattern, message.body)
+    assert match, f"No link like {pattern} in: {message.body}"
+    return match.group(0).replace(settings.SITE_URL, site)
+
+
+def email_with(subject_start):
+    found = [m for m in mail.outbox if m.subject.startswith(subject_start)]
+    assert found, [m.subject for m in mail.outbox]
+    return found[-1]
+
+
+def test_a_citizen_signs_up_registers_confirms_and_joins(page, site):
+    from accounts.models import PrivacyPolicy
+
+    PrivacyPolicy.objects.create(version="1.0", title="Privacy policy", body="<p>Your data stays with us.</p>")
+    for code in ("CL", "CO", "MX", "PE"):
+        factories.CountryFactory(code=code)
+    # Starts in 20 minutes: the reminder is due at once and the access window is open.
+    event = OpenEventFactory(
+        title="Competences to take advantage of the digital space at school",
+        start=timezone.now() + timedelta(minutes=20),
+        # The meeting platform is another site, out of reach here: a page of the live site stands in for it
+        # (Playwright cannot answer for a host that is reached through a redirect).
+        online_url=f"{site}/news/?meeting=pacific-webinar",
+    )
+    # The event page, times per member country; the visitor creates an account from it.
+    goto(page, event.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text(event.title)
+    expect(page.get_by_text("Colombia, Peru").first).to_be_visible()
+    expect(page.locator("[data-viewer-time] dd")).not_to_be_empty()  # the visitor's own time (JavaScript)
+    click_and_check(page, page.get_by_role("link", name="Create an account to register"))
+    page.get_by_label("Email", exact=True).fill(EMAIL)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_label("Full name").fill("Lucía Fernández")
+    page.get_by_label("Organisation").fill("Escuela Básica República de Chile")
+    page.get_by_label("Position").fill("Teacher")
+    page.get_by_label("Stakeholder sector").select_option(label="Academia")
+    page.get_by_label("Country").select_option(label="Chile")
+    page.get_by_label("Preferred language").select_option(label="English")
+    page.get_by_label(re.compile("accept the privacy policy")).check()
+    click_and_check(page, page.get_by_role("button", name=re.compile("Sign Up", re.IGNORECASE)))
+
+    # Verify the email address: the link brings her back to the event.
+    verify = link_in(mail.outbox[-1], r"https?://\S+/accounts/confirm-email/\S+/", site)
+    goto(page, verify)
+    click_and_check(page, page.get_by_role("button", name="Confirm"))
+    expect(page).to_have_url(re.compile(re.escape(event.get_absolute_url()) + r"(#.*)?$"))
+
+    # Register: pending until confirmed from the email.
+    click_and_check(page, page.get_by_role("button", name="Register for this event"))
+    expect(page.get_by_text("Almost there: confirm your participation.")).to_be_visible()
+    registration = Registration.objects.get(event=event, participant__email=EMAIL)
+    assert registration.status == Registration.Status.PENDING
+
+    confirm = link_in(email_with("Confirm your participation"), r"https?://\S+/events/\S+/confirm/\S+/", site)
+    goto(page, confirm)
+    click_and_check(page, page.get_by_role("button", name="Confirm my participation"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your participation is confirmed")
+
+    # The event page says so.
+    click_and_check(page, page.get_by_role("link", name=re.compile("Back to")))
+    expect(page.get_by_text("You are registered: your participation is confirmed.")).to_be_visible()
+
+    # The reminder (due at once, the event being this close) carries her personal link.
+    reminder = email_with("Reminder")
+    assert "Your time (Chile)" in reminder.body
+    join = link_in(reminder, r"https?://\S+/events/\S+/join/\S+/", site)
+    assert event.online_url not in reminder.body
+    page.goto(join)
+    expect(page).to_have_url(event.online_url)
+    check_page(page)
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.ATTENDED
+
+    # "My account" lists the registration.
+    goto(page, "/account/")
+    expect(page.get_by_role("link", name=event.title)).to_be_visible()
+
+
+def test_the_event_list_calendar_and_cancelling_from_my_account(page, site):
+    from tests.events.factories import ConfirmedRegistrationFactory, PastEventFactory
+    from tests.factories import PASSWORD as FACTORY_PASSWORD
+
+    for code in ("CL", "CO", "MX", "PE"):
+        factories.CountryFactory(code=code)
+    upcoming = OpenEventFactory(title="Forum on quinoa trade")
+    PastEventFactory(title="Colloquium on digital teaching")
+    registration = ConfirmedRegistrationFactory(event=upcoming)
+
+    goto(page, "/events/")
+    expect(page.get_by_role("heading", name="Upcoming events")).to_be_visible()
+    expect(page.get_by_role("heading", name="Past events")).to_be_visible()
+    page.get_by_label("When").select_option(label="Past")
+    click_and_check(page, page.get_by_role("button", name="Apply filters"))
+    expect(page.get_by_role("link", name="Colloquium on digital teaching")).to_be_visible()
+    expect(page.get_by_role("link", name="Forum on quinoa trade")).to_have_count(0)
+    click_and_check(page, page.get_by_role("link", name="Month calendar"))
+    expect(page.get_by_role("table")).to_be_visible()
+
+    goto(page, "/accounts/login/")
+    page.get_by_label("Email", exact=True).fill(registration.participant.email)
+    page.get_by_label("Password", exact=True).fill(FACTORY_PASSWORD)
+    click_and_check(page, page.get_by_role("button", name="Sign in"))
+    goto(page, "/account/")
+    click_and_check(page, page.get_by_role("link", name=re.compile("Cancel my registration")))
+    click_and_check(page, page.get_by_role("button", name="Cancel my registration"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your registration is cancelled")
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CANCELLED
