@@ -15,6 +15,10 @@ class PortalConfig(AppConfig):
         _register_news()
         post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")
 
+        from portal.cache import connect_signals
+
+        connect_signals()
+
 
 def _register_news():
     from django.urls import reverse

@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.EditorsNeedTwoFactorMiddleware",
+    "portal.middleware.AnonymousPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -251,6 +252,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Anonymous visitors get public pages from the cache; any content change invalidates them
+# all at once (portal/cache.py). Off in tests, which change data behind the signals' back.
+ANONYMOUS_PAGE_CACHE = env("ANONYMOUS_PAGE_CACHE", not IS_TEST, cast=bool)
 
 # Background tasks: Django's tasks framework. The database backend is worked by
 # `manage.py db_worker`; tests run tasks immediately so mailoutbox sees them.

@@ -14,6 +14,16 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English: a request to an /es/ page leaves Spanish active in the thread."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def privacy_policy(db):
     from accounts.models import PrivacyPolicy

@@ -1,0 +1,72 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
+
+from portal import cache as page_cache
+
+SKIPPED_PREFIXES = (
+    "/admin/",
+    "/accounts/",
+    "/account/",
+    "/api/",
+    "/es/accounts/",
+    "/es/account/",
+    "/static/",
+    "/media/",
+)
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve public pages to anonymous visitors from the shared cache (see portal.cache).
+
+    Only for GET/HEAD from a visitor with no session cookie (so no messages, no sign-in),
+    only for successful HTML responses that set no cookie (a page with a CSRF-protected
+    form sets one, and is never shared) and that are not private (staff previews are).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._may_use_cache(request):
+            return self.get_response(request)
+        key = self._key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            cached["X-Cache"] = "hit"
+            return cached
+        response = self.get_response(request)
+        if self._may_store(response):
+            response["X-Cache"] = "miss"
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render() or response
+            cache.set(key, response, page_cache.max_age())
+        return response
+
+    @staticmethod
+    def _may_use_cache(request) -> bool:
+        return (
+            getattr(settings, "ANONYMOUS_PAGE_CACHE", True)
+            and request.method in {"GET", "HEAD"}
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES  # a message waits to be shown (cookie storage)
+            and not request.path.startswith(SKIPPED_PREFIXES)
+        )
+
+    @staticmethod
+    def _may_store(response) -> bool:
+        cache_control = response.get("Cache-Control", "")
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and not response.cookies
+            and "private" not in cache_control
+            and "no-store" not in cache_control
+        )
+
+    @staticmethod
+    def _key(request) -> str:
+        return ":".join(
+            ["page", str(page_cache.content_version()), translation.get_language() or "", request.get_full_path()]
+        )

@@ -1,0 +1,60 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portal import services
+from tests.factories import DraftNewsFactory, PublishedNewsFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.ANONYMOUS_PAGE_CACHE = True
+
+
+def test_anonymous_visitors_get_the_cached_page(client, django_assert_max_num_queries):
+    PublishedNewsFactory(title="Craft fair")
+    first = client.get(reverse("portal:news_list"))
+    assert first["X-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        second = client.get(reverse("portal:news_list"))
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_publishing_shows_at_once(client, editor):
+    draft = DraftNewsFactory(title="Fresh announcement")
+    assert "Fresh announcement" not in client.get(reverse("portal:news_list")).content.decode()
+    services.publish(item=draft, actor=editor)
+    response = client.get(reverse("portal:news_list"))
+    assert response["X-Cache"] == "miss"
+    assert "Fresh announcement" in response.content.decode()
+
+
+def test_unpublishing_and_editing_show_at_once(client, editor):
+    news = PublishedNewsFactory(title="Old title")
+    client.get(news.get_absolute_url())
+    news.title_en = "New title"
+    news.save()
+    assert "New title" in client.get(news.get_absolute_url()).content.decode()
+    services.unpublish(item=news, actor=editor)
+    assert client.get(news.get_absolute_url()).status_code == 404
+
+
+def test_signed_in_people_and_previews_are_never_served_from_the_cache(author):
+    news = DraftNewsFactory(author=author)
+    staff = Client()
+    staff.force_login(author)
+    preview = staff.get(news.get_absolute_url())
+    assert preview.status_code == 200
+    assert "X-Cache" not in preview
+    assert Client().get(news.get_absolute_url()).status_code == 404
+
+
+def test_each_language_has_its_own_cached_page(client):
+    PublishedNewsFactory()
+    english = client.get("/news/")
+    spanish = client.get("/es/news/")
+    assert english.content != spanish.content
+    assert '<html lang="es">' in client.get("/es/news/").content.decode()
