@@ -1,1 +1,495 @@
-"""Models arrive with the observatory issue; the app exists so the layout is fixed from the start."""
+"""Observatories, their publications, and the input stakeholders give on them.
+
+A Publication is under the shared editorial workflow (portal.models.Publishable). Its
+files are checked from their content (observatory.files) and leave the server only
+through the download view, which counts them. Comments are pre-moderated and move
+through an explicit state machine (observatory.services.COMMENT_MOVES):
+
+    pending ──approve──▶ approved ──(enough reports)──▶ hidden ──approve──▶ approved
+       └──────reject──▶ rejected ◀──────────reject──────────┘
+"""
+
+import reversion
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Profile
+from observatory.files import publication_file_name, publication_file_storage, validate_publication_file
+from observatory.querysets import CommentQuerySet, ObservatoryQuerySet, PublicationQuerySet
+from portal.models import Body, Country, Publishable, Topic
+from portal.richtext import RichTextField
+
+__all__ = [
+    "Collaborator",
+    "Comment",
+    "CommentReport",
+    "FocusArea",
+    "Observatory",
+    "Partner",
+    "Publication",
+    "PublicationFile",
+]
+
+
+# --- Observatories ------------------------------------------------------------------------
+
+
+class Observatory(models.Model):
+    """A knowledge platform of a body of the bloc (e.g. the Public Procurement Observatory)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    summary = models.TextField(_("summary"), max_length=600, help_text=_("One or two sentences shown in lists."))
+    mission = models.TextField(_("mission"), help_text=_("What the observatory is for, in a short paragraph."))
+    objectives = RichTextField(_("objectives"), blank=True)
+    launched_on = models.DateField(_("launch date"))
+    body = models.ForeignKey(
+        Body,
+        verbose_name=_("responsible body"),
+        on_delete=models.PROTECT,
+        related_name="observatories",
+        help_text=_("The committee or technical group that created or supports the observatory."),
+    )
+    funding = models.CharField(
+        _("funding"), max_length=300, blank=True, help_text=_("e.g. the Erasmus+ programme of the European Union.")
+    )
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="observatories")
+    news = models.ManyToManyField(
+        "portal.News",
+        verbose_name=_("related news"),
+        blank=True,
+        related_name="observatories",
+        help_text=_("Published news shown on the observatory's page."),
+    )
+    events = models.ManyToManyField(
+        "events.Event",
+        verbose_name=_("related events"),
+        blank=True,
+        related_name="observatories",
+        help_text=_("Published events shown on the observatory's page."),
+    )
+    is_public = models.BooleanField(
+        _("shown on the site"),
+        default=True,
+        help_text=_("Untick to keep the observatory off the site while it is prepared."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0, help_text=_("Order in lists."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ObservatoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("observatory")
+        verbose_name_plural = _("observatories")
+        ordering = ["position", "name"]
+        indexes = [models.Index(fields=["is_public", "position", "name"], name="observatory_public_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("observatory:observatory_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Partner(models.Model):
+    """A partner organisation of an observatory, such as a university of the EMPLE-AP consortium."""
+
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("University or higher education institution")
+        INTERNATIONAL_ORGANISATION = "international_organisation", _("International organisation")
+        PUBLIC_AGENCY = "public_agency", _("Public agency")
+        FUNDER = "funder", _("Funder")
+        OTHER = "other", _("Other")
+
+    observatory = models.ForeignKey(Observatory, on_delete=models.CASCADE, related_name="partners")
+    name = models.CharField(_("name"), max_length=250)
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.UNIVERSITY)
+    location = models.CharField(_("country or city"), max_length=120, blank=True)
+    role = models.CharField(
+        _("role"), max_length=250, blank=True, help_text=_("e.g. General coordinator of the project in Latin America.")
+    )
+    website = models.URLField(_("website"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class FocusArea(models.Model):
+    """A subject the observatory studies, e.g. sustainable public purchasing."""
+
+    observatory = models.ForeignKey(Observatory, on_delete=models.CASCADE, related_name="focus_areas")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("focus topic")
+        verbose_name_plural = _("focus topics")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+# --- Publications -------------------------------------------------------------------------
+
+
+@reversion.register(follow=["collaborators", "files"])
+class Publication(Publishable):
+    class Kind(models.TextChoices):
+        STUDY = "study", _("Study")
+        STATISTICS = "statistics", _("Statistics")
+        ARTICLE = "article", _("Article")
+        REPORT = "report", _("Report")
+        ANALYSIS = "analysis", _("Analysis")
+        GUIDE = "guide", _("Guide")
+        DATASET = "dataset", _("Dataset")
+        OUTCOME_DOCUMENT = "outcome_document", _("Outcome document")
+        PORTFOLIO = "portfolio", _("Portfolio")
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        SPANISH = "es", _("Spanish")
+
+    #: PostgreSQL text-search configuration of each language (observatory.search).
+    SEARCH_CONFIGS = {Language.ENGLISH: "english", Language.SPANISH: "spanish"}
+    SEARCH_FIELDS = (("title", "A"), ("abstract", "B"), ("body", "C"))
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        help_text=_("The address of the publication. It cannot change once the publication has been published."),
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices, default=Kind.STUDY)
+    abstract = models.TextField(_("abstract"), max_length=3000, help_text=_("A paragraph shown in the library."))
+    body = RichTextField(_("body"), blank=True)
+    observatory = models.ForeignKey(
+        Observatory,
+        verbose_name=_("observatory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="publications",
+    )
+    bodies = models.ManyToManyField(
+        Body,
+        verbose_name=_("authoring bodies"),
+        blank=True,
+        related_name="publications",
+        help_text=_("The committees or groups of the bloc that wrote it. Invited collaborators are added below."),
+    )
+    countries = models.ManyToManyField(
+        Country, verbose_name=_("countries covered"), blank=True, related_name="publications"
+    )
+    topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="publications")
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ENGLISH)
+    publication_date = models.DateField(
+        _("date of the publication"), help_text=_("When the document itself was issued (the library sorts by it).")
+    )
+    cover_image = models.ImageField(_("cover image"), upload_to="publications/%Y/", blank=True)
+    cover_alt = models.CharField(
+        _("cover image text alternative"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
+    )
+    external_url = models.URLField(
+        _("external link"), max_length=500, blank=True, help_text=_("Where the document is published elsewhere.")
+    )
+    citation = models.TextField(
+        _("suggested citation"), max_length=1000, blank=True, help_text=_("Empty: one is composed from the fields.")
+    )
+    is_featured = models.BooleanField(_("featured on the home page"), default=False)
+    accepts_comments = models.BooleanField(
+        _("open to stakeholder input"), default=True, help_text=_("Participants may comment on it (pre-moderated).")
+    )
+    news = models.ManyToManyField(
+        "portal.News", verbose_name=_("related news"), blank=True, related_name="publications"
+    )
+    events = models.ManyToManyField(
+        "events.Event",
+        verbose_name=_("events that presented it"),
+        blank=True,
+        related_name="publications",
+        help_text=_("Events where it was presented, or whose outcome document it is."),
+    )
+    search_document = SearchVectorField(null=True, editable=False)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta(Publishable.Meta):
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        permissions = [("publish_publication", _("Can publish, schedule, unpublish and archive publications"))]
+        indexes = [
+            *Publishable.Meta.indexes,
+            models.Index(fields=["status", "-publication_date", "-id"], name="observatory_pub_date_idx"),
+            models.Index(fields=["kind"], name="observatory_pub_kind_idx"),
+            models.Index(fields=["language"], name="observatory_pub_language_idx"),
+            models.Index(fields=["publication_date"], name="observatory_pub_year_idx"),
+            models.Index(fields=["is_featured", "-publication_date"], name="observatory_pub_featured_idx"),
+        ]
+        constraints = [
+            *Publishable.Meta.constraints,
+            models.CheckConstraint(
+                condition=Q(cover_image="") | ~Q(cover_alt=""), name="observatory_publication_cover_has_alt"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from observatory.search import refresh_search_document
+
+        refresh_search_document(self)
+
+    def get_absolute_url(self):
+        return reverse("observatory:publication_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.cover_image and not self.cover_alt.strip():
+            raise ValidationError({"cover_alt": _("Describe the cover image: a text alternative is required.")})
+
+    @property
+    def search_config(self) -> str:
+        return self.SEARCH_CONFIGS.get(self.language, "simple")
+
+    def author_names(self) -> list[str]:
+        """Bodies, then invited collaborators (uses prefetched rows when there are any)."""
+        return [body.name for body in self.bodies.all()] + [str(person) for person in self.collaborators.all()]
+
+    @property
+    def suggested_citation(self) -> str:
+        if self.citation.strip():
+            return self.citation.strip()
+        authors = "; ".join(self.author_names()) or str(settings.SITE_NAME)
+        return f"{authors} ({self.publication_date:%Y}). {self.title}. {settings.SITE_NAME}. " + (
+            settings.SITE_URL + self.get_absolute_url()
+        )
+
+
+@reversion.register()
+class Collaborator(models.Model):
+    """An invited author: a person or an organisation, with an affiliation."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Person")
+        ORGANISATION = "organisation", _("Organisation")
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="collaborators")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=250)
+    affiliation = models.CharField(_("affiliation"), max_length=250, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("invited collaborator")
+        verbose_name_plural = _("invited collaborators")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+
+@reversion.register()
+class PublicationFile(models.Model):
+    """A document of a publication: PDF, XLSX, CSV or DOCX, its type read from the content."""
+
+    class FileType(models.TextChoices):
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", _("Excel workbook (XLSX)")
+        CSV = "csv", _("CSV data")
+        DOCX = "docx", _("Word document (DOCX)")
+
+    CONTENT_TYPES = {
+        FileType.PDF: "application/pdf",
+        FileType.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        FileType.CSV: "text/csv; charset=utf-8",
+        FileType.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="files")
+    title = models.CharField(_("title"), max_length=250, help_text=_("e.g. Full report, Data in CSV."))
+    file = models.FileField(
+        _("file"),
+        upload_to=publication_file_name,
+        storage=publication_file_storage,
+        max_length=255,
+        validators=[validate_publication_file],
+        help_text=_("PDF, XLSX, CSV or DOCX. The type is checked from the content of the file."),
+    )
+    file_type = models.CharField(_("type"), max_length=10, choices=FileType.choices, editable=False)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0, editable=False)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0, editable=False)
+    is_demo = models.BooleanField(_("demo file"), default=False, editable=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        from observatory.files import detect_file_type
+
+        if self.file and not getattr(self.file, "_committed", True):
+            # A new upload: its type decides the stored extension (see publication_file_name).
+            self.file_type = detect_file_type(self.file) or ""
+            self.size = self.file.size
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("observatory:publication_file", kwargs={"slug": self.publication.slug, "file_id": self.pk})
+
+    @property
+    def content_type(self) -> str:
+        return self.CONTENT_TYPES.get(self.file_type, "application/octet-stream")
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.publication.slug}-{self.pk}.{self.file_type or 'bin'}"
+
+
+# --- Stakeholder input --------------------------------------------------------------------
+
+
+class Comment(models.Model):
+    """A participant's comment on a publication, shown only once a moderator approved it.
+
+    Who wrote it (name, organisation, sector, country) is copied from the profile when it
+    is posted, so the page shows what was true then. Deleting the account erases the link
+    to the person and the name and organisation; sector and country stay for the counts.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting moderation")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        HIDDEN = "hidden", _("Hidden after reports")
+
+    Sector = Profile.Sector
+
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("publication"), on_delete=models.CASCADE, related_name="comments"
+    )
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("participant"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="publication_comments",
+    )
+    text = models.TextField(_("comment"), validators=[MinLengthValidator(2)])
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    author_name = models.CharField(_("name"), max_length=200, blank=True)
+    author_organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    author_sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    author_country = models.ForeignKey(
+        Country, verbose_name=_("country"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    report_count = models.PositiveIntegerField(_("reports since last review"), default=0)
+    # Idempotent decision emails: the status last told to the author, stamped under a row lock.
+    notified_status = models.CharField(max_length=20, blank=True, editable=False)
+    decision_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("moderate_comment", _("Can approve, reject and review reported comments"))]
+        indexes = [
+            models.Index(fields=["publication", "status", "-created_at"], name="observatory_comment_page_idx"),
+            models.Index(fields=["publication", "status", "author_sector"], name="observatory_comment_sector_idx"),
+            models.Index(fields=["status", "created_at"], name="observatory_comment_queue_idx"),
+            models.Index(fields=["participant", "-created_at"], name="observatory_comment_mine_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="observatory_comment_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.display_name}: {self.text[:60]}"
+
+    @property
+    def display_name(self) -> str:
+        return self.author_name or str(_("Former participant"))
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class CommentReport(models.Model):
+    """A visitor's report of an approved comment; one per visitor and comment."""
+
+    class Reason(models.TextChoices):
+        OFFENSIVE = "offensive", _("Offensive or abusive")
+        SPAM = "spam", _("Spam or advertising")
+        PERSONAL_DATA = "personal_data", _("Discloses personal data")
+        OFF_TOPIC = "off_topic", _("Off topic")
+        OTHER = "other", _("Other")
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "user:<id>" or a hash of the visitor's session: one report per visitor and comment.
+    reporter_key = models.CharField(max_length=80)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, default=Reason.OTHER)
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    is_reviewed = models.BooleanField(_("reviewed"), default=False)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter_key"], name="observatory_report_one_per_visitor"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} ({self.created_at:%Y-%m-%d})"

@@ -1,3 +1,15 @@
+from django.urls import path
+
+from observatory import views
+
 app_name = "observatory"
 
-urlpatterns = []
+urlpatterns = [
+    path("observatories/", views.observatory_list, name="observatory_list"),
+    path("observatories/<slug:slug>/", views.observatory_detail, name="observatory_detail"),
+    path("publications/", views.publication_list, name="publication_list"),
+    path("publications/<slug:slug>/", views.publication_detail, name="publication_detail"),
+    path("publications/<slug:slug>/files/<int:file_id>/", views.publication_file, name="publication_file"),
+    path("publications/<slug:slug>/comments/", views.post_comment, name="post_comment"),
+    path("publications/<slug:slug>/comments/<int:comment_id>/report/", views.report_comment, name="report_comment"),
+]

@@ -1,0 +1,422 @@
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from events.admin import EventAdmin
+from events.models import Event
+from observatory import services
+from observatory.models import (
+    Collaborator,
+    Comment,
+    CommentReport,
+    FocusArea,
+    Observatory,
+    Partner,
+    Publication,
+    PublicationFile,
+)
+from observatory.resources import PublicationResource
+from portal import services as workflow
+from portal.admin import NewsAdmin, PublishableAdmin, QueueFilter
+from portal.models import News
+
+# --- Observatories ------------------------------------------------------------------------
+
+
+class PartnerInline(admin.StackedInline):
+    model = Partner
+    extra = 0
+    fields = ("name", "acronym", "kind", "location", "role", "website", "position")
+
+
+class FocusAreaInline(admin.StackedInline):
+    model = FocusArea
+    extra = 0
+    fields = ("title", "description", "position")
+
+
+class ObservatoryAdminForm(forms.ModelForm):
+    class Meta:
+        model = Observatory
+        fields = (
+            "name", "slug", "summary", "mission", "objectives", "launched_on", "body", "funding", "website",
+            "topics", "news", "events", "is_public", "position",
+        )  # fmt: skip
+        widgets = {"topics": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _order_link_choices(self)
+
+
+def _order_link_choices(form):
+    """News and events to link, newest first (the select lists their titles)."""
+    if "news" in form.fields:
+        form.fields["news"].queryset = News.objects.order_by("-published_at", "-pk").only("title")
+    if "events" in form.fields:
+        form.fields["events"].queryset = Event.objects.order_by("-start", "-pk").only("title")
+
+
+@admin.register(Observatory)
+class ObservatoryAdmin(admin.ModelAdmin):
+    form = ObservatoryAdminForm
+    list_display = ("name", "body", "launched_on", "is_public", "position")
+    list_filter = ("is_public", "body")
+    search_fields = ("name", "summary", "mission")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [FocusAreaInline, PartnerInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "summary", "mission", "objectives", "launched_on", "body")}),
+        (_("Funding and links"), {"fields": ("funding", "website")}),
+        (_("Classification, related news and events"), {"fields": ("topics", "news", "events")}),
+        (_("On the site"), {"fields": ("is_public", "position")}),
+    )
+
+
+# --- Links from news to observatories (on the news form) ----------------------------------
+
+
+class LinksLeftAloneFormSet(BaseInlineFormSet):
+    """A formset that leaves the links unchanged when the posted form does not carry it.
+
+    The news form belongs to portal; a post built without this inline (a script, an older
+    page, portal's own tests) must still save the news item instead of failing on a
+    missing management form. When the inline's fields are posted, it works as usual.
+    """
+
+    def _is_posted(self):
+        return not self.is_bound or f"{self.prefix}-TOTAL_FORMS" in self.data
+
+    def is_valid(self):
+        return True if not self._is_posted() else super().is_valid()
+
+    def save(self, commit=True):
+        if not self._is_posted():
+            self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+            return []
+        return super().save(commit)
+
+
+class ObservatoryLinkInline(admin.StackedInline):
+    """ "Observatories" on a news or event form: the observatories whose page shows the item.
+
+    Only those who may change observatories (editors) see it, so an author's form is unchanged.
+    """
+
+    formset = LinksLeftAloneFormSet
+    extra = 0
+    verbose_name = _("observatory")
+    verbose_name_plural = _("observatories")
+
+    def _may_link(self, request):
+        return request.user.has_perm("observatory.change_observatory")
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_link(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_link(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_link(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_link(request)
+
+
+class NewsObservatoryInline(ObservatoryLinkInline):
+    model = Observatory.news.through
+    fk_name = "news"
+
+
+class EventObservatoryInline(ObservatoryLinkInline):
+    model = Observatory.events.through
+    fk_name = "event"
+
+
+NewsAdmin.inlines = [*NewsAdmin.inlines, NewsObservatoryInline]
+EventAdmin.inlines = [*EventAdmin.inlines, EventObservatoryInline]
+
+
+# --- Publications -------------------------------------------------------------------------
+
+
+class UploadOnlyFileInput(forms.ClearableFileInput):
+    """Publication files have no public URL: show no link, only the input (the stored file is listed beside)."""
+
+    def is_initial(self, value):
+        return False
+
+
+class PublicationFileForm(forms.ModelForm):
+    class Meta:
+        model = PublicationFile
+        fields = ("title", "file", "position")
+        widgets = {"file": UploadOnlyFileInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The stored name is rebuilt from scratch, so a long original name is not an error.
+        self.fields["file"].max_length = None
+        if self.instance.pk:
+            self.fields["file"].required = False
+            self.fields["file"].help_text = _("Choose a file only to replace the stored one.")
+
+
+class CollaboratorInline(admin.StackedInline):
+    model = Collaborator
+    extra = 0
+    fields = ("kind", "name", "affiliation", "position")
+
+
+class PublicationFileInline(admin.StackedInline):
+    model = PublicationFile
+    form = PublicationFileForm
+    extra = 0
+    fields = ("title", "file", "position", "stored_file", "file_type", "size", "download_count", "is_demo")
+    readonly_fields = ("stored_file", "file_type", "size", "download_count", "is_demo")
+
+    @admin.display(description=_("stored file"))
+    def stored_file(self, obj):
+        if not obj or not obj.pk or not obj.file:
+            return "—"
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.download_name)
+
+
+class PublicationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Publication
+        fields = (
+            "title", "slug", "kind", "abstract", "body", "observatory", "bodies", "countries", "topics",
+            "language", "publication_date", "cover_image", "cover_alt", "external_url", "citation",
+            "is_featured", "accepts_comments", "news", "events",
+        )  # fmt: skip
+        # Checkboxes rather than the filter_horizontal widget, whose markup fails axe (aria-label on a span).
+        widgets = {
+            "bodies": forms.CheckboxSelectMultiple,
+            "countries": forms.CheckboxSelectMultiple,
+            "topics": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "cover_image" in self.fields:  # absent when the form is read-only for this user
+            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
+        _order_link_choices(self)
+
+    def clean_cover_image(self):
+        image = self.cleaned_data.get("cover_image")
+        if image and getattr(image, "size", 0) > settings.IMAGE_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                gettext("The image is too large (at most %(mb)s MB).")
+                % {"mb": settings.IMAGE_UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        return image
+
+
+@admin.register(Publication)
+class PublicationAdmin(ImportExportMixin, PublishableAdmin):
+    form = PublicationAdminForm
+    resource_classes = [PublicationResource]
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    list_display = ("title", "kind", "observatory", "language", "publication_date")
+    list_filter = (QueueFilter, "status", "kind", "observatory", "language", "is_featured", "countries", "topics")
+    search_fields = ("title", "abstract", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [CollaboratorInline, PublicationFileInline]
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "abstract", "body")}),
+        (_("Authors and origin"), {"fields": ("observatory", "bodies")}),
+        (_("Classification"), {"fields": ("countries", "topics", "language", "publication_date")}),
+        (_("Cover image"), {"fields": ("cover_image", "cover_alt")}),
+        (_("Links and citation"), {"fields": ("external_url", "citation")}),
+        (_("Related news and events"), {"fields": ("news", "events")}),
+        (_("On the site"), {"fields": ("is_featured", "accepts_comments")}),
+        (_("Workflow"), {"fields": ("status", "published_at", "author", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "observatory")
+
+    def has_import_permission(self, request):
+        # An import can change published items: editors only.
+        return workflow.is_editor(request.user, Publication)
+
+
+# --- Stakeholder input --------------------------------------------------------------------
+
+
+class CommentReportInline(admin.TabularInline):
+    model = CommentReport
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "reason", "is_reviewed")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("The author receives it by email."),
+    )
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """The moderation queue. Comments are the participants' words: moderators decide, never edit."""
+
+    list_display = ("excerpt", "publication", "author_name", "author_sector", "status", "report_count", "created_at")
+    list_filter = ("status", "author_sector")
+    list_select_related = ("publication",)
+    search_fields = ("text", "author_name", "author_organisation", "publication__title")
+    date_hierarchy = "created_at"
+    actions = ["approve_selected", "reject_selected"]
+    change_form_template = "observatory/admin/comment_change_form.html"
+    inlines = [CommentReportInline]
+    fields = (
+        "publication", "text", "status", "author_name", "author_organisation", "author_sector", "author_country",
+        "created_at", "moderated_at", "moderated_by", "rejection_reason", "report_count",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, obj):
+        return obj.text if len(obj.text) <= 90 else obj.text[:90] + "…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return services.can_moderate(request.user)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_moderate_permission(request):
+            context["moderation_actions"] = [
+                (decision, label, reverse("admin:observatory_comment_moderate", args=[obj.pk, decision]))
+                for decision, label in (("approve", _("Approve")), ("reject", _("Reject")))
+                if obj.status in services.COMMENT_MOVES[decision][0]
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/moderate/<str:decision>/",
+                self.admin_site.admin_view(self.moderate_view),
+                name="observatory_comment_moderate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def moderate_view(self, request, object_id, decision):
+        if decision not in services.COMMENT_MOVES:
+            raise Http404(gettext("Unknown decision."))
+        if not self.has_moderate_permission(request):
+            raise PermissionDenied
+        comment = self.get_object(request, unquote(object_id))
+        if comment is None:
+            raise Http404(gettext("This comment does not exist."))
+        data = request.POST if request.method == "POST" else None
+        form = RejectionForm(data) if decision == "reject" else forms.Form(data)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if decision == "approve":
+                    services.approve_comment(comment=comment, moderator=request.user)
+                else:
+                    services.reject_comment(comment=comment, moderator=request.user, reason=form.cleaned_data["reason"])
+            except services.InputError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The comment is approved and shown on the publication page; its author has been told.")
+                    if decision == "approve"
+                    else gettext("The comment is rejected; its author has been told why."),
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:observatory_comment_changelist") + "?status__exact=pending")
+        label = gettext("Approve the comment") if decision == "approve" else gettext("Reject the comment")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": comment,
+            "title": label,
+            "action_label": label,
+            "form": form,
+            "change_url": reverse("admin:observatory_comment_change", args=[comment.pk]),
+        }
+        return TemplateResponse(request, "observatory/admin/comment_moderate.html", context)
+
+    @admin.action(description=_("Approve the selected comments"), permissions=["moderate"])
+    def approve_selected(self, request, queryset):
+        done, refused = 0, 0
+        for comment in queryset:
+            try:
+                services.approve_comment(comment=comment, moderator=request.user)
+                done += 1
+            except services.InputError:
+                refused += 1
+        self._report(request, done, refused)
+
+    @admin.action(description=_("Reject the selected comments…"), permissions=["moderate"])
+    def reject_selected(self, request, queryset):
+        form = RejectionForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done, refused = 0, 0
+            for comment in queryset:
+                try:
+                    services.reject_comment(comment=comment, moderator=request.user, reason=form.cleaned_data["reason"])
+                    done += 1
+                except services.InputError:
+                    refused += 1
+            self._report(request, done, refused)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Reject the selected comments"),
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "observatory/admin/comment_reject_selected.html", context)
+
+    def _report(self, request, done, refused):
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d comment decided; its author has been told.",
+                         "%(count)d comments decided; their authors have been told.", done) % {"count": done},
+                messages.SUCCESS,
+            )  # fmt: skip
+        if refused:
+            self.message_user(
+                request,
+                ngettext("%(count)d comment was left as it was: that decision is not open for it.",
+                         "%(count)d comments were left as they were: that decision is not open for them.", refused)
+                % {"count": refused},
+                messages.WARNING,
+            )  # fmt: skip

@@ -1,0 +1,75 @@
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from portal.querysets import PublishableQuerySet
+from portal.status import Status
+
+
+def _live(prefix: str = "") -> Q:
+    """The condition for a published, live publication, optionally across a relation."""
+    return Q(**{f"{prefix}status": Status.PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
+
+
+class ObservatoryQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(is_public=True)
+
+    def with_publication_count(self):
+        """``publication_count``: how many of its publications the public can see."""
+        return self.annotate(publication_count=Count("publications", filter=_live("publications__"), distinct=True))
+
+    def for_listing(self):
+        return self.public().select_related("body").with_publication_count().order_by("position", "name")
+
+
+class PublicationQuerySet(PublishableQuerySet):
+    def visible_to(self, user):
+        """What ``user`` may open: live publications, and anything for staff who may preview it."""
+        if user.is_authenticated and user.is_staff and user.has_perm("observatory.view_publication"):
+            return self.all()
+        return self.published()
+
+    def newest_first(self):
+        return self.order_by("-publication_date", "-published_at", "-pk")
+
+    def for_listing(self):
+        """Live publications with what a card shows, in a fixed number of queries."""
+        return (
+            self.published()
+            .newest_first()
+            .select_related("observatory")
+            .defer("body", "search_document", "citation")
+            .prefetch_related("countries")
+        )
+
+    def for_home(self, limit=3):
+        """Featured publications first, then the newest: the home page never has an empty block."""
+        return (
+            self.published()
+            .select_related("observatory")
+            .defer("body", "search_document", "citation")
+            .order_by("-is_featured", "-publication_date", "-pk")[:limit]
+        )
+
+    def of_observatory(self, observatory):
+        return self.published().filter(observatory=observatory)
+
+
+class CommentQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status="approved")
+
+    def awaiting_moderation(self):
+        return self.filter(status="pending")
+
+    def reported(self):
+        return self.filter(status="hidden")
+
+    def of_participant(self, user):
+        return self.filter(participant=user)
+
+    def count_by_sector(self):
+        """``{sector: count}`` of these comments, counted by the database."""
+        rows = self.order_by().values("author_sector").annotate(total=Count("pk"))
+        return {row["author_sector"]: row["total"] for row in rows}

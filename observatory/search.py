@@ -1,0 +1,104 @@
+"""Full-text search of publications in English and Spanish.
+
+Each publication's weighted ``search_document`` (title A, abstract B, body C) is built with
+the text-search configuration of its own language ('english' or 'spanish'), so Spanish
+words are stemmed as Spanish ("contrataciones" and "contratación" both become
+"contrat"). A query is parsed with both configurations and the two are OR-ed, so a
+visitor finds documents in either language without saying which language they typed.
+SQLite has no full-text search: there every word must appear in the title, abstract or
+body (case-insensitive), and title matches come first.
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Coalesce
+
+from portal.search import MAX_QUERY_LENGTH, is_postgres
+
+CONFIGS = ("english", "spanish")
+FALLBACK_FIELDS = ("title", "abstract", "body")
+MAX_WORDS = 12
+
+
+def clean_query(text: str) -> str:
+    """What is searched for: no control characters (PostgreSQL refuses NUL), bounded length."""
+    text = "".join(char if char.isprintable() else " " for char in (text or ""))
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def document_vector(fields, config: str):
+    vector = None
+    for field, weight in fields:
+        part = SearchVector(Coalesce(F(field), Value(""), output_field=TextField()), weight=weight, config=config)
+        vector = part if vector is None else vector + part
+    return vector
+
+
+def refresh_search_document(publication) -> None:
+    """Recompute the publication's search document with its language's configuration (PostgreSQL only)."""
+    if not is_postgres():
+        return
+    model = type(publication)
+    model._base_manager.filter(pk=publication.pk).update(
+        search_document=document_vector(model.SEARCH_FIELDS, publication.search_config)
+    )
+
+
+def _query(text: str):
+    query = None
+    for config in CONFIGS:
+        part = SearchQuery(text, search_type="websearch", config=config)
+        query = part if query is None else query | part
+    return query
+
+
+def filter_by_text(queryset, text: str):
+    """Publications matching ``text``, annotated with ``rank`` (higher is better)."""
+    text = clean_query(text)
+    if not text:
+        return queryset
+    if is_postgres():
+        query = _query(text)
+        return queryset.filter(search_document=query).annotate(rank=SearchRank(F("search_document"), query))
+    words = text.split()[:MAX_WORDS]
+    condition = Q()
+    title_hits = []
+    for word in words:
+        matches = Q()
+        for field in FALLBACK_FIELDS:
+            matches |= Q(**{f"{field}__icontains": word})
+        condition &= matches
+        title_hits.append(When(title__icontains=word, then=Value(1)))
+    rank = sum(
+        (Case(hit, default=Value(0), output_field=IntegerField()) for hit in title_hits),
+        start=Value(0, output_field=IntegerField()),
+    )
+    return queryset.filter(condition).annotate(rank=rank)
+
+
+def search(queryset, text: str):
+    """``filter_by_text`` ordered by relevance, then newest."""
+    text = clean_query(text)
+    if not text:
+        return queryset
+    return filter_by_text(queryset, text).order_by("-rank", "-publication_date", "-pk")
+
+
+def has_searchable_words(text: str) -> bool:
+    """False when every word is a stop word in either language ("the of", "de la").
+
+    Asked only when a search found nothing, to tell the visitor why (PostgreSQL only):
+    English words that are all stop words cannot match an English document, whatever
+    the Spanish parsing keeps of them, and the other way round.
+    """
+    text = clean_query(text)
+    if not text or not is_postgres():
+        return bool(text)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT LEAST(numnode(websearch_to_tsquery('english', %s)), numnode(websearch_to_tsquery('spanish', %s)))",
+            [text, text],
+        )
+        (nodes,) = cursor.fetchone()
+    return nodes > 0

@@ -1,0 +1,40 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from observatory.models import Observatory, Publication
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.7
+
+    def items(self):
+        return ["observatory:observatory_list", "observatory:publication_list"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class ObservatorySitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.7
+
+    def items(self):
+        return Observatory.objects.public().order_by("position", "name").only("slug", "updated_at")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class PublicationSitemap(Sitemap):
+    """Live publications only: drafts and scheduled items stay out until they are public."""
+
+    changefreq = "monthly"
+    priority = 0.6
+    limit = 5000
+
+    def items(self):
+        return Publication.objects.published().newest_first().only("slug", "updated_at")
+
+    def lastmod(self, item):
+        return item.updated_at
