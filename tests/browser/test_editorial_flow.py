@@ -16,7 +16,7 @@ from tests import factories
 from tests.browser.conftest import click_and_check, goto, log_in
 
 # Transactional (live server) with the migrations' data (Authors/Editors groups) restored each test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TITLE = "Pacific Alliance ministers agree on a single digital trade window"
 EXPECTED_SLUG = "pacific-alliance-ministers-agree-on-a-single-digital-trade-window"

@@ -133,3 +133,38 @@ def test_the_event_list_calendar_and_cancelling_from_my_account(page, site):
     expect(page.get_by_role("heading", level=1)).to_have_text("Your registration is cancelled")
     registration.refresh_from_db()
     assert registration.status == Registration.Status.CANCELLED
+
+
+def test_an_editor_translates_an_event_and_a_visitor_reads_it_in_spanish(new_page, site):
+    from tests.browser.conftest import log_in
+    from tests.events.factories import SpeakerFactory
+
+    for code in ("CL", "CO", "MX", "PE"):
+        factories.CountryFactory(code=code)
+    event = OpenEventFactory(
+        title="Forum on quinoa trade",
+        summary="Producers and buyers of the four countries.",
+        description="<p>The forum closes with a tasting.</p>",
+    )
+    SpeakerFactory(event=event, name="Ana Pérez", role="Moderator")
+
+    # Side by side in the admin: the English text is there, the Spanish fields are empty.
+    editor = new_page("editor")
+    log_in(editor, factories.EditorFactory())
+    goto(editor, f"/admin/events/event/{event.pk}/change/")
+    expect(editor.locator("#id_title_en")).to_have_value("Forum on quinoa trade")
+    editor.locator("#id_title_es").fill("Foro sobre el comercio de la quinua")
+    editor.locator("#id_summary_es").fill("Productores y compradores de los cuatro países.")
+    editor.locator("#id_speakers-0-role_es").fill("Moderadora")
+    click_and_check(editor, editor.get_by_role("button", name="Save", exact=True))
+    expect(editor.locator(".messagelist .success")).to_be_visible()
+
+    # A Spanish visitor: the same address under /es/; what is not translated yet is marked.
+    visitor = new_page("visitor")
+    goto(visitor, "/es/events/")
+    click_and_check(visitor, visitor.get_by_role("link", name="Foro sobre el comercio de la quinua"))
+    expect(visitor).to_have_url(re.compile(rf"/es/events/{event.slug}/$"))
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Foro sobre el comercio de la quinua")
+    expect(visitor.get_by_text("Moderadora")).to_be_visible()
+    expect(visitor.locator(".translation-note")).to_be_visible()  # the description is English only
+    expect(visitor.locator('.prose[lang="en"]')).to_have_text("The forum closes with a tasting.")

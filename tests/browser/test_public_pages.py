@@ -13,7 +13,7 @@ from tests import factories
 from tests.browser.conftest import PHONE, check_page, click_and_check, goto
 
 # Transactional (live server) with the migrations' data restored each test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
