@@ -13,6 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from events.admin import EventAdmin
 from events.models import Event
@@ -35,13 +36,13 @@ from portal.models import News
 # --- Observatories ------------------------------------------------------------------------
 
 
-class PartnerInline(admin.StackedInline):
+class PartnerInline(TranslationStackedInline):
     model = Partner
     extra = 0
     fields = ("name", "acronym", "kind", "location", "role", "website", "position")
 
 
-class FocusAreaInline(admin.StackedInline):
+class FocusAreaInline(TranslationStackedInline):
     model = FocusArea
     extra = 0
     fields = ("title", "description", "position")
@@ -51,7 +52,8 @@ class ObservatoryAdminForm(forms.ModelForm):
     class Meta:
         model = Observatory
         fields = (
-            "name", "slug", "summary", "mission", "objectives", "launched_on", "body", "funding", "website",
+            "name_en", "name_es", "slug", "summary_en", "summary_es", "mission_en", "mission_es",
+            "objectives_en", "objectives_es", "launched_on", "body", "funding_en", "funding_es", "website",
             "topics", "news", "events", "is_public", "position",
         )  # fmt: skip
         widgets = {"topics": forms.CheckboxSelectMultiple}
@@ -70,11 +72,13 @@ def _order_link_choices(form):
 
 
 @admin.register(Observatory)
-class ObservatoryAdmin(admin.ModelAdmin):
+class ObservatoryAdmin(TranslationAdmin):
+    """English and Spanish side by side: each translated field appears once per language."""
+
     form = ObservatoryAdminForm
     list_display = ("name", "body", "launched_on", "is_public", "position")
     list_filter = ("is_public", "body")
-    search_fields = ("name", "summary", "mission")
+    search_fields = ("name_en", "name_es", "summary_en", "summary_es")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [FocusAreaInline, PartnerInline]
     fieldsets = (
@@ -175,13 +179,13 @@ class PublicationFileForm(forms.ModelForm):
             self.fields["file"].help_text = _("Choose a file only to replace the stored one.")
 
 
-class CollaboratorInline(admin.StackedInline):
+class CollaboratorInline(TranslationStackedInline):
     model = Collaborator
     extra = 0
     fields = ("kind", "name", "affiliation", "position")
 
 
-class PublicationFileInline(admin.StackedInline):
+class PublicationFileInline(TranslationStackedInline):
     model = PublicationFile
     form = PublicationFileForm
     extra = 0
@@ -199,8 +203,9 @@ class PublicationAdminForm(forms.ModelForm):
     class Meta:
         model = Publication
         fields = (
-            "title", "slug", "kind", "abstract", "body", "observatory", "bodies", "countries", "topics",
-            "language", "publication_date", "cover_image", "cover_alt", "external_url", "citation",
+            "title_en", "title_es", "slug", "kind", "abstract_en", "abstract_es", "body_en", "body_es",
+            "observatory", "bodies", "countries", "topics", "language", "publication_date", "cover_image",
+            "cover_alt_en", "cover_alt_es", "external_url", "citation_en", "citation_es",
             "is_featured", "accepts_comments", "news", "events",
         )  # fmt: skip
         # Checkboxes rather than the filter_horizontal widget, whose markup fails axe (aria-label on a span).
@@ -227,14 +232,17 @@ class PublicationAdminForm(forms.ModelForm):
 
 
 @admin.register(Publication)
-class PublicationAdmin(ImportExportMixin, PublishableAdmin):
+class PublicationAdmin(ImportExportMixin, PublishableAdmin, TranslationAdmin):
+    """English and Spanish side by side. TranslationAdmin comes last so that the workflow's
+    read-only fields and form handling (PublishableAdmin) take precedence, as for news."""
+
     form = PublicationAdminForm
     resource_classes = [PublicationResource]
     import_formats = [CSV, XLSX]
     export_formats = [CSV, XLSX]
     list_display = ("title", "kind", "observatory", "language", "publication_date")
     list_filter = (QueueFilter, "status", "kind", "observatory", "language", "is_featured", "countries", "topics")
-    search_fields = ("title", "abstract", "slug")
+    search_fields = ("title_en", "title_es", "abstract_en", "abstract_es", "slug")
     prepopulated_fields = {"slug": ("title",)}
     inlines = [CollaboratorInline, PublicationFileInline]
     fieldsets = (

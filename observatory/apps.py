@@ -14,6 +14,7 @@ class ObservatoryConfig(AppConfig):
         register_grants("observatory", OBSERVATORY_GRANTS)
         _register_on_site_pages()
         _register_personal_data()
+        _register_api()
         _invalidate_cached_pages_on_change()
 
 
@@ -55,6 +56,14 @@ def _register_on_site_pages():
     registry.register_sitemap("observatory-sections", SectionSitemap)
     registry.register_sitemap("observatories", ObservatorySitemap)
     registry.register_sitemap("publications", PublicationSitemap)
+
+
+def _register_api():
+    from observatory.api import ObservatoryViewSet, PublicationViewSet
+    from portal import registry
+
+    registry.register_api("observatories", ObservatoryViewSet, basename="observatory")
+    registry.register_api("publications", PublicationViewSet, basename="publication")
 
 
 def _register_personal_data():

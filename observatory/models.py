@@ -91,7 +91,8 @@ class Observatory(models.Model):
         verbose_name = _("observatory")
         verbose_name_plural = _("observatories")
         ordering = ["position", "name"]
-        indexes = [models.Index(fields=["is_public", "position", "name"], name="observatory_public_idx")]
+        # Not on ``name``: it is translated, and modeltranslation would copy the index per language.
+        indexes = [models.Index(fields=["is_public", "position"], name="observatory_public_idx")]
 
     def __str__(self):
         return self.name

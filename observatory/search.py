@@ -1,12 +1,14 @@
 """Full-text search of publications in English and Spanish.
 
-Each publication's weighted ``search_document`` (title A, abstract B, body C) is built with
-the text-search configuration of its own language ('english' or 'spanish'), so Spanish
-words are stemmed as Spanish ("contrataciones" and "contratación" both become
-"contrat"). A query is parsed with both configurations and the two are OR-ed, so a
-visitor finds documents in either language without saying which language they typed.
+Each publication's weighted ``search_document`` (title A, abstract B, body C) holds both
+translations of its text, each with its own language's text-search configuration
+(title_en with 'english', title_es with 'spanish'), so Spanish words are stemmed as Spanish
+("contrataciones" and "contratación" both become "contrat"). The English fields of a
+document written in Spanish are indexed as Spanish too (English is the admin's required
+language, so they may hold Spanish text). A query is parsed with both configurations and
+the two are OR-ed, so a visitor finds documents in either language without saying which language they typed.
 SQLite has no full-text search: there every word must appear in the title, abstract or
-body (case-insensitive), and title matches come first.
+body in either language (case-insensitive), and title matches come first.
 """
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -14,7 +16,7 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce
 
-from portal.search import MAX_QUERY_LENGTH, is_postgres
+from portal.search import LANGUAGE_CONFIGS, MAX_QUERY_LENGTH, is_postgres, translated_fields
 
 CONFIGS = ("english", "spanish")
 FALLBACK_FIELDS = ("title", "abstract", "body")
@@ -35,13 +37,26 @@ def document_vector(fields, config: str):
     return vector
 
 
+def publication_vector(model, document_config: str):
+    """Each translation with its language's configuration; the English fields of a document
+    written in Spanish (the required default language may hold its Spanish text) also as Spanish."""
+    vector = None
+    for code, config in LANGUAGE_CONFIGS.items():
+        fields = [(f"{name}_{code}", weight) for name, weight in model.SEARCH_FIELDS]
+        part = document_vector(fields, config)
+        if code == "en" and document_config not in ("english", config):
+            part = part + document_vector(fields, document_config)
+        vector = part if vector is None else vector + part
+    return vector
+
+
 def refresh_search_document(publication) -> None:
-    """Recompute the publication's search document with its language's configuration (PostgreSQL only)."""
+    """Recompute the publication's search document in both languages (PostgreSQL only)."""
     if not is_postgres():
         return
     model = type(publication)
     model._base_manager.filter(pk=publication.pk).update(
-        search_document=document_vector(model.SEARCH_FIELDS, publication.search_config)
+        search_document=publication_vector(model, publication.search_config)
     )
 
 
@@ -64,12 +79,17 @@ def filter_by_text(queryset, text: str):
     words = text.split()[:MAX_WORDS]
     condition = Q()
     title_hits = []
+    fields = translated_fields(queryset.model, FALLBACK_FIELDS)
+    titles = translated_fields(queryset.model, ("title",))
     for word in words:
         matches = Q()
-        for field in FALLBACK_FIELDS:
+        for field in fields:
             matches |= Q(**{f"{field}__icontains": word})
         condition &= matches
-        title_hits.append(When(title__icontains=word, then=Value(1)))
+        in_title = Q()
+        for field in titles:
+            in_title |= Q(**{f"{field}__icontains": word})
+        title_hits.append(When(in_title, then=Value(1)))
     rank = sum(
         (Case(hit, default=Value(0), output_field=IntegerField()) for hit in title_hits),
         start=Value(0, output_field=IntegerField()),

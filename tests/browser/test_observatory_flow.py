@@ -54,7 +54,7 @@ def library():
 
 
 def test_stakeholder_filters_downloads_comments_and_an_editor_approves(new_page, site, library):
-    participant = factories.ParticipantFactory(full_name="María Quispe")
+    participant = factories.ParticipantFactory(full_name="María Quispe")  # Spanish: her emails are in Spanish
     editor = factories.EditorFactory()
     visitor = new_page("stakeholder")
 
@@ -114,7 +114,7 @@ def test_stakeholder_filters_downloads_comments_and_an_editor_approves(new_page,
     comment.refresh_from_db()
     assert comment.status == "approved"
     assert [message.to for message in mail.outbox] == [[participant.email]]
-    assert "Your comment is published" in mail.outbox[0].subject
+    assert "Se publicó su comentario" in mail.outbox[0].subject
 
     # --- It appears on the page, with who wrote it ---------------------------------------
     goto(visitor, library.get_absolute_url())
@@ -160,13 +160,13 @@ def test_editor_adds_a_publication_with_a_file_and_previews_an_import(new_page, 
     page = new_page("editor")
     log_in(page, editor)
     goto(page, "/admin/observatory/publication/add/")
-    page.locator("#id_title").press_sequentially("Sustainable public purchases")
+    page.locator("#id_title_en").press_sequentially("Sustainable public purchases")
     expect(page.get_by_label("Slug:")).to_have_value("sustainable-public-purchases")
     page.get_by_label("Type:").select_option("study")
-    page.get_by_label("Abstract:").fill("How the member countries buy sustainably.")
+    page.locator("#id_abstract_en").fill("How the member countries buy sustainably.")
     page.get_by_label("Date of the publication:").fill("2024-05-02")
     page.locator("#files-group .add-row a").click()
-    page.locator("#id_files-0-title").fill("Full study")
+    page.locator("#id_files-0-title_en").fill("Full study")
     pdf = tmp_path / "Informe final (versión 2).pdf"
     pdf.write_bytes(factories_pdf())
     page.locator("#id_files-0-file").set_input_files(str(pdf))

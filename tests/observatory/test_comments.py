@@ -142,6 +142,8 @@ def test_a_malformed_rate_is_a_clear_error():
 def test_editor_approves_and_the_author_is_emailed(
     client, participant, editor, mailoutbox, django_capture_on_commit_callbacks
 ):
+    participant.profile.preferred_language = "en"  # the email goes out in the participant's language
+    participant.profile.save()
     publication = PublishedPublicationFactory(title="Public procurement systems")
     comment = services.post_comment(publication=publication, participant=participant, text="Useful study.")
     with django_capture_on_commit_callbacks(execute=True):
@@ -159,6 +161,8 @@ def test_editor_approves_and_the_author_is_emailed(
 def test_editor_rejects_with_a_reason_the_author_receives(
     participant, editor, mailoutbox, django_capture_on_commit_callbacks
 ):
+    participant.profile.preferred_language = "en"  # the email goes out in the participant's language
+    participant.profile.save()
     comment = services.post_comment(
         publication=PublishedPublicationFactory(), participant=participant, text="Buy my product!"
     )

@@ -86,23 +86,23 @@ def test_any_other_name_is_accepted_when_the_content_is_right():
 
 def publication_form(**overrides):
     data = {
-        "title": "Sustainable public purchases",
+        "title_en": "Sustainable public purchases",
         "slug": "sustainable-public-purchases",
         "kind": "study",
-        "abstract": "How the members buy sustainably.",
-        "body": "",
+        "abstract_en": "How the members buy sustainably.",
+        "body_en": "",
         "observatory": "",
         "language": "en",
         "publication_date": "2024-05-02",
-        "cover_alt": "",
+        "cover_alt_en": "",
         "external_url": "",
-        "citation": "",
+        "citation_en": "",
         "accepts_comments": "on",
         "collaborators-TOTAL_FORMS": "0",
         "collaborators-INITIAL_FORMS": "0",
         "files-TOTAL_FORMS": "1",
         "files-INITIAL_FORMS": "0",
-        "files-0-title": "Full study",
+        "files-0-title_en": "Full study",
         "files-0-position": "0",
     }
     data.update(overrides)
