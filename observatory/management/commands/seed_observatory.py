@@ -139,10 +139,14 @@ class Command(BaseCommand):
         observatory, _ = Observatory.objects.update_or_create(
             slug=fixture.required("slug"),
             defaults={
-                "name": fixture.required("name"),
-                "summary": fixture.required("summary"),
-                "mission": fixture.required("mission"),
-                "objectives": paragraphs_to_html(fixture.text),
+                "name_en": fixture.required("name"),
+                "summary_en": fixture.required("summary"),
+                "mission_en": fixture.required("mission"),
+                # Spanish where the fixture has it; the pages fall back to English and say so.
+                "name_es": fixture.get("name_es") or None,
+                "summary_es": fixture.get("summary_es") or None,
+                "mission_es": fixture.get("mission_es") or None,
+                "objectives_en": paragraphs_to_html(fixture.text),
                 "launched_on": fixture.date("launched"),
                 "body": self.bodies[body_slug],
                 "funding": fixture.get("funding"),
