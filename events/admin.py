@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from events import services
 from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
 from portal.admin import PublishableAdmin, QueueFilter
+from portal.search import translated_fields
 
 PERSONAL_DATA = "events.view_registration_personal_data"
 
@@ -70,11 +72,14 @@ class EventAdminForm(EventZoneFormMixin, forms.ModelForm):
 
     class Meta:
         model = Event
+        # The translated texts once per language, side by side (events/translation.py).
         fields = (
-            "title", "slug", "kind", "format", "summary", "description", "time_zone", "start", "end",
-            "venue", "city", "country", "online_url", "organising_bodies", "cover_image", "cover_alt",
+            "title_en", "title_es", "slug", "kind", "format", "summary_en", "summary_es", "description_en",
+            "description_es", "time_zone", "start", "end", "venue_en", "venue_es", "city_en", "city_es", "country",
+            "online_url", "organising_bodies", "cover_image", "cover_alt_en", "cover_alt_es",
             "registration_enabled", "registration_opens_at", "registration_closes_at", "capacity",
-            "has_waiting_list", "reminder_hours_before", "join_opens_minutes_before", "state_note",
+            "has_waiting_list", "reminder_hours_before", "join_opens_minutes_before", "state_note_en",
+            "state_note_es",
         )  # fmt: skip
         widgets = {"organising_bodies": forms.CheckboxSelectMultiple}
 
@@ -105,7 +110,16 @@ class SessionForm(EventZoneFormMixin, forms.ModelForm):
 
     class Meta:
         model = Session
-        fields = ("title", "start", "end", "description", "speakers", "recording_url")
+        fields = (
+            "title_en",
+            "title_es",
+            "start",
+            "end",
+            "description_en",
+            "description_es",
+            "speakers",
+            "recording_url",
+        )
         widgets = {"speakers": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, event_zone=None, **kwargs):
@@ -140,19 +154,32 @@ class SessionFormSet(forms.BaseInlineFormSet):
         return form
 
 
-class PartnerInline(admin.TabularInline):
+# English and Spanish side by side in every inline (plain modeltranslation inlines: the tabbed
+# ones load jQuery from a CDN, which the site's Content-Security-Policy refuses).
+
+
+class PartnerInline(TranslationTabularInline):
     model = EventPartner
     extra = 0
     fields = ("name", "url", "position")
 
 
-class SpeakerInline(admin.StackedInline):
+class SpeakerForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As for the cover image: the admin gives this file input no <label> of its own.
+        if "photo" in self.fields:
+            self.fields["photo"].widget.attrs["aria-label"] = gettext("Photo")
+
+
+class SpeakerInline(TranslationStackedInline):
     model = Speaker
+    form = SpeakerForm
     extra = 0
     fields = (("name", "role"), "organisation", "bio", ("photo", "photo_alt"), "position")
 
 
-class SessionInline(admin.StackedInline):
+class SessionInline(TranslationStackedInline):
     """The agenda. Speakers are chosen among the event's own (save new speakers first)."""
 
     model = Session
@@ -172,18 +199,21 @@ class SessionInline(admin.StackedInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(TranslationTabularInline):
     model = EventDocument
     extra = 0
     fields = ("title", "kind", "file", "url", "position")
 
 
 @admin.register(Event)
-class EventAdmin(PublishableAdmin):
+class EventAdmin(PublishableAdmin, TranslationAdmin):
+    """The workflow admin first (its change form and read-only rules), then the side-by-side
+    translated fields (the same order as portal.admin.NewsAdmin)."""
+
     form = EventAdminForm
     list_display = ("title", "kind", "format", "start_in_zone", "state", "registrations")
     list_filter = (QueueFilter, "status", "state", "kind", "format", "country", "organising_bodies", "start")
-    search_fields = ("title", "summary", "slug", "city", "venue")
+    search_fields = (*translated_fields(Event, ("title", "summary", "city", "venue")), "slug")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "start"
     inlines = [PartnerInline, SpeakerInline, SessionInline, DocumentInline]
@@ -408,9 +438,10 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
                 "participant__email",
                 "participant__full_name",
                 "participant__profile__organisation",
-                "event__title",
+                "event__title_en",
+                "event__title_es",
             )
-        return ("event__title",)
+        return ("event__title_en", "event__title_es")
 
     def has_add_permission(self, request):
         return False  # participants register themselves

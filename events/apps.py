@@ -51,6 +51,10 @@ class EventsConfig(AppConfig):
             )
         )
         registry.register_sitemap("events", EventSitemap)
+        from events.api import EventViewSet, MyRegistrationViewSet
+
+        registry.register_api("events", EventViewSet, basename="event")
+        registry.register_api("me/registrations", MyRegistrationViewSet, basename="my-registration")
         personal_data.register(
             personal_data.PersonalData(
                 key="events",

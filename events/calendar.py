@@ -1,7 +1,8 @@
 """iCalendar files (RFC 5545) through the icalendar package: one event, the feed, and the
 personal copy attached to a confirmation email (with the participant's own access link).
 
-The online access address itself never goes into a calendar file.
+The online access address itself never goes into a calendar file. The text is in the active
+language (the participant's, for the copy attached to an email).
 """
 
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ import icalendar
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
 from events import times
 from events.models import Event
@@ -39,10 +41,12 @@ def event_component(event: Event, *, personal_link: str = "") -> icalendar.Event
         lines.insert(0, f"{event.get_state_display().upper()}. {event.state_note}".strip())
     lines.append(times.grouped_text(event.start, reference_zone=event.time_zone))
     if personal_link:
-        lines.append(f"Your personal access link (opens shortly before the start): {personal_link}")
+        lines.append(
+            _("Your personal access link (opens shortly before the start): %(link)s") % {"link": personal_link}
+        )
     lines.append(url)
     component.add("description", "\n\n".join(line for line in lines if line))
-    component.add("location", event.place if event.is_in_person else "Online")
+    component.add("location", event.place if event.is_in_person else _("Online"))
     component.add("url", url)
     component.add("status", STATUS[event.state])
     component.add("last-modified", event.updated_at)

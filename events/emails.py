@@ -6,7 +6,9 @@ the same transaction (``status_notified_at``, ``reminder_sent_at``,
 worker restarted in the middle of a batch, sends nothing twice that it had finished.
 
 Every email shows the time in the event's zone, in each member country, and in the
-participant's own zone (from the country of their profile), in their preferred language.
+participant's own zone (from the country of their profile). It is written in the
+participant's preferred language (``User.preferred_language``): the interface text, the
+event's own text (its translated fields) and the links (/es/… for Spanish).
 """
 
 from datetime import datetime
@@ -41,10 +43,9 @@ def personal_url(registration: Registration, purpose: str) -> str:
 
 
 def participant_zone(participant) -> tuple[str | None, str | None, str]:
-    """(IANA zone, country name, language) from the participant's profile, when there is one."""
-    from accounts.models import Profile
-
-    profile = Profile.objects.filter(user=participant).select_related("country").first()
+    """(IANA zone, country name in the active language, language) from the participant's
+    profile, when there is one."""
+    profile = getattr(participant, "profile", None)  # no profile: RelatedObjectDoesNotExist, an AttributeError
     if profile is None:
         return None, None, settings.LANGUAGE_CODE
     return profile.country.time_zone, profile.country.name, profile.preferred_language
@@ -70,9 +71,10 @@ def _context(registration: Registration, zone: str | None, country: str | None) 
 
 def _compose(what: str, registration: Registration, extra: dict | None = None, *, attach_calendar=False):
     participant = registration.participant
-    zone, country, language = participant_zone(participant)
+    language = participant.preferred_language
     with translation.override(language):
-        context = {**_context(registration, zone, country), **(extra or {}), "LANGUAGE_CODE": language}
+        zone, country, _language = participant_zone(participant)
+        context = {**_context(registration, zone, country), **(extra or {})}
         subject = " ".join(render_to_string(f"events/email/{what}_subject.txt", context).split())
         message = EmailMultiAlternatives(
             subject=subject,
@@ -97,7 +99,11 @@ def _lock(registration_id: int) -> Registration | None:
     if registration is not None:
         # Read (not locked) the event and the person the email is about.
         registration.event = Event.objects.get(pk=registration.event_id)
-        registration.participant = type(registration.participant).objects.get(pk=registration.participant_id)
+        registration.participant = (
+            type(registration.participant)
+            .objects.select_related("profile__country")
+            .get(pk=registration.participant_id)
+        )
     return registration
 
 
@@ -139,7 +145,9 @@ def _status_message(what: str, registration: Registration):
 
 def send_confirmation_link(registration_id: int) -> int:
     """The confirmation link again, when the participant asks for it (not stamped: on request)."""
-    registration = Registration.objects.select_related("event", "participant").filter(pk=registration_id).first()
+    registration = (
+        Registration.objects.select_related("event", "participant__profile__country").filter(pk=registration_id).first()
+    )
     if registration is None or registration.status != RegStatus.PENDING or not _can_receive(registration):
         return 0
     _status_message("registration_pending", registration).send()

@@ -30,7 +30,17 @@ class EventQuerySet(PublishableQuerySet):
         return self.filter(start__lt=end, end__gt=start)
 
     def with_seats_taken(self):
-        return self.annotate(seats_taken=Count("registrations", filter=Q(registrations__status__in=SEATED)))
+        """Annotate ``seats_taken`` with a subquery, so that it combines with any filter or
+        search annotation without a GROUP BY over the events' columns."""
+        registrations = self.model._meta.get_field("registrations").related_model
+        taken = (
+            registrations.objects.filter(event=OuterRef("pk"), status__in=SEATED)
+            .order_by()
+            .values("event")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(seats_taken=Coalesce(Subquery(taken), 0))
 
     def with_registration_counts(self):
         """One count per registration status (for organisers), in the same query."""

@@ -32,11 +32,14 @@ def upcoming_events_block(request) -> dict:
 
 
 class EventSitemap(Sitemap):
-    """Published events only."""
+    """Published events only, each in English and Spanish with hreflang alternates."""
 
     changefreq = "weekly"
     priority = 0.6
     limit = 5000
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return Event.objects.published().order_by("-start", "-pk").only("slug", "updated_at", "start")

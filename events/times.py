@@ -3,19 +3,26 @@
     "12:00 Mexico · 13:00 Colombia, Peru · 15:00 Chile"
 
 The member countries and their zones come from portal.Country; they change rarely, so
-they are cached (and the cache is dropped whenever a country is saved or deleted).
+they are cached, per language since the names are translated (and the cache is dropped
+whenever a country is saved or deleted).
 """
 
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from modeltranslation.utils import get_language
 
 from portal.models import Country
 
-CACHE_KEY = "events:member-zones:v1"
+CACHE_KEY = "events:member-zones:v2:{language}"
+
+
+def _cache_key(language: str) -> str:
+    return CACHE_KEY.format(language=language)
 
 
 @dataclass(frozen=True)
@@ -30,18 +37,18 @@ class LocalTime:
 
 
 def member_zones() -> list[tuple[str, str]]:
-    """(country name, IANA zone) of every member country, by name."""
-    zones = cache.get(CACHE_KEY)
+    """(country name, IANA zone) of every member country, by name, in the active language."""
+    key = _cache_key(get_language())  # the language the names are read in
+    zones = cache.get(key)
     if zones is None:
-        zones = list(
-            Country.objects.filter(status=Country.Status.MEMBER).order_by("name").values_list("name", "time_zone")
-        )
-        cache.set(CACHE_KEY, zones, 60 * 60)
+        countries = Country.objects.filter(status=Country.Status.MEMBER).only("name", "time_zone")
+        zones = sorted((country.name, country.time_zone) for country in countries)
+        cache.set(key, zones, 60 * 60)
     return zones
 
 
 def forget_member_zones(**kwargs) -> None:
-    cache.delete(CACHE_KEY)
+    cache.delete_many([_cache_key(code) for code, _name in settings.LANGUAGES])
 
 
 def times_by_country(moment: datetime, *, reference_zone: str | None = None) -> list[LocalTime]:
@@ -70,8 +77,8 @@ def grouped_text(moment: datetime, *, reference_zone: str | None = None) -> str:
     """The one-line form used in emails and calendar files."""
     parts = []
     for local in times_by_country(moment, reference_zone=reference_zone):
-        text = local.moment.strftime("%H:%M")
+        text = dateformat.format(local.moment, "H:i")
         if local.differs_in_date:
-            text += local.moment.strftime(" (%a %d %b)")
+            text += dateformat.format(local.moment, " (D j M)")
         parts.append(f"{text} {local.label}")
     return " · ".join(parts)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -140,7 +141,7 @@ def calendar_month(request, year, month):
                 [{"day": day, "events": by_day.get(day, []), "in_month": day.month == month} for day in week]
                 for week in weeks
             ],  # fmt: skip
-            "weekdays": [month_calendar.day_name[(index) % 7] for index in range(7)],
+            "weekdays": [WEEKDAYS[index] for index in range(7)],  # translated; Monday first
             "previous_url": reverse(
                 "events:calendar_month", kwargs={"year": previous_month.year, "month": previous_month.month}
             ),

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events.models import Event, Registration
 from portal.models import Status
@@ -66,3 +66,42 @@ def test_seed_events_refuses_to_run_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="refuses"):
         call_command("seed_events", verbosity=0)
+
+
+def test_the_demo_events_are_in_spanish_too_and_a_second_run_changes_nothing(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    webinar = Event.objects.get(slug="demo-webinar-digital-skills")
+    meeting = Event.objects.get(slug="demo-hybrid-meeting-responsible-business-conduct")
+    with translation.override("es"):
+        assert webinar.title.startswith("Webinar de demostración")
+        assert "Inscríbase" in webinar.summary and "flujo completo" in webinar.description
+        assert [(s.name, s.role) for s in webinar.speakers.all()] == [("Mariana Maggio", "Expositora")]
+        assert meeting.venue == "Ministerio de Comercio Exterior y Turismo"
+        ncp = Event.objects.get(slug="ncp-meeting-mexico-city-2025")
+        assert ncp.city == "Ciudad de México"
+        assert [s.title for s in ncp.sessions.all()][0] == "Apertura y diálogo entre los Puntos Nacionales de Contacto"
+        assert '<a href="/es/news/national-contact-points-meeting-mexico-city/"' in ncp.description
+    with translation.override("en"):
+        assert webinar.title.startswith("Demo webinar")
+        assert [s.role for s in webinar.speakers.all()] == ["Speaker"]
+    # An event without Spanish in its fixture falls back to English on the Spanish pages.
+    assert Event.objects.get(slug="webinar-digital-competences-at-school-2022").title_es is None
+    assert webinar.slug == "demo-webinar-digital-skills"  # the same address in both languages
+
+    capsys.readouterr()
+    call_command("seed_events", verbosity=1)
+    assert "0 created, 0 updated" in capsys.readouterr().out
+
+
+def test_a_spanish_speaker_line_must_follow_its_english_line(tmp_path):
+    from events.management.commands import seed_events
+
+    (tmp_path / "event.txt").write_text(
+        "title: A\nslug: a\nkind: seminar\nformat: virtual\ntime_zone: UTC\nstart: 2025-01-01 10:00\n"
+        "end: 2025-01-01 11:00\nsummary: S\nspeaker: Ana | Host | | \n"
+        "speaker_es: Beatriz | Anfitriona | | \n---\nText\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="does not follow"):
+        seed_events.parse(tmp_path / "event.txt")

@@ -1,7 +1,9 @@
 """Load the demo events from fixtures/events/ (idempotent), published by the demo editor.
 
 Safe to run twice: events are matched on their slug and their speakers, sessions,
-partners and documents rewritten only when the fixture changed. The two demo events
+partners and documents rewritten only when the fixture changed. Text is loaded in English
+and, where the fixture has it, in Spanish (``title_es``, the description after ``--- es ---``,
+``speaker_es`` lines…); without a Spanish text the page falls back to English and says so. The two demo events
 start a few days after the load; when run again after they have started, they are
 moved forward again (through the reschedule service, so registrants are told).
 Refuses to run outside DEBUG unless --force is given. ``seed_demo`` calls it.
@@ -19,17 +21,22 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from events import services
 from events.models import Event, EventDocument, EventPartner, Session, Speaker
 from portal import services as workflow
 from portal.models import Body, Country, Status
+from portal.richtext import sanitize_html
 from portal.roles import EDITORS
 
 FIXTURES = settings.BASE_DIR / "fixtures" / "events"
 RELATIVE = re.compile(r"^\+(\d+)d (\d{1,2}):(\d{2})$")
+#: The line that starts the Spanish description.
+SPANISH = "\n--- es ---\n"
+#: The header's list lines and their number of cells (a ``<kind>_es`` line has the same cells).
+LISTS = {"speaker": 4, "session": 5, "partner": 2, "document": 3}
 #: How long before its start a past event is shown as published (the announcement).
 ANNOUNCED_BEFORE = timedelta(days=14)
 
@@ -38,14 +45,18 @@ ANNOUNCED_BEFORE = timedelta(days=14)
 class EventFixture:
     values: dict
     description: str
-    speakers: list = field(default_factory=list)
-    sessions: list = field(default_factory=list)
-    partners: list = field(default_factory=list)
-    documents: list = field(default_factory=list)
+    description_es: str = ""
+    #: "speaker" → its lines' cells; "speaker_es" → the Spanish lines, the n-th for the n-th speaker.
+    lists: dict = field(default_factory=lambda: {key: [] for name in LISTS for key in (name, f"{name}_es")})
 
     @property
     def is_demo(self) -> bool:
         return self.values.get("demo") == "yes"
+
+    def spanish(self, kind: str, index: int) -> list[str] | None:
+        """The Spanish cells of the ``index``-th ``kind`` line, when the fixture has them."""
+        lines = self.lists[f"{kind}_es"]
+        return lines[index] if index < len(lines) else None
 
 
 def _cells(value: str, count: int) -> list[str]:
@@ -60,21 +71,30 @@ def paragraphs_to_html(text: str) -> str:
 
 
 def parse(path: Path) -> EventFixture:
-    header, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
-    fixture = EventFixture(values={}, description=paragraphs_to_html(body))
-    lists = {"speaker": (fixture.speakers, 4), "session": (fixture.sessions, 5), "partner": (fixture.partners, 2)}
-    lists["document"] = (fixture.documents, 3)
+    header, _, bodies = path.read_text(encoding="utf-8").partition("\n---\n")
+    body, _, body_es = bodies.partition(SPANISH)
+    fixture = EventFixture(
+        values={},
+        description=paragraphs_to_html(body),
+        description_es=paragraphs_to_html(body_es) if body_es.strip() else "",
+    )
     for line in header.splitlines():
         key, _, value = line.partition(":")
         key, value = key.strip(), value.strip()
-        if key in lists:
-            target, count = lists[key]
-            target.append(_cells(value, count))
+        if key in fixture.lists:
+            fixture.lists[key].append(_cells(value, LISTS[key.removesuffix("_es")]))
         elif key:
             fixture.values[key] = value
     for required in ("title", "slug", "kind", "format", "time_zone", "start", "end", "summary"):
         if not fixture.values.get(required):
             raise CommandError(f"{path.name}: “{required}” is missing.")
+    for kind in LISTS:
+        if len(fixture.lists[f"{kind}_es"]) > len(fixture.lists[kind]):
+            raise CommandError(f"{path.name}: more “{kind}_es” lines than “{kind}” lines.")
+    for english, spanish in zip(fixture.lists["speaker"], fixture.lists["speaker_es"], strict=False):
+        name, name_es = english[0], spanish[0]
+        if name_es and name_es != name:
+            raise CommandError(f"{path.name}: “speaker_es: {name_es}” does not follow “speaker: {name}”.")
     return fixture
 
 
@@ -139,19 +159,30 @@ class Command(BaseCommand):
             if body is None:
                 raise CommandError(f"{name}: unknown body {slug}.")
             bodies.append(body)
-        description = fixture.description
+        description, description_es = fixture.description, fixture.description_es
         if values.get("news"):
             news_url = reverse("portal:news_detail", kwargs={"slug": values["news"]})
             description += f'<p><a href="{news_url}">Read the news article about this event</a></p>'
+            if description_es:
+                with translation.override("es"):
+                    news_url = reverse("portal:news_detail", kwargs={"slug": values["news"]})
+                description_es += f'<p><a href="{news_url}">Lea la noticia sobre este evento</a></p>'
         content = {
-            "title": values["title"],
+            # Each language's field by name: what is loaded does not depend on the active language.
+            "title_en": values["title"],
+            "title_es": values.get("title_es") or None,
+            "summary_en": values["summary"],
+            "summary_es": values.get("summary_es") or None,
+            # Compared as stored: rich text is sanitised on save, an absent one stored as "".
+            "description_en": sanitize_html(description),
+            "description_es": sanitize_html(description_es),
+            "venue_en": values.get("venue", ""),
+            "venue_es": values.get("venue_es") or None,
+            "city_en": values.get("city", ""),
+            "city_es": values.get("city_es") or None,
             "kind": values["kind"],
             "format": values["format"],
-            "summary": values["summary"],
-            "description": description,
             "time_zone": values["time_zone"],
-            "venue": values.get("venue", ""),
-            "city": values.get("city", ""),
             "country": country,
             "online_url": values.get("online_url", ""),
             "registration_enabled": values.get("registration") == "yes",
@@ -199,36 +230,67 @@ class Command(BaseCommand):
         return was_created, was_updated
 
     def load_related(self, event: Event, fixture: EventFixture, zone, today) -> None:
-        partners = [(name, url) for name, url in fixture.partners]
-        if [(p.name, p.url) for p in event.partners.all()] != partners:
+        """Partners, speakers, agenda and documents, each language's text in its own field."""
+
+        def spanish(kind, index, cell):
+            cells = fixture.spanish(kind, index)
+            return (cells[cell] or None) if cells else None
+
+        partners = [
+            {"name_en": name, "name_es": spanish("partner", index, 0), "url": url}
+            for index, (name, url) in enumerate(fixture.lists["partner"])
+        ]
+        if _rows(event.partners.all(), partners) != partners:
             event.partners.all().delete()
             EventPartner.objects.bulk_create(
-                EventPartner(event=event, name=name, url=url, position=index)
-                for index, (name, url) in enumerate(partners)
+                EventPartner(event=event, position=index, **row) for index, row in enumerate(partners)
             )
-        speakers = [tuple(row) for row in fixture.speakers]
-        if [(s.name, s.role, s.organisation, s.bio) for s in event.speakers.all()] != speakers:
+        speakers = [
+            {
+                "name": name,
+                "role_en": role,
+                "role_es": spanish("speaker", index, 1),
+                "organisation_en": organisation,
+                "organisation_es": spanish("speaker", index, 2),
+                "bio_en": bio,
+                "bio_es": spanish("speaker", index, 3),
+            }
+            for index, (name, role, organisation, bio) in enumerate(fixture.lists["speaker"])
+        ]
+        if _rows(event.speakers.all(), speakers) != speakers:
             event.sessions.all().delete()  # sessions point at the speakers: rebuilt below
             event.speakers.all().delete()
             Speaker.objects.bulk_create(
-                Speaker(event=event, name=name, role=role, organisation=organisation, bio=bio, position=index)
-                for index, (name, role, organisation, bio) in enumerate(speakers)
+                Speaker(event=event, position=index, **row) for index, row in enumerate(speakers)
             )
-        wanted_sessions = [
-            (wall_time(start, zone, today=today), wall_time(end, zone, today=today), title, url, names)
-            for start, end, title, url, names in fixture.sessions
+        sessions = [
+            {
+                "start": wall_time(start, zone, today=today),
+                "end": wall_time(end, zone, today=today),
+                "title_en": title,
+                "title_es": spanish("session", index, 2),
+                "recording_url": url,
+            }
+            for index, (start, end, title, url, _names) in enumerate(fixture.lists["session"])
         ]
-        current = [(s.start, s.end, s.title, s.recording_url) for s in event.sessions.all()]
-        if current != [row[:4] for row in wanted_sessions]:
+        if _rows(event.sessions.all(), sessions) != sessions:
             event.sessions.all().delete()
             by_name = {speaker.name: speaker for speaker in event.speakers.all()}
-            for start, end, title, url, names in wanted_sessions:
-                session = Session.objects.create(event=event, start=start, end=end, title=title, recording_url=url)
+            for row, (*_cells, names) in zip(sessions, fixture.lists["session"], strict=True):
+                session = Session.objects.create(event=event, **row)
                 session.speakers.set([by_name[n.strip()] for n in names.split(";") if n.strip()])
-        documents = [(title, kind, absolute(url)) for title, kind, url in fixture.documents]
-        if [(d.title, d.kind, d.url) for d in event.documents.all()] != documents:
+        documents = [
+            {"title_en": title, "title_es": spanish("document", index, 0), "kind": kind, "url": absolute(url)}
+            for index, (title, kind, url) in enumerate(fixture.lists["document"])
+        ]
+        if _rows(event.documents.all(), documents) != documents:
             event.documents.all().delete()
             EventDocument.objects.bulk_create(
-                EventDocument(event=event, title=title, kind=kind, url=url, position=index)
-                for index, (title, kind, url) in enumerate(documents)
+                EventDocument(event=event, position=index, **row) for index, row in enumerate(documents)
             )
+
+
+def _rows(objects, wanted: list[dict]) -> list[dict]:
+    """``objects`` as the dictionaries of ``wanted`` (same keys), to compare them."""
+    keys = list(wanted[0]) if wanted else []
+    return [{key: getattr(obj, key) for key in keys} for obj in objects]
