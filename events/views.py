@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -64,6 +65,21 @@ def _detail_queryset():
     )
 
 
+def _outcome_documents(event):
+    """The published publications that came out of a past event (its outcome documents).
+
+    They live in the observatory app, which links to events; events reach them through that
+    reverse relation only. An event still to come has none yet, so no query is spent on it.
+    """
+    try:
+        event._meta.get_field("publications")
+    except FieldDoesNotExist:
+        return []
+    if not event.is_past:
+        return []
+    return list(event.publications.published().order_by("-published_at"))
+
+
 def _get_visible_event(request, slug, queryset=None):
     """The event at ``slug`` if the public may see it, or staff may preview it; else 404."""
     event = get_object_or_404(queryset if queryset is not None else Event.objects.all(), slug=slug)
@@ -90,6 +106,7 @@ def event_detail(request, slug):
         "registration": registration,
         "closed_reason": services.registration_closed_reason(event) if event.registration_enabled else None,
         "next_path": event.get_absolute_url(),
+        "outcome_documents": _outcome_documents(event),
     }
     if registration is not None and registration.is_active:
         context["cancel_url"] = _personal_path(registration, services.CANCEL)
