@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	c=$$(command -v $$p 2>/dev/null) || continue; \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
 
-.PHONY: run test install lint check-python clean db_worker
+.PHONY: run test install lint check-python clean db_worker bench
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -47,6 +47,15 @@ lint: install
 
 test: install
 	@scripts/test.sh
+
+# The benchmark (not part of `make test`): PostgreSQL, gunicorn and wrk on this machine, about
+# 15 minutes the first time (the dataset is then kept in var/bench/pg). See docs/performance.md.
+$(VENV)/.installed-bench: pyproject.toml constraints.txt | $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
+	@scripts/bench/run.sh
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

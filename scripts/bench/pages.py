@@ -1,0 +1,265 @@
+#!/usr/bin/env python
+"""Drive every public page and API endpoint of a running server with wrk, one after the other.
+
+    .venv/bin/python scripts/bench/pages.py --base http://127.0.0.1:8765 --out var/bench/pages.json
+
+The addresses are picked from the database the server uses (DATABASE_URL): a recent news
+item, the upcoming event with the most registrations, a recent publication, the topic
+with the most news… Each endpoint gets a short warm-up, then `--duration` seconds at
+`--connections` connections; wrk's Lua script (stats.lua) reports p50/p95/p99 and the
+non-2xx answers. /healthz (no template, no database) is the framework's ceiling: each
+row is also given as a ratio to it.
+
+wrk corrects its latencies for coordinated omission: a request that stalls for S seconds
+also stands for the requests that would have been sent meanwhile at the run's mean rate.
+A few long stalls (a page not yet in one worker's cache, other work on the machine) show
+in p95/p99 far more than in a plain histogram of the requests sent.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from boot import boot
+
+HERE = Path(__file__).resolve().parent
+SEARCH_WORDS = "public procurement"
+
+
+def pick_endpoints(rotate: int) -> list[dict]:
+    """[{key, label, path | paths}] in the order of the issue, with addresses from the database."""
+    from django.apps import apps
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from events.models import Event
+    from portal.models import Country, News, Topic
+
+    rows = [{"key": "ceiling", "label": "/healthz (framework ceiling)", "path": "/healthz"}]
+    rows.append({"key": "home", "label": "/ (home)", "path": "/"})
+    rows.append({"key": "news_list", "label": "/news/", "path": "/news/"})
+    topic = Topic.objects.annotate(n=Count("news")).order_by("-n").first()
+    country = Country.objects.filter(code="CL").first() or Country.objects.first()
+    query = urllib.parse.urlencode({"country": country.code, "topic": topic.slug})
+    rows.append({"key": "news_filtered", "label": "/news/ with two filters", "path": f"/news/?{query}"})
+    news = (
+        News.objects.published()
+        .annotate(n_topics=Count("topics"), n_bodies=Count("bodies"))
+        .filter(n_topics__gt=0, n_bodies__gt=0)
+        .order_by("-published_at")
+        .first()
+    )
+    rows.append({"key": "news_detail", "label": "a news page", "path": news.get_absolute_url()})
+    publications_on = apps.is_installed("observatory")
+    if publications_on:
+        from observatory.models import Publication
+
+        query = urllib.parse.urlencode({"q": SEARCH_WORDS, "country": country.code, "language": "en"})
+        rows.append(
+            {"key": "publication_search", "label": "/publications/ search + facets", "path": f"/publications/?{query}"}
+        )
+        publication = (
+            Publication.objects.published()
+            .annotate(n=Count("collaborators"))
+            .filter(n__gt=0)
+            .order_by("-publication_date", "-pk")
+            .first()
+        )
+        if publication:
+            rows.append(
+                {"key": "publication_detail", "label": "a publication page", "path": publication.get_absolute_url()}
+            )
+    rows.append({"key": "event_list", "label": "/events/", "path": "/events/"})
+    event = (
+        Event.objects.upcoming()
+        .annotate(n=Count("registrations", filter=Q(registrations__status__in=("confirmed", "attended"))))
+        .order_by("-n")
+        .first()
+    ) or Event.objects.published().order_by("-start").first()
+    rows.append({"key": "event_detail", "label": "an event page", "path": event.get_absolute_url()})
+    query = urllib.parse.urlencode({"search": SEARCH_WORDS})
+    rows.append(
+        {"key": "api_publications", "label": "/api/v1/publications/?search=", "path": f"/api/v1/publications/?{query}"}
+    )
+    # Beyond the issue's list: the API that exists today, the site search, and many different pages.
+    rows.append({"key": "api_news", "label": "/api/v1/news/?search=", "path": f"/api/v1/news/?{query}"})
+    query = urllib.parse.urlencode({"q": SEARCH_WORDS})
+    rows.append({"key": "site_search", "label": "/search/?q=", "path": f"/search/?{query}"})
+    now = timezone.now()
+    rows.append(
+        {
+            "key": "news_detail_many",
+            "label": f"{rotate:,} different news pages",
+            "paths": [
+                f"/news/{slug}/"
+                for slug in News.objects.published().order_by("?").values_list("slug", flat=True)[:rotate]
+            ],
+        }
+    )
+    if publications_on:
+        rows.append(
+            {
+                "key": "publication_detail_many",
+                "label": f"{rotate:,} different publication pages",
+                "paths": [
+                    f"/publications/{slug}/"
+                    for slug in Publication.objects.published().order_by("?").values_list("slug", flat=True)[:rotate]
+                ],
+            }
+        )
+    rows.append(
+        {
+            "key": "event_detail_many",
+            "label": f"{rotate // 2:,} different event pages",
+            "paths": [
+                f"/events/{slug}/"
+                for slug in Event.objects.published()
+                .filter(published_at__lte=now)
+                .order_by("?")
+                .values_list("slug", flat=True)[: rotate // 2]
+            ],
+        }
+    )
+    return rows
+
+
+def probe(base: str, path: str) -> dict:
+    """One GET: its status, size and X-Cache header, before the load."""
+    request = urllib.request.Request(base + path, headers={"User-Agent": "portal-bench"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+            return {"status": response.status, "bytes": len(body), "x_cache": response.headers.get("X-Cache", "")}
+    except urllib.error.HTTPError as error:
+        return {"status": error.code, "bytes": 0, "x_cache": ""}
+    except (urllib.error.URLError, TimeoutError) as error:
+        return {"status": 0, "bytes": 0, "x_cache": "", "error": str(error)}
+
+
+def run_wrk(url: str, *, seconds: int, connections: int, threads: int, paths_file: str = "") -> dict:
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "-s", str(HERE / "stats.lua"), "-H", "User-Agent: portal-bench", url,
+    ]  # fmt: skip
+    env = {**os.environ, "BENCH_PATHS": paths_file}
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=seconds + 60)
+    match = re.search(r"^BENCH_JSON (.*)$", completed.stdout, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"wrk gave no result for {url}: {completed.stdout}\n{completed.stderr}")
+    data = json.loads(match.group(1))
+    seconds_run = data["duration_us"] / 1e6
+    socket_errors = sum(data["socket_errors"].values())
+    if not data["requests"]:
+        # Nothing answered before the run ended: every open connection counts as an error.
+        socket_errors = max(socket_errors, connections)
+    return {
+        "requests": data["requests"],
+        "rps": round(data["requests"] / seconds_run, 1) if seconds_run else 0.0,
+        "p50_ms": data["latency_us"]["p50"] / 1000,
+        "p95_ms": data["latency_us"]["p95"] / 1000,
+        "p99_ms": data["latency_us"]["p99"] / 1000,
+        "max_ms": data["latency_us"]["max"] / 1000,
+        "non2xx": data["non2xx"],
+        "socket_errors": socket_errors,
+        "errors": data["non2xx"] + socket_errors,
+        "kb_per_response": round(data["bytes"] / max(data["requests"], 1) / 1024, 1),
+        "note": "" if data["requests"] else f"no response within the {seconds} s run",
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--label", default="as deployed")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--warmup-connections",
+        type=int,
+        default=0,
+        help="connections of the warm-up (default: --connections); more than the server's threads, so that "
+        "every worker process has the page in its own cache before the measured run",
+    )
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rotate", type=int, default=1000, help="how many different detail pages to rotate through")
+    parser.add_argument("--only", default="", help="comma-separated endpoint keys (default: all)")
+    args = parser.parse_args()
+    boot()
+    endpoints = pick_endpoints(args.rotate)
+    if args.only:
+        wanted = set(args.only.split(",")) | {"ceiling"}
+        endpoints = [row for row in endpoints if row["key"] in wanted]
+    results = []
+    ceiling = None
+    print(f"\n{args.label}: {args.connections} connections, {args.duration}s per endpoint (+{args.warmup}s warm-up)")
+    print(f"{'endpoint':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'ceiling':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for row in endpoints:
+            paths = row.get("paths")
+            first_path = paths[0] if paths else row["path"]
+            paths_file = ""
+            if paths:
+                paths_file = os.path.join(tmp, f"{row['key']}.txt")
+                Path(paths_file).write_text("\n".join(paths) + "\n")
+            check = probe(args.base, first_path)
+            # The machine may be shared: the 1-minute load average says how busy it was already.
+            entry = {**row, "probe": check, "load_before": round(os.getloadavg()[0], 2)}
+            entry.pop("paths", None)
+            if paths:
+                entry["path"] = f"{first_path} … ({len(paths):,} paths)"
+            if check["status"] == 404 and row["key"].startswith("api_"):
+                entry["skipped"] = "not available (404: the endpoint does not exist yet)"
+                print(f"{row['label']:<40} {'not available (404)':>50}")
+                results.append(entry)
+                continue
+            notes = [f"probe answered {check['status']}"] if check["status"] != 200 else []
+            url = args.base + first_path
+            if args.warmup:
+                connections = max(args.warmup_connections, args.connections)
+                run_wrk(url, seconds=args.warmup, connections=connections, threads=args.threads, paths_file=paths_file)
+            measured = run_wrk(
+                url, seconds=args.duration, connections=args.connections, threads=args.threads, paths_file=paths_file
+            )
+            notes += [measured.pop("note")] if measured["note"] else []
+            entry.update(measured, note="; ".join(notes))
+            entry["x_cache_after"] = probe(args.base, first_path).get("x_cache", "")
+            if row["key"] == "ceiling":
+                ceiling = measured["rps"]
+            entry["ratio_to_ceiling"] = round(measured["rps"] / ceiling, 3) if ceiling else None
+            results.append(entry)
+            ratio = f"{entry['ratio_to_ceiling']:.0%}" if entry["ratio_to_ceiling"] is not None else "-"
+            print(
+                f"{row['label']:<40} {measured['rps']:>8.1f} {measured['p50_ms']:>8.1f} {measured['p95_ms']:>8.1f} "
+                f"{measured['p99_ms']:>8.1f} {measured['errors']:>7} {ratio:>8}",
+                flush=True,
+            )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {
+                "label": args.label,
+                "connections": args.connections,
+                "wrk_threads": args.threads,
+                "duration_s": args.duration,
+                "warmup_s": args.warmup,
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()

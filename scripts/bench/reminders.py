@@ -1,0 +1,223 @@
+#!/usr/bin/env python
+"""Reminder throughput: the task worker sends an event's reminders through SMTP to a local sink.
+
+    .venv/bin/python scripts/bench/reminders.py --out var/bench/reminders.json [--participants 10000] [--workers 2]
+
+An SMTP sink (aiosmtpd) listens on loopback and counts the messages per recipient. An event
+starting in 12 hours (its reminder, 24 hours before, is due) gets --participants confirmed
+registrations; one `send_reminder` task per registration is enqueued, as confirming does
+(events.services._schedule_reminder: at once when the reminder time has passed). Then
+--workers `manage.py db_worker --batch` processes, configured to send through the sink,
+work the queue until it is empty. Each participant must get exactly one email.
+
+Tasks already waiting in the queue (the demo's notifications) are worked off first, so
+that the measured run sends reminders only.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from boot import ROOT, boot
+
+
+class CountingSink:
+    """aiosmtpd handler: counts each message per recipient and notes the first and last arrival."""
+
+    def __init__(self):
+        self.per_recipient: Counter[str] = Counter()
+        self.messages = 0
+        self.first = self.last = None
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        now = time.monotonic()
+        with self.lock:
+            self.messages += 1
+            for recipient in envelope.rcpt_tos:
+                self.per_recipient[recipient.lower()] += 1
+            self.first = self.first or now
+            self.last = now
+        return "250 Message accepted"
+
+    def reset(self):
+        with self.lock:
+            self.per_recipient.clear()
+            self.messages = 0
+            self.first = self.last = None
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_workers(count: int, env: dict) -> tuple[float, list[int]]:
+    started = time.monotonic()
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--batch",
+                "--no-startup-delay",
+                "--queue-name",
+                "default",
+                "--worker-id",
+                f"bench-{index}-{os.getpid()}",
+                "-v",
+                "0",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for index in range(count)
+    ]
+    codes = [worker.wait(timeout=1800) for worker in workers]
+    return time.monotonic() - started, codes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--participants", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    from aiosmtpd.controller import Controller
+
+    sink = CountingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    worker_env = {**os.environ, "EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
+    worker_env.update({"EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": "false"})
+    os.environ.update(worker_env)
+    boot()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from events.models import Event, Registration
+    from events.tasks import send_reminder
+    from portal.models import Status
+
+    try:
+        waiting = DBTaskResult.objects.ready().count()
+        drained = 0.0
+        if waiting:
+            print(f"Reminders: working off {waiting} task(s) already queued first (not measured)…", flush=True)
+            drained, _codes = run_workers(1, worker_env)
+        sink.reset()
+
+        now = timezone.now()
+        stamp = now.strftime("%Y%m%d-%H%M%S")
+        event = Event.objects.create(
+            title=f"Regional seminar on public procurement (benchmark reminders {stamp})",
+            slug=f"bench-reminders-{stamp}",
+            kind=Event.Kind.WEBINAR,
+            format=Event.Format.VIRTUAL,
+            summary="A webinar with many confirmed participants: the benchmark's reminder run.",
+            time_zone="America/Mexico_City",
+            start=now + timedelta(hours=12),
+            end=now + timedelta(hours=14),
+            online_url="https://meet.example/bench-reminders",
+            registration_enabled=True,
+            reminder_hours_before=24,
+            status=Status.PUBLISHED,
+            published_at=now - timedelta(days=7),
+            first_published_at=now - timedelta(days=7),
+        )
+        people = list(
+            get_user_model()
+            .objects.filter(is_active=True, is_staff=False, profile__isnull=False)
+            .order_by("?")
+            .values_list("pk", "email")[: args.participants]
+        )
+        if len(people) < args.participants:
+            raise SystemExit(f"Only {len(people)} participants in the database; run generate.py first.")
+        confirmed_at = now - timedelta(days=2)
+        registrations = Registration.objects.bulk_create(
+            [
+                Registration(
+                    event=event,
+                    participant_id=pk,
+                    status=Registration.Status.CONFIRMED,
+                    created_at=confirmed_at,
+                    status_changed_at=confirmed_at,
+                    confirmed_at=confirmed_at,
+                    status_notified_at=confirmed_at,
+                )
+                for pk, _email in people
+            ],
+            batch_size=2000,
+        )
+        enqueue_started = time.monotonic()
+        with transaction.atomic():
+            for registration in registrations:
+                send_reminder.enqueue(registration.pk)
+        enqueue_s = time.monotonic() - enqueue_started
+        print(
+            f"Reminders: {len(registrations):,} confirmed participants, {len(registrations):,} tasks enqueued "
+            f"in {enqueue_s:.1f}s; {args.workers} worker(s) send them to the SMTP sink on 127.0.0.1:{port}…",
+            flush=True,
+        )
+
+        wall, codes = run_workers(args.workers, worker_env)
+        time.sleep(0.5)  # the sink's last messages
+
+        wanted = {email.lower() for _pk, email in people}
+        got = sink.per_recipient
+        missing = [email for email in wanted if got[email] == 0]
+        doubled = [email for email in wanted if got[email] > 1]
+        strangers = [email for email in got if email not in wanted]
+        stamped = Registration.objects.filter(event=event, reminder_sent_at__isnull=False).count()
+        failed = DBTaskResult.objects.filter(status="FAILED").count()
+        sending_s = (sink.last - sink.first) if sink.first and sink.last and sink.last > sink.first else wall
+        report = {
+            "participants": len(people),
+            "workers": args.workers,
+            "enqueue_s": round(enqueue_s, 1),
+            "drained_before": waiting,
+            "drain_s": round(drained, 1),
+            "emails_received": sink.messages,
+            "worker_wall_s": round(wall, 1),
+            "first_to_last_email_s": round(sending_s, 1),
+            "emails_per_s": round(sink.messages / wall, 1) if wall else 0.0,
+            "emails_per_s_while_sending": round(sink.messages / sending_s, 1) if sending_s else 0.0,
+            "recipients_missing": len(missing),
+            "recipients_more_than_once": len(doubled),
+            "unexpected_recipients": len(strangers),
+            "registrations_stamped_sent": stamped,
+            "failed_tasks": failed,
+            "worker_exit_codes": codes,
+        }
+        report["ok"] = (
+            not missing and not doubled and not strangers and stamped == len(people) and sink.messages == len(people)
+        )
+        print(
+            f"  {sink.messages:,} emails in {wall:.1f}s with {args.workers} worker(s): "
+            f"{report['emails_per_s']} emails/s "
+            f"({report['emails_per_s_while_sending']}/s from first to last email); missing {len(missing)}, "
+            f"more than once {len(doubled)}, failed tasks {failed} — {'OK' if report['ok'] else 'FAILED'}"
+        )
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()

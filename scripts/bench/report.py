@@ -1,0 +1,273 @@
+#!/usr/bin/env python
+"""Put a benchmark run's results together: var/bench/results.md, results.json, and the tables on stdout.
+
+    .venv/bin/python scripts/bench/report.py --dir var/bench [--meta key=value …]
+
+Reads what the other scripts wrote in --dir (dataset.json, pages.json, pages-uncached.json,
+rush.json, reminders.json, profiles/summary.json) and checks each figure against the
+issue's targets: p95 under 100 ms for every page and API endpoint at 8 connections (150 ms
+for searches), cacheable pages at 50% or more of the framework's ceiling, the rush exact
+with no error, 100 reminder emails a second or more.
+"""
+
+import argparse
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+SEARCHES = {"publication_search", "api_publications", "api_news", "site_search"}
+P95_TARGET_MS = 100
+SEARCH_P95_TARGET_MS = 150
+CACHED_SHARE_TARGET = 0.5
+REMINDERS_TARGET = 100
+
+
+def load(path: Path):
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    system = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                system = line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    import django
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": memory,
+        "system": system,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+    }
+
+
+def target_for(key: str) -> int:
+    return SEARCH_P95_TARGET_MS if key in SEARCHES else P95_TARGET_MS
+
+
+def page_rows(pass_data: dict, *, check_cache_share: bool) -> list[dict]:
+    rows = []
+    for result in pass_data["results"]:
+        row = {"key": result["key"], "label": result["label"], "path": result["path"]}
+        if result.get("skipped"):
+            row["skipped"] = result["skipped"]
+            rows.append(row)
+            continue
+        target = target_for(result["key"])
+        cache = result.get("x_cache_after") or "-"
+        verdicts = []
+        if result["key"] != "ceiling":
+            met = result["requests"] and result["p95_ms"] < target
+            verdicts.append("p95 ✓" if met else f"p95 ✗ (>{target} ms)")
+            if check_cache_share and cache == "hit":
+                share = result["ratio_to_ceiling"] or 0
+                verdicts.append("share ✓" if share >= CACHED_SHARE_TARGET else "share ✗ (<50%)")
+        if result["errors"]:
+            verdicts.append("errors ✗")
+        row.update(
+            {
+                key: result[key]
+                for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "errors", "ratio_to_ceiling", "requests")
+            }
+        )
+        row["load_before"] = result.get("load_before")
+        if result.get("note"):
+            verdicts.append(result["note"])
+        row.update(cache=cache, target_ms=target, verdict=", ".join(verdicts) or "-")
+        rows.append(row)
+    return rows
+
+
+def markdown_pages(title: str, pass_data: dict, rows: list[dict]) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        f"{pass_data['connections']} connections, {pass_data['wrk_threads']} wrk threads, {pass_data['duration_s']} s "
+        f"per endpoint after a {pass_data['warmup_s']} s warm-up.",
+        "",
+        "| Endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | × ceiling | cache | target | load |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+    ]
+    for row in rows:
+        if row.get("skipped"):
+            lines.append(f"| {row['label']} | — | — | — | — | — | — | — | {row['skipped']} | |")
+            continue
+        ratio = f"{row['ratio_to_ceiling']:.0%}" if row["ratio_to_ceiling"] is not None else "-"
+        lines.append(
+            f"| {row['label']} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['p99_ms']:.1f} | "
+            f"{row['errors']} | {ratio} | {row['cache']} | {row['verdict']} | {row['load_before']} |"
+        )
+    lines.append("")
+    lines.append("Paths: " + "; ".join(f"{row['label']}: `{row['path']}`" for row in rows if not row.get("skipped")))
+    lines.append("")
+    return lines
+
+
+def text_pages(title: str, rows: list[dict]) -> list[str]:
+    header = f"{'endpoint':<40} {'req/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'err':>5} {'×ceil':>6} {'cache':>5}"
+    lines = [title, header + "  target"]
+    for row in rows:
+        if row.get("skipped"):
+            lines.append(f"{row['label']:<40} {row['skipped']}")
+            continue
+        ratio = f"{row['ratio_to_ceiling']:.0%}" if row["ratio_to_ceiling"] is not None else "-"
+        lines.append(
+            f"{row['label']:<40} {row['rps']:>8.1f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} {row['p99_ms']:>7.1f} "
+            f"{row['errors']:>5} {ratio:>6} {row['cache']:>5}  {row['verdict']}"
+        )
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--meta", nargs="*", default=[])
+    args = parser.parse_args()
+    meta = dict(item.split("=", 1) for item in args.meta if "=" in item)
+    folder = args.dir
+    dataset = load(folder / "dataset.json")
+    deployed = load(folder / "pages.json")
+    uncached = load(folder / "pages-uncached.json")
+    rush = load(folder / "rush.json")
+    reminders = load(folder / "reminders.json")
+    profiles = load(folder / "profiles" / "summary.json")
+
+    results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "run": meta}
+    md = [
+        "# Benchmark results",
+        "",
+        f"Run {results['when']} on {results['machine']['cpu']}, {results['machine']['cores']} cores, "
+        f"{results['machine']['memory']}, {results['machine']['system']}; Python {results['machine']['python']}, "
+        f"Django {results['machine']['django']}, PostgreSQL {meta.get('postgresql', '?')}; "
+        f"gunicorn {meta.get('gunicorn', '?')}; cache: {meta.get('cache', '?')}; wrk {meta.get('wrk', '?')}. "
+        f"Whole run: {meta.get('total_seconds', '?')} s "
+        f"({meta.get('phases', '')}). The “load” column is the machine's 1-minute load average before the endpoint "
+        "(other work on the machine shows there).",
+        "",
+    ]
+    out = []
+    if dataset:
+        created = dataset.get("created", {})
+        md += [
+            "## Dataset",
+            "",
+            "| news | publications | events | sessions | participants | registrations | generate.py |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {created.get('news', 0):,} | {created.get('publications', 0):,} | {created.get('events', 0):,} | "
+            f"{created.get('sessions', 0):,} | {created.get('participants', 0):,} | "
+            f"{created.get('registrations', 0):,} | "
+            f"{dataset.get('total_s', '?')} s |",
+            "",
+        ]
+        md += [f"- NOTE: {note}" for note in dataset.get("notes", [])]
+        results["dataset"] = dataset
+        out.append(
+            f"Dataset: {created.get('news', 0):,} news, {created.get('publications', 0):,} publications, "
+            f"{created.get('events', 0):,} events, {created.get('participants', 0):,} participants, "
+            f"{created.get('registrations', 0):,} registrations "
+            f"(generate.py {dataset.get('total_s', '?')} s; {meta.get('dataset', '')})"
+        )
+        out += [f"NOTE: {note}" for note in dataset.get("notes", [])]
+    md += ["## Pages and API", ""]
+    if deployed:
+        rows = page_rows(deployed, check_cache_share=True)
+        results["pages"] = rows
+        md += markdown_pages(deployed["label"], deployed, rows)
+        out += ["", *text_pages(deployed["label"], rows)]
+    if uncached:
+        rows = page_rows(uncached, check_cache_share=False)
+        results["pages_uncached"] = rows
+        md += markdown_pages(uncached["label"], uncached, rows)
+        out += ["", *text_pages(uncached["label"], rows)]
+    if rush:
+        results["rush"] = rush
+        md += [
+            "## Registration rush",
+            "",
+            "| participants | seats | clients | confirmed | waitlisted | pending | errors "
+            "| POST p50 | POST p95 | POST p99 | confirmations/s | verdict |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            f"| {rush['participants']:,} | {rush['seats']} | {rush['concurrency']} | {rush['db']['confirmed']} | "
+            f"{rush['db']['waitlisted']} | {rush['db']['pending']} | {rush['errors']} | {rush['post_ms']['p50']} ms | "
+            f"{rush['post_ms']['p95']} ms | {rush['post_ms']['p99']} ms | {rush['confirmations_per_s']} | "
+            f"{'✓ exact, no error' if rush['ok'] else '✗'} |",
+            "",
+            f"GET of the confirmation page: p95 {rush['get_ms']['p95']} ms, p99 {rush['get_ms']['p99']} ms; "
+            f"GET + POST per person: p95 {rush['get_and_post_ms']['p95']} ms, p99 {rush['get_and_post_ms']['p99']} ms; "
+            f"whole rush {rush['wall_s']} s.",
+            "",
+        ]
+        md += [f"- error: {example}" for example in rush.get("error_examples", [])]
+        out += [
+            "",
+            f"Rush: {rush['participants']:,} confirm for {rush['seats']} seats ({rush['concurrency']} clients): "
+            f"confirmed {rush['db']['confirmed']}, waitlisted {rush['db']['waitlisted']}, "
+            f"pending {rush['db']['pending']}, errors {rush['errors']}; "
+            f"POST p95 {rush['post_ms']['p95']} ms, p99 {rush['post_ms']['p99']} ms — "
+            f"{'OK' if rush['ok'] else 'FAILED'}",
+        ]
+    if reminders:
+        results["reminders"] = reminders
+        ok_rate = reminders["emails_per_s"] >= REMINDERS_TARGET
+        md += [
+            "## Reminder throughput",
+            "",
+            "| participants | workers | emails received | worker time | emails/s | first→last email "
+            "| each exactly once | failed tasks | target ≥ 100/s |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+            f"| {reminders['participants']:,} | {reminders['workers']} | {reminders['emails_received']:,} | "
+            f"{reminders['worker_wall_s']} s | {reminders['emails_per_s']} | {reminders['first_to_last_email_s']} s "
+            f"({reminders['emails_per_s_while_sending']}/s) | "
+            f"{'✓' if reminders['ok'] else '✗'} (missing {reminders['recipients_missing']}, twice or more "
+            f"{reminders['recipients_more_than_once']}) | {reminders['failed_tasks']} | {'✓' if ok_rate else '✗'} |",
+            "",
+        ]
+        out += [
+            "",
+            f"Reminders: {reminders['emails_received']:,} emails in {reminders['worker_wall_s']} s with "
+            f"{reminders['workers']} worker(s) = {reminders['emails_per_s']} emails/s; each participant exactly once: "
+            f"{'yes' if reminders['ok'] else 'NO'}",
+        ]
+    if profiles:
+        results["profiles"] = profiles
+        md += [
+            "## Profiles (in-process, page cache off, median of 3)",
+            "",
+            "| Page | ms | queries | SQL ms | slowest query ms | profile |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for row in profiles:
+            md.append(
+                f"| {row['label']} | {row['median_ms']} | {row['queries']:.0f} | {row['sql_ms']} | "
+                f"{row['slowest_query_ms']} | `profiles/{row['profile']}` |"
+            )
+        md.append("")
+    (folder / "results.md").write_text("\n".join(md) + "\n")
+    (folder / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print("\n".join(out))
+    print(f"\nWritten: {folder / 'results.md'}, {folder / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

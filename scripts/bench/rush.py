@@ -1,0 +1,222 @@
+#!/usr/bin/env python
+"""The registration rush: many participants confirm at the same moment, for too few seats.
+
+    .venv/bin/python scripts/bench/rush.py --base http://127.0.0.1:8765 --out var/bench/rush.json
+
+An event with --seats seats (waiting list on) gets --participants pending registrations of
+distinct generated participants. Their confirmation links are made as the emails make them
+(events.services.make_token). Then --concurrency threads start together, each working
+through its share: GET the confirmation page (its form's CSRF token and cookie), POST the
+form — the real HTTP path, through the running server. Afterwards the database must hold
+exactly --seats confirmed and the rest waitlisted, and no request may have failed.
+
+The same SECRET_KEY and DATABASE_URL as the server's must be in the environment.
+"""
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from boot import boot
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def make_event_and_registrations(*, seats: int, participants: int):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from events import services
+    from events.models import Event, Registration
+    from portal.models import Status
+
+    now = timezone.now()
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    event = Event.objects.create(
+        title=f"Webinar: digital competences at school (benchmark rush {stamp})",
+        slug=f"bench-rush-{stamp}",
+        kind=Event.Kind.WEBINAR,
+        format=Event.Format.VIRTUAL,
+        summary="A free webinar of the Digital Teaching Network with few seats: the benchmark's registration rush.",
+        time_zone="America/Bogota",
+        start=now + timedelta(days=10),
+        end=now + timedelta(days=10, hours=2),
+        online_url="https://meet.example/bench-rush",
+        registration_enabled=True,
+        capacity=seats,
+        has_waiting_list=True,
+        status=Status.PUBLISHED,
+        published_at=now - timedelta(hours=1),
+        first_published_at=now - timedelta(hours=1),
+    )
+    people = list(
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=False, profile__isnull=False, emailaddress__verified=True)
+        .order_by("?")
+        .values_list("pk", flat=True)[:participants]
+    )
+    if len(people) < participants:
+        raise SystemExit(f"Only {len(people)} participants in the database; run generate.py first.")
+    # As if each had registered (services.register) and received the email with the link.
+    registrations = Registration.objects.bulk_create(
+        [
+            Registration(
+                event=event,
+                participant_id=pk,
+                status=Registration.Status.PENDING,
+                created_at=now,
+                status_changed_at=now,
+                status_notified_at=now,
+            )
+            for pk in people
+        ]
+    )
+    links = [
+        f"/events/{event.slug}/confirm/{services.make_token(registration, services.CONFIRM)}/"
+        for registration in registrations
+    ]
+    return event, links
+
+
+def confirm_one(session, base: str, link: str) -> dict:
+    """GET the confirmation page, POST its form. Returns the timings and what the page said."""
+    result = {"link": link, "error": None}
+    started = time.perf_counter()
+    try:
+        page = session.get(base + link, timeout=60)
+        result["get_ms"] = (time.perf_counter() - started) * 1000
+        if page.status_code != 200:
+            result["error"] = f"GET {page.status_code}"
+            return result
+        match = CSRF_INPUT.search(page.text)
+        cookie = page.cookies.get("csrftoken") or session.cookies.get("csrftoken")
+        if not match or not cookie:
+            result["error"] = "no CSRF token or cookie on the confirmation page"
+            return result
+        posted = time.perf_counter()
+        # The CSRF cookie is Secure in production; over plain-HTTP loopback it is sent by hand.
+        answer = session.post(
+            base + link,
+            data={"csrfmiddlewaretoken": match.group(1)},
+            headers={"Cookie": f"csrftoken={cookie}"},
+            timeout=60,
+            allow_redirects=False,
+        )
+        result["post_ms"] = (time.perf_counter() - posted) * 1000
+        result["total_ms"] = (time.perf_counter() - started) * 1000
+        result["status"] = answer.status_code
+        if answer.status_code != 200:
+            result["error"] = f"POST {answer.status_code}"
+        elif "Your participation is confirmed" in answer.text:
+            result["outcome"] = "confirmed"
+        elif "You are on the waiting list" in answer.text:
+            result["outcome"] = "waitlisted"
+        else:
+            result["error"] = "POST 200 but the page says neither confirmed nor waiting list"
+    except Exception as error:  # a socket error is an error of the run, counted, never fatal
+        result["error"] = f"{type(error).__name__}: {error}"
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seats", type=int, default=200)
+    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=200)
+    args = parser.parse_args()
+    boot()
+    import requests
+
+    from events.models import Registration
+
+    event, links = make_event_and_registrations(seats=args.seats, participants=args.participants)
+    print(
+        f"Rush: {len(links):,} participants confirm at once for {args.seats} seats "
+        f"({args.concurrency} concurrent clients) — {event.get_absolute_url()}",
+        flush=True,
+    )
+    shares = [links[index :: args.concurrency] for index in range(args.concurrency)]
+    start_together = threading.Barrier(args.concurrency)
+
+    def client(share):
+        with requests.Session() as session:
+            start_together.wait()
+            return [confirm_one(session, args.base, link) for link in share]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        results = [row for rows in pool.map(client, shares) for row in rows]
+    wall = time.perf_counter() - started
+
+    counts = {status: 0 for status in Registration.Status.values}
+    for row in Registration.objects.filter(event=event).values("status").order_by():
+        counts[row["status"]] += 1
+    errors = [row for row in results if row["error"]]
+    post_ms = [row["post_ms"] for row in results if "post_ms" in row]
+    total_ms = [row["total_ms"] for row in results if "total_ms" in row]
+    get_ms = [row["get_ms"] for row in results if "get_ms" in row]
+    answered = {"confirmed": 0, "waitlisted": 0}
+    for row in results:
+        if row.get("outcome"):
+            answered[row["outcome"]] += 1
+    expected_waitlisted = max(0, len(links) - args.seats)
+    report = {
+        "event": event.get_absolute_url(),
+        "seats": args.seats,
+        "participants": len(links),
+        "concurrency": args.concurrency,
+        "wall_s": round(wall, 2),
+        "confirmations_per_s": round(len(links) / wall, 1),
+        "db": counts,
+        "pages_said": answered,
+        "errors": len(errors),
+        "error_examples": sorted({row["error"] for row in errors})[:5],
+        "post_ms": {
+            "p50": round(statistics.median(post_ms), 1) if post_ms else None,
+            "p95": round(percentile(post_ms, 0.95), 1),
+            "p99": round(percentile(post_ms, 0.99), 1),
+            "max": round(max(post_ms), 1) if post_ms else None,
+        },
+        "get_ms": {"p95": round(percentile(get_ms, 0.95), 1), "p99": round(percentile(get_ms, 0.99), 1)},
+        "get_and_post_ms": {"p95": round(percentile(total_ms, 0.95), 1), "p99": round(percentile(total_ms, 0.99), 1)},
+    }
+    report["ok"] = (
+        counts["confirmed"] == args.seats
+        and counts["waitlisted"] == expected_waitlisted
+        and counts["pending"] == 0
+        and not errors
+        and answered == {"confirmed": args.seats, "waitlisted": expected_waitlisted}
+    )
+    print(
+        f"  confirmed {counts['confirmed']} (want {args.seats}), waitlisted {counts['waitlisted']} "
+        f"(want {expected_waitlisted}), pending {counts['pending']}, errors {len(errors)}; "
+        f"POST p95 {report['post_ms']['p95']} ms, p99 {report['post_ms']['p99']} ms; "
+        f"{report['confirmations_per_s']} confirmations/s over {report['wall_s']} s — "
+        f"{'OK' if report['ok'] else 'FAILED'}"
+    )
+    for example in report["error_examples"]:
+        print(f"  error: {example}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
