@@ -254,8 +254,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Anonymous visitors get public pages from the cache; any content change invalidates them
-# all at once (portal/cache.py). Off in tests, which change data behind the signals' back.
-ANONYMOUS_PAGE_CACHE = env("ANONYMOUS_PAGE_CACHE", not IS_TEST, cast=bool)
+# all at once (portal/cache.py). On by default only where every process sees the same cache
+# (Redis, or the single-process demo): with per-process memory a publish would clear one
+# process only. Off in tests, which change data behind the signals' back.
+ANONYMOUS_PAGE_CACHE = env("ANONYMOUS_PAGE_CACHE", bool(REDIS_URL) or PORTAL_ENV == "development", cast=bool)
 
 # Background tasks: Django's tasks framework. The database backend is worked by
 # `manage.py db_worker`; tests run tasks immediately so mailoutbox sees them.
