@@ -38,7 +38,7 @@ PORTAL_ENV=production DEBUG=false SECRET_KEY="check-deploy-$(date +%s)-a-long-ra
   ALLOWED_HOSTS=portal.example DATABASE_URL=postgresql://localhost/portal \
   $BIN/python manage.py check --deploy --fail-level WARNING
 
-# Browser tests use Debian's Chromium (never `playwright install`, which cannot download here).
+# Browser tests use Debian's Chromium at /usr/bin/chromium (Playwright's own browser download cannot work here).
 if ensure_debian_package /usr/bin/chromium chromium; then
   export PORTAL_CHROMIUM=/usr/bin/chromium
 else

@@ -2,7 +2,7 @@
 
 What every browser test gets from here:
 
-- ``browser``: one Chromium for the whole session (never ``playwright install``).
+- ``browser``: one Chromium for the whole session: Debian's, never a browser downloaded by Playwright.
 - ``new_page(name, viewport)``: a page in a fresh browser context (its own cookies), so two
   people can act side by side; ``page`` is a first one at the desktop viewport (1280x900).
 - ``site``: the live server's URL. Its tests are transactional; the Authors and Editors
@@ -59,7 +59,7 @@ def browser():
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         reason = (
             f"no Chromium executable at {CHROMIUM}: install Debian's chromium package or set PORTAL_CHROMIUM "
-            "(`playwright install` is not used)"
+            "(Playwright's own browser download is not used)"
         )
         if os.environ.get("CI") == "true":
             pytest.fail(f"Browser tests cannot run: {reason}. Under CI=true this is a failure.", pytrace=False)
