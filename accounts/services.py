@@ -90,6 +90,22 @@ def update_profile(*, user, data: dict) -> Profile:
         return profile
 
 
+MAX_API_TOKENS = 10
+
+
+def create_api_token(*, user) -> str:
+    """A new API token for ``user``, returned once (only its digest is stored); at most
+    MAX_API_TOKENS per person."""
+    from knox.models import AuthToken
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one creation at a time per person
+        if AuthToken.objects.filter(user=user).count() >= MAX_API_TOKENS:
+            raise AccountError(_("You have reached the limit of tokens. Revoke one first."))
+        _instance, token = AuthToken.objects.create(user=user)
+    return token
+
+
 def export_personal_data(*, user) -> dict:
     """Everything the portal holds about the user, as JSON-ready data ("Download my data")."""
     from allauth.account.models import EmailAddress

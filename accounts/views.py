@@ -128,10 +128,11 @@ def api_tokens(request):
             else:
                 messages.error(request, _("There is no such token."))
             return redirect("accounts:api_tokens")
-        if AuthToken.objects.filter(user=request.user).count() >= MAX_API_TOKENS:
-            messages.error(request, _("You have reached the limit of tokens. Revoke one first."))
+        try:
+            new_token = services.create_api_token(user=request.user)
+        except services.AccountError as error:
+            messages.error(request, str(error))
             return redirect("accounts:api_tokens")
-        _instance, new_token = AuthToken.objects.create(user=request.user)
     response = render(
         request,
         "accounts/api_tokens.html",
@@ -139,6 +140,3 @@ def api_tokens(request):
     )
     add_never_cache_headers(response)
     return response
-
-
-MAX_API_TOKENS = 10
