@@ -4,8 +4,15 @@ Facets are counted by the database, one grouped query per facet. A facet's count
 every filter except its own, so the options of a chosen facet still say how many
 results each other value would give. Filters take plain values (slugs, codes, years),
 so validating them costs no query; an unknown value simply matches nothing.
+
+The many-to-many filters (country, topic) are EXISTS subqueries, not joins: a publication
+is never repeated, so counts need no DISTINCT and the text match is not evaluated once per
+joined row. Counting a large library still reads every row, so the facets are kept in the
+content cache per filter combination (``portal.cache.remember``) until the content changes,
+and the number of results is read from them instead of being counted again.
 """
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import django_filters
@@ -13,13 +20,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
-from django.db.models import Count, F, Value
+from django.db.models import Count, Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from observatory import search
-from observatory.models import Publication
+from observatory.models import Observatory, Publication
+from portal.cache import remember
 from portal.models import Country, Topic
 from portal.search import MAX_QUERY_LENGTH
 
@@ -29,11 +37,12 @@ SLUG = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Unknown value."))
 def _name_in_current_language(relation: str, model):
     """The related row's name in the active language (a translated ``name_<code>``), else its ``name``."""
     language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    prefix = f"{relation}__" if relation else ""
     try:
         model._meta.get_field(f"name_{language}")
     except FieldDoesNotExist:
-        return F(f"{relation}__name")
-    return Coalesce(NullIf(F(f"{relation}__name_{language}"), Value("")), F(f"{relation}__name"))
+        return F(f"{prefix}name")
+    return Coalesce(NullIf(F(f"{prefix}name_{language}"), Value("")), F(f"{prefix}name"))
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,10 @@ class PublicationFilter(django_filters.FilterSet):
         label=_("Observatory"), field_name="observatory__slug", max_length=100, validators=[SLUG], widget=forms.Select
     )
     country = django_filters.CharFilter(
-        label=_("Country"), field_name="countries__code", max_length=2, validators=[SLUG], widget=forms.Select
+        label=_("Country"), method="filter_country", max_length=2, validators=[SLUG], widget=forms.Select
     )
     topic = django_filters.CharFilter(
-        label=_("Topic"), field_name="topics__slug", max_length=100, validators=[SLUG], widget=forms.Select
+        label=_("Topic"), method="filter_topic", max_length=100, validators=[SLUG], widget=forms.Select
     )
     year = django_filters.NumberFilter(
         label=_("Year"), field_name="publication_date", lookup_expr="year", min_value=1900, max_value=2999,
@@ -84,6 +93,9 @@ class PublicationFilter(django_filters.FilterSet):
         "language": _("All languages"),
     }
 
+    #: Above this many matches, a search's facets are counted by the database, not in Python.
+    MAX_MATCHES_COUNTED_IN_PYTHON = 10_000
+
     class Meta:
         model = Publication
         fields = ["q", "kind", "observatory", "country", "topic", "year", "language", "sort"]
@@ -92,6 +104,14 @@ class PublicationFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, value):
         return search.filter_by_text(queryset, value)
+
+    def filter_country(self, queryset, name, value):
+        through = Publication.countries.through.objects.filter(publication=OuterRef("pk"), country__code=value)
+        return queryset.filter(Exists(through))
+
+    def filter_topic(self, queryset, name, value):
+        through = Publication.topics.through.objects.filter(publication=OuterRef("pk"), topic__slug=value)
+        return queryset.filter(Exists(through))
 
     def keep(self, queryset, name, value):
         return queryset  # the order is applied last, in filter_queryset
@@ -125,59 +145,175 @@ class PublicationFilter(django_filters.FilterSet):
         data = self.data.copy()
         data.pop(name, None)
         data.pop("sort", None)
+        data.pop("page", None)
         return type(self)(data, queryset=self.queryset).qs.order_by()
 
     def facets(self) -> dict[str, list[FacetValue]]:
-        """Every facet's values with their number of results, computed by the database."""
+        """Every facet's values with their number of results (kept per content version and filters)."""
+        chosen = getattr(self.form, "cleaned_data", {}) if self.is_bound else {}
+        vary_on = [f"{name}={chosen.get(name) or ''}" for name in ("q", "search", *self.FACETS)]
+        return remember("publication-facets", self._count_facets, get_language(), *vary_on)
+
+    def result_count(self, facets: dict[str, list[FacetValue]]) -> int:
+        """How many publications match every filter, read from the facets (each has one type)."""
+        return sum(
+            facet.count
+            for facet in facets["kind"]
+            if facet.value == (self.form.cleaned_data.get("kind") or facet.value)
+        )
+
+    def _count_facets(self) -> dict[str, list[FacetValue]]:
+        if self.text:
+            facets = self._facets_of_matches()
+            if facets is not None:
+                return facets
+        return self._facets_in_database()
+
+    def _facets_of_matches(self) -> dict[str, list[FacetValue]] | None:
+        """A search's facets from one read of its matches, counted in Python.
+
+        The text match is the expensive part (every candidate's search document), and each
+        grouped query would repeat it: here it runs once, then the matches' countries and
+        topics are read by primary key. Gives up (None) when the words match too much of
+        the library for that to pay; the database counts those.
+        """
+        matches = search.filter_by_text(self.queryset.order_by(), self.text)
+        rows = list(
+            matches.annotate(year_of=ExtractYear("publication_date")).values_list(
+                "pk", "kind", "observatory__slug", "language", "year_of"
+            )[: self.MAX_MATCHES_COUNTED_IN_PYTHON + 1]
+        )
+        if len(rows) > self.MAX_MATCHES_COUNTED_IN_PYTHON:
+            return None
+        # The matches again as a subquery, not as a list of thousands of ids (slow to build and parse).
+        pks = matches.values("pk")
+        countries, topics = defaultdict(list), defaultdict(list)
+        for pk, code in Publication.countries.through.objects.filter(publication_id__in=pks).values_list(
+            "publication_id", "country__code"
+        ):
+            countries[pk].append(code)
+        for pk, slug in Publication.topics.through.objects.filter(publication_id__in=pks).values_list(
+            "publication_id", "topic__slug"
+        ):
+            topics[pk].append(slug)
+
+        chosen = self.form.cleaned_data
+        wanted = {name: chosen.get(name) for name in self.FACETS if chosen.get(name) not in (None, "")}
+        if "year" in wanted:
+            wanted["year"] = int(wanted["year"])
+        columns = {"kind": 1, "observatory": 2, "language": 3, "year": 4}
+        many = {"country": countries, "topic": topics}
+        # For each chosen filter, whether each match passes it; a facet counts the matches that
+        # pass every filter but its own.
+        passes = {}
+        for name, value in wanted.items():
+            if name in many:
+                passes[name] = [value in many[name].get(row[0], ()) for row in rows]
+            else:
+                passes[name] = [row[columns[name]] == value for row in rows]
+        failures = [flags.count(False) for flags in zip(*passes.values(), strict=True)] if passes else [0] * len(rows)
+        counts = {}
+        for name in self.FACETS:
+            own = passes.get(name)
+            counted = [
+                row
+                for index, row in enumerate(rows)
+                if not failures[index] or (own and failures[index] == 1 and not own[index])
+            ]
+            if name in many:
+                values = many[name]
+                counts[name] = Counter(value for row in counted for value in values.get(row[0], ()))
+            else:
+                column = columns[name]
+                counts[name] = Counter(row[column] for row in counted if row[column] is not None)
+
+        def listed(name, labels):
+            return [
+                FacetValue(str(value), str(label), counts[name][value])
+                for value, label in labels
+                if value in counts[name]
+            ]
+
+        return {
+            "kind": listed("kind", Publication.Kind.choices),
+            "observatory": listed(
+                "observatory",
+                Observatory.objects.filter(slug__in=list(counts["observatory"]))
+                .order_by("position", "name")
+                .values_list("slug", _name_in_current_language("", Observatory)),
+            ),
+            "country": listed(
+                "country",
+                Country.objects.filter(code__in=list(counts["country"]))
+                .annotate(label=_name_in_current_language("", Country))
+                .order_by("label")
+                .values_list("code", "label"),
+            ),
+            "topic": listed(
+                "topic",
+                Topic.objects.filter(slug__in=list(counts["topic"]))
+                .annotate(label=_name_in_current_language("", Topic))
+                .order_by("label")
+                .values_list("slug", "label"),
+            ),
+            "year": listed("year", [(year, year) for year in sorted(counts["year"], reverse=True)]),
+            "language": listed("language", Publication.Language.choices),
+        }
+
+    def _facets_in_database(self) -> dict[str, list[FacetValue]]:
+        """Every facet's counts by a grouped query each (a facet applies every filter but its own)."""
         result = {}
         kinds = dict(Publication.Kind.choices)
-        rows = self._without("kind").values("kind").annotate(total=Count("pk", distinct=True))
+        rows = self._without("kind").values("kind").annotate(total=Count("*"))
         counts = {row["kind"]: row["total"] for row in rows}
-        result["kind"] = [FacetValue(value, label, counts[value]) for value, label in kinds.items() if value in counts]
+        result["kind"] = [
+            FacetValue(value, str(label), counts[value]) for value, label in kinds.items() if value in counts
+        ]
 
         rows = (
             self._without("observatory")
             .filter(observatory__isnull=False)
-            .values("observatory__slug", "observatory__name", "observatory__position")
-            .annotate(total=Count("pk", distinct=True))
-            .order_by("observatory__position", "observatory__name")
+            .values(
+                "observatory__slug",
+                "observatory__position",
+                label=_name_in_current_language("observatory", Observatory),
+            )
+            .annotate(total=Count("*"))
+            .order_by("observatory__position", "label")
         )
-        result["observatory"] = [
-            FacetValue(row["observatory__slug"], row["observatory__name"], row["total"]) for row in rows
-        ]
+        result["observatory"] = [FacetValue(row["observatory__slug"], row["label"], row["total"]) for row in rows]
 
+        # One row per (publication, country) of the matching publications: no DISTINCT needed.
         rows = (
-            self._without("country")
-            .filter(countries__isnull=False)
-            .values("countries__code", label=_name_in_current_language("countries", Country))
-            .annotate(total=Count("pk", distinct=True))
+            Publication.countries.through.objects.filter(publication__in=self._without("country").values("pk"))
+            .values("country__code", label=_name_in_current_language("country", Country))
+            .annotate(total=Count("*"))
             .order_by("label")
         )
-        result["country"] = [FacetValue(row["countries__code"], row["label"], row["total"]) for row in rows]
+        result["country"] = [FacetValue(row["country__code"], row["label"], row["total"]) for row in rows]
 
         rows = (
-            self._without("topic")
-            .filter(topics__isnull=False)
-            .values("topics__slug", label=_name_in_current_language("topics", Topic))
-            .annotate(total=Count("pk", distinct=True))
+            Publication.topics.through.objects.filter(publication__in=self._without("topic").values("pk"))
+            .values("topic__slug", label=_name_in_current_language("topic", Topic))
+            .annotate(total=Count("*"))
             .order_by("label")
         )
-        result["topic"] = [FacetValue(row["topics__slug"], row["label"], row["total"]) for row in rows]
+        result["topic"] = [FacetValue(row["topic__slug"], row["label"], row["total"]) for row in rows]
 
         rows = (
             self._without("year")
             .annotate(year_of=ExtractYear("publication_date"))
             .values("year_of")
-            .annotate(total=Count("pk", distinct=True))
+            .annotate(total=Count("*"))
             .order_by("-year_of")
         )
         result["year"] = [FacetValue(str(row["year_of"]), str(row["year_of"]), row["total"]) for row in rows]
 
         languages = dict(Publication.Language.choices)
-        rows = self._without("language").values("language").annotate(total=Count("pk", distinct=True))
+        rows = self._without("language").values("language").annotate(total=Count("*"))
         counts = {row["language"]: row["total"] for row in rows}
         result["language"] = [
-            FacetValue(value, label, counts[value]) for value, label in languages.items() if value in counts
+            FacetValue(value, str(label), counts[value]) for value, label in languages.items() if value in counts
         ]
         return result
 

@@ -249,7 +249,10 @@ class Publication(Publishable):
             models.Index(fields=["kind"], name="observatory_pub_kind_idx"),
             models.Index(fields=["language"], name="observatory_pub_language_idx"),
             models.Index(fields=["publication_date"], name="observatory_pub_year_idx"),
-            models.Index(fields=["is_featured", "-publication_date"], name="observatory_pub_featured_idx"),
+            # The home's "featured, then newest" block walks this index and stops after a few rows.
+            models.Index(fields=["-is_featured", "-publication_date", "-id"], name="observatory_pub_home_idx"),
+            # Each observatory's count of live publications, read from the index alone.
+            models.Index(fields=["observatory", "status", "published_at"], name="observatory_pub_count_idx"),
         ]
         constraints = [
             *Publishable.Meta.constraints,

@@ -1,5 +1,6 @@
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.querysets import PublishableQuerySet
@@ -16,8 +17,21 @@ class ObservatoryQuerySet(models.QuerySet):
         return self.filter(is_public=True)
 
     def with_publication_count(self):
-        """``publication_count``: how many of its publications the public can see."""
-        return self.annotate(publication_count=Count("publications", filter=_live("publications__"), distinct=True))
+        """``publication_count``: how many of its publications the public can see.
+
+        A correlated subquery per observatory (an index-only scan of ``observatory_pub_count_idx``),
+        not a join of every publication grouped by the observatory's wide columns.
+        """
+        from observatory.models import Publication
+
+        live = (
+            Publication.objects.filter(_live(), observatory=OuterRef("pk"))
+            .order_by()
+            .values("observatory")
+            .annotate(total=Count("*"))  # not Count("pk"): the index alone answers COUNT(*)
+            .values("total")
+        )
+        return self.annotate(publication_count=Coalesce(Subquery(live), 0))
 
     def for_listing(self):
         return self.public().select_related("body").with_publication_count().order_by("position", "name")

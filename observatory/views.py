@@ -84,8 +84,14 @@ def publication_list(request):
     # Always bound, so that the default order applies to an empty query too.
     filterset = PublicationFilter(request.GET, queryset=Publication.objects.published())
     publications = filterset.qs.select_related("observatory").defer("body", "search_document", "citation")
-    page = paginate(request, publications.prefetch_related("countries"), settings.OBSERVATORY_PAGE_SIZE)
-    filterset.show_facets(filterset.facets())
+    facets = filterset.facets()
+    page = paginate(
+        request,
+        publications.prefetch_related("countries"),
+        settings.OBSERVATORY_PAGE_SIZE,
+        count=filterset.result_count(facets),
+    )
+    filterset.show_facets(facets)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     only_common_words = bool(

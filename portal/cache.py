@@ -8,21 +8,40 @@ scheduled for later go live by time, not by a save, so a cached page never outli
 next scheduled publication (see ``max_age``).
 """
 
+import time
+
 from django.apps import apps
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 VERSION_KEY = "portal:content-version"
+#: ``(version, epoch seconds)``: when the soonest scheduled item goes live, as computed for that
+#: version (0: nothing is scheduled). Tagged with the version so that a value computed just
+#: before a change is never taken for the new version's.
+NEXT_LIVE_KEY = "portal:next-live"
 PAGE_TTL = 300  # seconds; an upper bound, the version does the real invalidation
+_MISSING = object()
 
 
 def content_version() -> int:
-    version = cache.get(VERSION_KEY)
+    """The version of the published content: changes on every edit, and when a scheduled item goes live.
+
+    One cache round trip per call (both keys in one ``get_many``); the soonest scheduled
+    time is looked up in the database once per version.
+    """
+    values = cache.get_many([VERSION_KEY, NEXT_LIVE_KEY])
+    version = values.get(VERSION_KEY)
     if version is None:
-        version = int(timezone.now().timestamp() * 1000)
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
+        cache.add(VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
+        version = cache.get(VERSION_KEY)
+    next_live = values.get(NEXT_LIVE_KEY)
+    if not next_live or next_live[0] != version:
+        cache.set(NEXT_LIVE_KEY, (version, _soonest_scheduled()), None)
+    elif next_live[1] and time.time() >= next_live[1]:
+        bump_content_version()
+        return content_version()
     return version
 
 
@@ -33,20 +52,35 @@ def bump_content_version(**kwargs) -> None:
         cache.set(VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
 
 
-def max_age() -> int:
-    """Seconds a page may be cached: PAGE_TTL, or less if something is scheduled sooner."""
+def _soonest_scheduled() -> float:
+    """Epoch seconds at which the next scheduled item goes live, 0 if none is scheduled."""
     from portal.models import Publishable
 
-    now = timezone.now()
     soonest = None
     for model in apps.get_models():
         if issubclass(model, Publishable):
             when = model.objects.scheduled().order_by("published_at").values_list("published_at", flat=True).first()
             if when and (soonest is None or when < soonest):
                 soonest = when
-    if soonest is None:
-        return PAGE_TTL
-    return max(1, min(PAGE_TTL, int((soonest - now).total_seconds())))
+    return soonest.timestamp() if soonest else 0
+
+
+def remember(name: str, compute, *vary_on):
+    """``compute()``, kept in the content cache until the published content changes.
+
+    For data shown to everyone that only published content decides (a list of years, a
+    facet's choices): computed once per content version instead of once per request. With
+    ``CONTENT_CACHE`` off (no cache shared by every process; tests) it simply computes.
+    """
+    if not settings.CONTENT_CACHE:
+        return compute()
+    store = caches["content"]
+    key = ":".join(["data", name, str(content_version()), *map(str, vary_on)])
+    value = store.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        store.set(key, value, PAGE_TTL)
+    return value
 
 
 def connect_signals() -> None:

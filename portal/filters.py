@@ -1,9 +1,11 @@
 import django_filters
 from django import forms
 from django.db.models.functions import ExtractYear
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext_lazy as _
 
 from portal import search
+from portal.cache import remember
 from portal.models import Body, Country, News, Topic
 
 
@@ -52,13 +54,19 @@ class NewsFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["year"].extra["choices"] = [(year, str(year)) for year in self.available_years()]
 
-    def available_years(self):
-        return (
-            News.objects.published()
-            .annotate(year=ExtractYear("published_at"))
-            .order_by("-year")
-            .values_list("year", flat=True)
-            .distinct()
+    @staticmethod
+    def available_years() -> list[int]:
+        """Years with published news, newest first: a scan of every item, so kept per content version."""
+        return remember(
+            "news-years",
+            lambda: list(
+                News.objects.published()
+                .annotate(year=ExtractYear("published_at"))
+                .order_by("-year")
+                .values_list("year", flat=True)
+                .distinct()
+            ),
+            get_current_timezone_name(),
         )
 
     def filter_text(self, queryset, name, value):

@@ -40,7 +40,7 @@ class AnonymousPageCacheMiddleware:
             response["X-Cache"] = "miss"
             if hasattr(response, "render") and callable(response.render):
                 response = response.render() or response
-            cache.set(key, response, page_cache.max_age())
+            cache.set(key, response, page_cache.PAGE_TTL)
         return response
 
     @staticmethod

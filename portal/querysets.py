@@ -33,11 +33,17 @@ class NewsQuerySet(PublishableQuerySet):
         """Other published news sharing a topic or a body with ``news``, newest first."""
         topic_ids = [topic.pk for topic in news.topics.all()]
         body_ids = [body.pk for body in news.bodies.all()]
+        # Exists() rather than joins + DISTINCT: the newest-first index is walked and the
+        # scan stops at ``limit`` rows, whatever the number of news.
+        model = self.model
+        shares_topic = models.Exists(
+            model.topics.through.objects.filter(news=models.OuterRef("pk"), topic_id__in=topic_ids)
+        )
+        shares_body = models.Exists(model.bodies.through.objects.filter(news=models.OuterRef("pk"), body_id__in=body_ids))
         return (
             self.published()
             .exclude(pk=news.pk)
-            .filter(models.Q(topics__in=topic_ids) | models.Q(bodies__in=body_ids))
-            .distinct()
+            .filter(shares_topic | shares_body)
             .newest_first()
             .defer("body", "search_document")
             .prefetch_related("countries", "topics")[:limit]

@@ -156,6 +156,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+else:
+    # Form choices and exports iterate with .iterator(): plain cursors spare each a DECLARE, FETCH
+    # and CLOSE round trip (and work behind PgBouncer in transaction mode).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    # The site runs short queries, many at a time: a parallel plan would take every core of a
+    # small server for one request. DATABASE_PARALLEL_WORKERS raises it (docs/performance.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c max_parallel_workers_per_gather={env('DATABASE_PARALLEL_WORKERS', 0, cast=int)}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -257,7 +266,19 @@ else:
 # all at once (portal/cache.py). On by default only where every process sees the same cache
 # (Redis, or the single-process demo): with per-process memory a publish would clear one
 # process only. Off in tests, which change data behind the signals' back.
-ANONYMOUS_PAGE_CACHE = env("ANONYMOUS_PAGE_CACHE", bool(REDIS_URL) or PORTAL_ENV == "development", cast=bool)
+SHARED_CACHE = bool(REDIS_URL) or PORTAL_ENV == "development"
+ANONYMOUS_PAGE_CACHE = env("ANONYMOUS_PAGE_CACHE", SHARED_CACHE, cast=bool)
+# Data and template fragments that only published content decides, under the same content
+# version (portal.cache.remember, {% cache … using="content" %}): what a page-cache miss, a
+# signed-in visitor and the API reuse. Same rule as the page cache; a no-op cache when off.
+CONTENT_CACHE = env("CONTENT_CACHE", SHARED_CACHE, cast=bool)
+CACHES["content"] = (
+    {**CACHES["default"], "KEY_PREFIX": "content"}
+    if CONTENT_CACHE and REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "content"}
+    if CONTENT_CACHE
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+)
 
 # Background tasks: Django's tasks framework. The database backend is worked by
 # `manage.py db_worker`; tests run tasks immediately so mailoutbox sees them.

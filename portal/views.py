@@ -18,9 +18,13 @@ from portal.models import Country, News
 from portal.sitemaps import SITEMAPS
 
 
-def paginate(request, queryset, per_page):
-    """A page of ``queryset``; a malformed or out-of-range ``page`` gives the nearest page."""
+def paginate(request, queryset, per_page, *, count=None):
+    """A page of ``queryset``; a malformed or out-of-range ``page`` gives the nearest page.
+
+    ``count``: the number of results when the caller already knows it (no COUNT query)."""
     paginator = Paginator(queryset, per_page)
+    if count is not None:
+        paginator.count = count
     return paginator.get_page(request.GET.get("page"))
 
 

@@ -14,6 +14,21 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture
+def content_cache(settings):
+    """The content cache on, in this process's memory (as in the single-process demo)."""
+    from django.core.cache import caches
+
+    settings.CONTENT_CACHE = True
+    settings.CACHES = {
+        **settings.CACHES,
+        "content": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-content"},
+    }
+    caches["content"].clear()
+    yield caches["content"]
+    caches["content"].clear()
+
+
 @pytest.fixture(autouse=True)
 def _english_by_default():
     """Each test starts in English: a request to an /es/ page leaves Spanish active in the thread."""

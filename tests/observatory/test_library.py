@@ -136,6 +136,70 @@ def test_facets_apply_the_text_search_too(library):
     assert facets["country"] == {"PE": 1}
 
 
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"kind": "report"},
+        {"country": "CL"},
+        {"kind": "report", "country": "CL"},
+        {"year": "2022", "language": "en"},
+        {"topic": "a", "observatory": "a"},
+        {"topic": "a", "country": "MX"},
+        {"country": "ZZ"},
+    ],
+)
+def test_a_search_counts_its_facets_in_python_exactly_as_the_database_does(library, filters):
+    for item in library.values():
+        item.abstract = "A shared word: lighthouse."
+        item.save()
+    library["d"].topics.add(library["a"].topics.get())
+    if filters.get("topic") == "a":  # the slugs of publication a's topic and observatory
+        filters["topic"] = library["a"].topics.get().slug
+    if filters.get("observatory") == "a":
+        filters["observatory"] = library["a"].observatory.slug
+    filterset = PublicationFilter({"q": "lighthouse", **filters}, queryset=Publication.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    in_python = filterset._facets_of_matches()
+    assert in_python is not None
+    assert in_python == filterset._facets_in_database()
+    assert sum(len(values) for values in in_python.values()) > 0
+
+
+def test_a_search_matching_too_much_is_counted_by_the_database(library, monkeypatch):
+    monkeypatch.setattr(PublicationFilter, "MAX_MATCHES_COUNTED_IN_PYTHON", 1)
+    for item in library.values():
+        item.abstract = "A shared word: lighthouse."
+        item.save()
+    filterset = PublicationFilter({"q": "lighthouse"}, queryset=Publication.objects.published())
+    assert filterset.is_valid()
+    assert filterset._facets_of_matches() is None
+    assert filterset.facets()["kind"] == filterset._facets_in_database()["kind"]
+    assert sum(facet.count for facet in filterset.facets()["kind"]) == 4
+
+
+def test_the_number_of_results_is_read_from_the_facets(client, library, django_assert_max_num_queries):
+    response = client.get(LIBRARY, {"kind": "report"})
+    assert response.context["page_obj"].paginator.count == 2
+    assert client.get(LIBRARY, {"country": "CL", "kind": "study"}).context["page_obj"].paginator.count == 1
+    assert client.get(LIBRARY).context["page_obj"].paginator.count == 4
+
+
+def test_facets_are_kept_until_the_content_changes(
+    client, library, content_cache, editor, django_assert_max_num_queries
+):
+    from portal import services
+
+    with django_assert_max_num_queries(LIBRARY_QUERY_BUDGET):
+        first = client.get(LIBRARY, {"kind": "report"})
+    assert ">Report (2)</option>" in first.content.decode()
+    # The same filters again (another page, another order): the facets come from the cache.
+    with django_assert_max_num_queries(3):
+        client.get(LIBRARY, {"kind": "report", "sort": "oldest"})
+    services.unpublish(item=library["b"], actor=editor)
+    assert ">Report (1)</option>" in client.get(LIBRARY, {"kind": "report"}).content.decode()
+
+
 def test_the_page_shows_counts_in_the_options(client, library):
     html = client.get(LIBRARY).content.decode()
     assert ">Report (2)</option>" in html

@@ -58,3 +58,52 @@ def test_each_language_has_its_own_cached_page(client):
     spanish = client.get("/es/news/")
     assert english.content != spanish.content
     assert '<html lang="es">' in client.get("/es/news/").content.decode()
+
+
+def test_a_scheduled_item_appears_when_its_time_comes(client, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal import cache as page_cache
+    from tests.factories import ScheduledNewsFactory
+
+    scheduled = ScheduledNewsFactory(title="Embargoed report")
+    PublishedNewsFactory(title="Already out")
+    before = client.get(reverse("portal:news_list"))
+    assert "Embargoed report" not in before.content.decode()
+    assert client.get(reverse("portal:news_list"))["X-Cache"] == "hit"
+    # Time passes beyond the scheduled moment; nothing is saved.
+    later = scheduled.published_at + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(page_cache.time, "time", later.timestamp)
+    after = client.get(reverse("portal:news_list"))
+    assert after["X-Cache"] == "miss"
+    assert "Embargoed report" in after.content.decode()
+
+
+def test_remember_computes_once_per_content_version(content_cache):
+    from portal.cache import remember
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert remember("answer", compute, "en") == 1
+    assert remember("answer", compute, "en") == 1
+    assert remember("answer", compute, "es") == 2  # another variant, its own entry
+    news = PublishedNewsFactory()
+    news.save()  # any change of published content: a new version
+    assert remember("answer", compute, "en") == 3
+
+
+def test_remember_without_a_content_cache_always_computes(settings):
+    from portal.cache import remember
+
+    settings.CONTENT_CACHE = False
+    calls = []
+    remember("answer", lambda: calls.append(1))
+    remember("answer", lambda: calls.append(1))
+    assert len(calls) == 2
