@@ -5,16 +5,43 @@ API's ``search`` parameter; every item comes from the same ``published()`` reads
 shows exactly what the public site shows.
 """
 
+from django.utils import translation
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.response import Response
 
 from portal.api_base import ConditionalListMixin
+from portal.cache import remember
 from portal.filters import NewsFilter
 from portal.models import Body, Country, News, Topic
 
 
-class ReadOnlyViewSet(ConditionalListMixin, viewsets.ReadOnlyModelViewSet):
+class ContentCachedReadsMixin:
+    """Anonymous reads answered from the content cache until published content changes.
+
+    The serialized data of a list or an item (not the rendered bytes: the renderer, the ETag
+    and 304s still apply) is kept per address and language with ``portal.cache.remember``,
+    so a popular search or page of results is computed once per content version. Errors
+    (a bad filter, a 404) are raised, never kept. Signed-in clients always get fresh data.
+    """
+
+    def list(self, request, *args, **kwargs):
+        return self._from_content_cache(super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._from_content_cache(super().retrieve, request, *args, **kwargs)
+
+    def _from_content_cache(self, read, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return read(request, *args, **kwargs)
+        data = remember(
+            "api", lambda: read(request, *args, **kwargs).data, translation.get_language(), request.get_full_path()
+        )
+        return Response(data)
+
+
+class ReadOnlyViewSet(ConditionalListMixin, ContentCachedReadsMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
 

@@ -39,7 +39,9 @@ class NewsQuerySet(PublishableQuerySet):
         shares_topic = models.Exists(
             model.topics.through.objects.filter(news=models.OuterRef("pk"), topic_id__in=topic_ids)
         )
-        shares_body = models.Exists(model.bodies.through.objects.filter(news=models.OuterRef("pk"), body_id__in=body_ids))
+        shares_body = models.Exists(
+            model.bodies.through.objects.filter(news=models.OuterRef("pk"), body_id__in=body_ids)
+        )
         return (
             self.published()
             .exclude(pk=news.pk)

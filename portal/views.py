@@ -8,11 +8,12 @@ from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from portal import registry, search, services
+from portal.cache import remember
 from portal.filters import NewsFilter
 from portal.models import Country, News
 from portal.sitemaps import SITEMAPS
@@ -111,13 +112,15 @@ def site_search(request):
         query = form.cleaned_data["q"].strip()
     sections = []
     if query:
+        # Counted and ranked once per content version for each text (portal.cache.remember).
+        found = remember("site-search", lambda: _search_everything(query), get_language(), query)
         for provider in registry.search_providers():
-            results = provider.search(query)
+            count, results = found.get(provider.key, (0, []))
             sections.append(
                 {
                     "provider": provider,
-                    "count": results.count(),
-                    "results": list(results[:SEARCH_RESULTS_PER_SECTION]),
+                    "count": count,
+                    "results": results,
                     "more_url": provider.more_url(query) if provider.more_url else "",
                 }
             )
@@ -126,6 +129,15 @@ def site_search(request):
         "portal/search.html",
         {"form": form, "query": query, "sections": sections, "total": sum(s["count"] for s in sections)},
     )
+
+
+def _search_everything(query: str) -> dict[str, tuple[int, list]]:
+    """Each provider's number of matches and best few, by provider key."""
+    found = {}
+    for provider in registry.search_providers():
+        results = provider.search(query)
+        found[provider.key] = (results.count(), list(results[:SEARCH_RESULTS_PER_SECTION]))
+    return found
 
 
 @require_safe

@@ -216,3 +216,43 @@ def test_schema_and_docs(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+# --- Content cache --------------------------------------------------------------------------
+
+
+def test_anonymous_reads_come_from_the_content_cache_until_content_changes(
+    client, content_cache, editor, django_assert_num_queries
+):
+    from portal import services
+
+    news = PublishedNewsFactory(title="Craft fair")
+    first = client.get(NEWS, {"search": "craft"})
+    assert [item["title"] for item in first.json()["results"]] == ["Craft fair"]
+    with django_assert_num_queries(0):
+        again = client.get(NEWS, {"search": "craft"})
+    assert again.json() == first.json()
+    assert again["ETag"] == first["ETag"]
+    assert client.get(NEWS, {"search": "craft"}, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    # An edit or an unpublish shows at once, on lists and items.
+    client.get(f"{NEWS}{news.slug}/")
+    news.title_en = "Craft fair, new date"
+    news.save()
+    assert client.get(f"{NEWS}{news.slug}/").json()["title"] == "Craft fair, new date"
+    services.unpublish(item=news, actor=editor)
+    assert client.get(NEWS, {"search": "craft"}).json()["results"] == []
+    assert client.get(f"{NEWS}{news.slug}/").status_code == 404
+
+
+def test_errors_are_not_kept_and_signed_in_clients_read_fresh(client, content_cache, django_assert_max_num_queries):
+    assert client.get(NEWS, {"year": "abc"}).status_code == 400
+    assert client.get(NEWS, {"year": "abc"}).status_code == 400
+    assert client.get(f"{NEWS}missing/").status_code == 404
+    PublishedNewsFactory(title="Made later")
+    assert client.get(f"{NEWS}missing/").status_code == 404
+    participant = ParticipantFactory()
+    client.get(NEWS)
+    client.force_login(participant)
+    with django_assert_max_num_queries(20) as captured:
+        client.get(NEWS)
+    assert any("portal_news" in query["sql"] for query in captured.captured_queries)

@@ -60,3 +60,18 @@ def test_postgres_accepts_any_user_input_as_a_query():
     PublishedNewsFactory(title="Trade facilitation")
     for text in ['"trade', "trade -", "or or or", "!!&&||", "trade:*", "'"]:
         search_titles(text)  # must not raise
+
+
+def test_site_search_results_are_kept_until_content_changes(
+    client, content_cache, editor, django_assert_max_num_queries
+):
+    from portal import services
+
+    PublishedNewsFactory(title="Lighthouse keepers meet")
+    draft = DraftNewsFactory(title="Lighthouse report")
+    url = reverse("portal:search") + "?q=lighthouse"
+    assert "Lighthouse keepers meet" in client.get(url).content.decode()
+    with django_assert_max_num_queries(1):  # each section's count and best results are kept
+        client.get(url)
+    services.publish(item=draft, actor=editor)
+    assert "Lighthouse report" in client.get(url).content.decode()
