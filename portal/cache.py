@@ -8,6 +8,7 @@ scheduled for later go live by time, not by a save, so a cached page never outli
 next scheduled publication (see ``max_age``).
 """
 
+import hashlib
 import time
 
 from django.apps import apps
@@ -75,7 +76,8 @@ def remember(name: str, compute, *vary_on):
     if not settings.CONTENT_CACHE:
         return compute()
     store = caches["content"]
-    key = ":".join(["data", name, str(content_version()), *map(str, vary_on)])
+    variant = hashlib.sha256("\x1f".join(map(str, vary_on)).encode()).hexdigest()[:32]
+    key = f"data:{name}:{content_version()}:{variant}"
     value = store.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
