@@ -4,7 +4,7 @@
     .venv/bin/python scripts/bench/profile_pages.py --pages var/bench/pages-uncached.json --out var/bench/profiles
 
 For each page (the benchmark's addresses, read from a pages*.json of pages.py, or the
-slowest --top of them), with the anonymous page cache off so that the real work is
+slowest --top of them), with the anonymous page cache and the content cache off so that the real work is
 measured: one warm-up request, then --repeat requests under pyinstrument and Django's
 query capture. Written to --out: <page>.txt (pyinstrument's call tree), <page>.html
 (pyinstrument's interactive view), <page>.sql.txt (each query with its time, slowest
@@ -192,9 +192,9 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     hosts = [*settings.ALLOWED_HOSTS, "testserver"]
     summary = []
-    print(f"\nProfiles ({args.repeat} requests each, page cache off) → {args.out}/")
+    print(f"\nProfiles ({args.repeat} requests each, page and content cache off) → {args.out}/")
     print(f"{'page':<40} {'median ms':>10} {'queries':>8} {'SQL ms':>8} {'slowest query ms':>17}")
-    with override_settings(ANONYMOUS_PAGE_CACHE=False, ALLOWED_HOSTS=hosts):
+    with override_settings(ANONYMOUS_PAGE_CACHE=False, CONTENT_CACHE=False, ALLOWED_HOSTS=hosts):
         client = Client()
         for row in pages:
             result = profile_page(client, row["key"], row["path"], args.repeat, args.out)

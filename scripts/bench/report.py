@@ -252,7 +252,7 @@ def main():
     if profiles:
         results["profiles"] = profiles
         md += [
-            "## Profiles (in-process, page cache off, median of 3)",
+            "## Profiles (in-process, page and content cache off, median of 3)",
             "",
             "| Page | ms | queries | SQL ms | slowest query ms | profile |",
             "| --- | ---: | ---: | ---: | ---: | --- |",

@@ -9,8 +9,8 @@
 #  2. collectstatic, a throwaway Redis (the shared cache of production; installed from
 #     Debian's packages when missing), then gunicorn with the production profile (DEBUG off,
 #     whitenoise).
-#  3. pages.py: wrk on each page and API endpoint, as deployed (anonymous page cache on)
-#     and again with the page cache off, which is what a visitor pays on a cache miss.
+#  3. pages.py: wrk on each page and API endpoint, as deployed (anonymous page cache and content
+#     cache on) and again with both off, which is what a visitor pays on a cold miss.
 #  4. reminders.py: 10,000 reminders sent by the task worker to an SMTP sink on loopback.
 #  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP.
 #  6. profile_pages.py: pyinstrument and the SQL of each page, in-process.
@@ -183,7 +183,7 @@ start_server
 # The warm-up opens more connections than the server has threads, so that every worker
 # process (each has its own local-memory cache) has served the page before the measured run.
 pages=(--duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" --warmup-connections $((4 * WORKERS * THREADS)))
-"$BIN/python" scripts/bench/pages.py --base "$base" --out "$OUT/pages.json" --label "As deployed (anonymous page cache on)" \
+"$BIN/python" scripts/bench/pages.py --base "$base" --out "$OUT/pages.json" --label "As deployed (anonymous page cache and content cache on)" \
   "${pages[@]}"
 phase pages
 cache_setting=$("$BIN/python" -c "import os, sys; sys.path.insert(0, '.'); os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; \
@@ -191,9 +191,9 @@ import django; django.setup(); from django.conf import settings; print(int(hasat
 if [ "$UNCACHED" = 1 ] && [ "$cache_setting" = 1 ]; then
   phase_start=$SECONDS
   stop_server
-  start_server ANONYMOUS_PAGE_CACHE=false
+  start_server ANONYMOUS_PAGE_CACHE=false CONTENT_CACHE=false
   "$BIN/python" scripts/bench/pages.py --base "$base" --out "$OUT/pages-uncached.json" \
-    --label "Page cache off (every request does the work)" "${pages[@]}"
+    --label "Caches off (page and content cache: every request does all the work)" "${pages[@]}"
   phase pages_uncached
   stop_server
   start_server
