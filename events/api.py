@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -28,22 +27,9 @@ from events.serializers import (
     RegistrationRequestSerializer,
     RegistrationSerializer,
 )
-from portal.api import ReadOnlyViewSet, with_search
+from portal.api import ReadOnlyViewSet, RequestLanguageMixin, with_search
 
 # --- Events -------------------------------------------------------------------------------
-
-
-class RequestLanguageMixin:
-    """Translated text in the language the client asks for (``Accept-Language``; English
-    otherwise), with the same fallback as the pages. /api/ has no language prefix, so the
-    site's LocaleMiddleware would always choose English; domain errors are worded in it too."""
-
-    def dispatch(self, request, *args, **kwargs):
-        language = translation.get_language_from_request(request)
-        with translation.override(language):
-            response = super().dispatch(request, *args, **kwargs)
-        response["Content-Language"] = language
-        return response
 
 
 class FormatIsAFilter(DefaultContentNegotiation):
@@ -64,7 +50,7 @@ class FormatIsAFilter(DefaultContentNegotiation):
     ),
     retrieve=extend_schema(summary="One published event, with its agenda, speakers, partners and documents"),
 )
-class EventViewSet(RequestLanguageMixin, ReadOnlyViewSet):
+class EventViewSet(ReadOnlyViewSet):
     serializer_class = EventSerializer
     content_negotiation_class = FormatIsAFilter
     filterset_class = with_search(EventFilter)

@@ -1,11 +1,14 @@
 """The public API's shared pieces and its news and taxonomy endpoints.
 
+Every read answers in the language of ``Accept-Language`` (English otherwise).
+
 Every list reuses the FilterSet of its HTML page (portal.filters for news) and adds only the
 API's ``search`` parameter; every item comes from the same ``published()`` reads, so the API
 shows exactly what the public site shows.
 """
 
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -15,6 +18,20 @@ from portal.api_base import ConditionalListMixin
 from portal.cache import remember
 from portal.filters import NewsFilter
 from portal.models import Body, Country, News, Topic
+
+
+class RequestLanguageMixin:
+    """Translated text in the language the client asks for (``Accept-Language``; English
+    otherwise), with the same fallback as the pages. /api/ has no language prefix, so the
+    site's LocaleMiddleware would always choose English; domain errors are worded in it too."""
+
+    def dispatch(self, request, *args, **kwargs):
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+        response["Content-Language"] = language
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
 
 
 class ContentCachedReadsMixin:
@@ -41,7 +58,9 @@ class ContentCachedReadsMixin:
         return Response(data)
 
 
-class ReadOnlyViewSet(ConditionalListMixin, ContentCachedReadsMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(
+    RequestLanguageMixin, ConditionalListMixin, ContentCachedReadsMixin, viewsets.ReadOnlyModelViewSet
+):
     lookup_field = "slug"
 
 

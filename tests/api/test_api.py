@@ -256,3 +256,17 @@ def test_errors_are_not_kept_and_signed_in_clients_read_fresh(client, content_ca
     with django_assert_max_num_queries(20) as captured:
         client.get(NEWS)
     assert any("portal_news" in query["sql"] for query in captured.captured_queries)
+
+
+def test_news_and_taxonomy_answer_in_the_language_asked_for(client, content_cache):
+    news = PublishedNewsFactory(title_en="Craft fair", title_es="Feria artesanal")
+    CountryFactory(code="CL", name_en="Chile", name_es="Chile")
+    TopicFactory(slug="trade", name_en="Trade", name_es="Comercio")
+    spanish = client.get(f"{NEWS}{news.slug}/", HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish.json()["title"] == "Feria artesanal"
+    assert spanish["Content-Language"] == "es"
+    assert "Accept-Language" in spanish["Vary"]
+    assert client.get(f"{NEWS}{news.slug}/", HTTP_ACCEPT_LANGUAGE="en").json()["title"] == "Craft fair"
+    assert client.get(f"{NEWS}{news.slug}/").json()["title"] == "Craft fair"
+    topics = client.get("/api/v1/topics/", HTTP_ACCEPT_LANGUAGE="es").json()["results"]
+    assert [topic["name"] for topic in topics] == ["Comercio"]
