@@ -5,16 +5,22 @@ the same transaction (``status_notified_at``, ``reminder_sent_at``,
 ``event_cancelled_notified_at``, ``schedule_notified_as``). A task that runs twice, or a
 worker restarted in the middle of a batch, sends nothing twice that it had finished.
 
+Reminders go in batches (``send_reminders``): what every participant of the event shares
+is computed once per batch and language, the messages go through one connection to the
+mail server, and each registration is stamped in its own transaction (see there).
+
 Every email shows the time in the event's zone, in each member country, and in the
 participant's own zone (from the country of their profile). It is written in the
 participant's preferred language (``User.preferred_language``): the interface text, the
 event's own text (its translated fields) and the links (/es/… for Spanish).
 """
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,6 +28,8 @@ from django.utils import timezone, translation
 
 from events import calendar, times
 from events.models import Event, Registration
+
+logger = logging.getLogger(__name__)
 
 RegStatus = Registration.Status
 
@@ -34,12 +42,15 @@ STATUS_EMAILS = {
 
 
 def personal_url(registration: Registration, purpose: str) -> str:
+    """The participant's own link, in their language (/es/… for Spanish), whatever language is active."""
     from events.services import make_token
 
-    return settings.SITE_URL + reverse(
-        f"events:registration_{purpose}",
-        kwargs={"slug": registration.event.slug, "token": make_token(registration, purpose)},
-    )
+    with translation.override(registration.participant.preferred_language):
+        path = reverse(
+            f"events:registration_{purpose}",
+            kwargs={"slug": registration.event.slug, "token": make_token(registration, purpose)},
+        )
+    return settings.SITE_URL + path
 
 
 def participant_zone(participant) -> tuple[str | None, str | None, str]:
@@ -51,30 +62,57 @@ def participant_zone(participant) -> tuple[str | None, str | None, str]:
     return profile.country.time_zone, profile.country.name, profile.preferred_language
 
 
-def _context(registration: Registration, zone: str | None, country: str | None) -> dict:
+class EventContext:
+    """What every participant's email about ``event`` shows alike (the times per member
+    country, the event's links…), computed once per language and reused for each of them."""
+
+    def __init__(self, event: Event, extra: dict | None = None):
+        self.event = event
+        self.extra = extra or {}
+        self._by_language: dict[str, dict] = {}
+
+    def in_active_language(self) -> dict:
+        language = translation.get_language()
+        if language not in self._by_language:
+            event = self.event
+            self._by_language[language] = {
+                "event": event,
+                "event_url": settings.SITE_URL + event.get_absolute_url(),
+                "account_url": settings.SITE_URL + reverse("accounts:my_account"),
+                "start_local": event.local_start,
+                "end_local": event.local_end,
+                "country_times": times.times_by_country(event.start, reference_zone=event.time_zone),
+                "SITE_URL": settings.SITE_URL,
+                **self.extra,
+            }
+        return self._by_language[language]
+
+
+def _personal_context(registration: Registration, zone: str | None, country: str | None) -> dict:
     event = registration.event
     return {
-        "event": event,
         "registration": registration,
         "recipient": registration.participant,
-        "event_url": settings.SITE_URL + event.get_absolute_url(),
-        "account_url": settings.SITE_URL + reverse("accounts:my_account"),
-        "start_local": event.local_start,
-        "end_local": event.local_end,
-        "country_times": times.times_by_country(event.start, reference_zone=event.time_zone),
         "own_start": times.in_zone(event.start, zone) if zone else None,
         "own_end": times.in_zone(event.end, zone) if zone else None,
         "own_country": country,
-        "SITE_URL": settings.SITE_URL,
     }
 
 
-def _compose(what: str, registration: Registration, extra: dict | None = None, *, attach_calendar=False):
+def _compose(
+    what: str,
+    registration: Registration,
+    extra: dict | None = None,
+    *,
+    attach_calendar=False,
+    shared: EventContext | None = None,
+):
     participant = registration.participant
     language = participant.preferred_language
+    shared = shared or EventContext(registration.event)
     with translation.override(language):
         zone, country, _language = participant_zone(participant)
-        context = {**_context(registration, zone, country), **(extra or {})}
+        context = {**shared.in_active_language(), **_personal_context(registration, zone, country), **(extra or {})}
         subject = " ".join(render_to_string(f"events/email/{what}_subject.txt", context).split())
         message = EmailMultiAlternatives(
             subject=subject,
@@ -95,16 +133,14 @@ def _can_receive(registration: Registration) -> bool:
 
 
 def _lock(registration_id: int) -> Registration | None:
-    registration = Registration.objects.select_for_update(of=("self",)).filter(pk=registration_id).first()
-    if registration is not None:
-        # Read (not locked) the event and the person the email is about.
-        registration.event = Event.objects.get(pk=registration.event_id)
-        registration.participant = (
-            type(registration.participant)
-            .objects.select_related("profile__country")
-            .get(pk=registration.participant_id)
-        )
-    return registration
+    """The registration, its row locked; the event and the person (profile, country) read in
+    the same query, not locked."""
+    return (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("event__country", "participant__profile__country")
+        .filter(pk=registration_id)
+        .first()
+    )
 
 
 # --- One email per status change ----------------------------------------------------------
@@ -157,28 +193,149 @@ def send_confirmation_link(registration_id: int) -> int:
 # --- The day-before email -----------------------------------------------------------------
 
 
+class RemindersNotSent(Exception):
+    """Some reminders of a batch could not be sent (the others were); they stay due."""
+
+    def __init__(self, *, sent: int, failed: list[int]):
+        super().__init__(f"{len(failed)} reminder(s) not sent (registrations {failed}); {sent} sent.")
+        self.sent = sent
+        self.failed = failed
+
+
 def send_reminder(registration_id: int, *, now: datetime | None = None) -> int:
-    """The personal reminder with the participant's own access link, once, when it is due."""
-    from events.services import is_reminder_due
+    """One participant's reminder (a late confirmation; a task enqueued before reminders
+    went in batches)."""
+    return send_reminders([registration_id], now=now)
+
+
+def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = None) -> int:
+    """The personal reminders of these registrations (one or more events), each with the
+    participant's own access link, once, those still due; return how many were sent.
+
+    Reads are per batch: the registrations with their people, profiles and countries in one
+    query, the events in another, and what every participant shares (times per member
+    country, the event's links) once per event and language. Each registration is then
+    stamped and sent in its own transaction: a conditional UPDATE sets ``reminder_sent_at``
+    only if the registration is still confirmed, not reminded, with the key its links were
+    made with, and the stamp stays only if the event is still as the email was written
+    (``_stamp_reminder``); the email goes before that transaction commits. So:
+
+    - two workers on the same or overlapping batches (or a batch, a single reminder task and
+      the cron sweep): the second UPDATE waits for the first to commit, then matches nothing;
+    - a registration cancelled (or renewed with a new key) meanwhile is not stamped and gets
+      nothing; nor does anyone when the event was cancelled, postponed or moved meanwhile;
+    - a message that cannot be written, or that the mail server refuses, rolls back its own
+      stamp only: the batch goes on, and raises ``RemindersNotSent`` at the end (the task
+      shows as failed); those reminders stay due for the cron sweep. An unreachable server
+      stops the batch (the exception is raised; the rest stay due);
+    - as before, a crash between the server's acceptance of a message and the commit sends
+      that one message again later (the stamp is never set before the email is out).
+
+    Every message goes through one connection to the mail server.
+    """
+    from events.services import are_reminders_due
 
     now = now or timezone.now()
+    registrations = list(
+        Registration.objects.filter(
+            pk__in=list(registration_ids), status=RegStatus.CONFIRMED, reminder_sent_at__isnull=True
+        )
+        .select_related("participant__profile__country")
+        .order_by("pk")
+    )
+    if not registrations:
+        return 0
+    events = Event.objects.select_related("country").in_bulk({registration.event_id for registration in registrations})
+    shared: dict[int, EventContext] = {}
+    sent, failed = 0, []
+    mailer = mailers.default
+    try:
+        for registration in registrations:
+            event = events[registration.event_id]
+            if not are_reminders_due(event, now=now):
+                continue
+            registration.event = event
+            if event.pk not in shared:
+                shared[event.pk] = EventContext(event, _reminder_context(event, now))
+            try:
+                sent += _send_reminder_once(registration, shared[event.pk], mailer, now)
+            except _NotSent:
+                logger.exception("The reminder of registration %s was not sent; it stays due.", registration.pk)
+                failed.append(registration.pk)
+    finally:
+        _close_quietly(mailer)
+    if failed:
+        raise RemindersNotSent(sent=sent, failed=failed)
+    return sent
+
+
+class _NotSent(Exception):
+    """This one reminder could not be written or the mail server did not take it (its stamp
+    is rolled back); the batch goes on."""
+
+
+def _send_reminder_once(registration: Registration, shared: EventContext, mailer, now: datetime) -> int:
+    try:
+        message = _reminder_message(registration, shared) if _can_receive(registration) else None
+    except Exception as error:
+        raise _NotSent from error
     with transaction.atomic():
-        registration = _lock(registration_id)
-        if registration is None or not is_reminder_due(registration, now=now):
+        if not _stamp_reminder(registration, registration.event, now) or message is None:
             return 0
-        sent = 0
-        if _can_receive(registration):
-            event = registration.event
-            extra = {"cancel_url": personal_url(registration, "cancel")}
-            if event.is_online and event.online_url:
-                extra["join_url"] = personal_url(registration, "join")
-                extra["join_opens_local"] = timezone.localtime(event.join_opens_at, event.zone)
-                extra["join_is_open"] = event.join_opens_at <= now
-            _compose("reminder", registration, extra).send()
-            sent = 1
-        registration.reminder_sent_at = now
-        registration.save(update_fields=["reminder_sent_at"])
-        return sent
+        mailer.open()  # no-op while open; an unreachable server stops the batch (not a _NotSent)
+        try:
+            mailer.send_messages([message])
+        except Exception as error:
+            _close_quietly(mailer)  # the next message opens a fresh connection
+            raise _NotSent from error
+    return 1
+
+
+def _close_quietly(mailer) -> None:
+    try:
+        mailer.close()
+    except Exception:  # the connection is gone already; the next open() makes a new one
+        logger.warning("Closing the connection to the mail server failed.", exc_info=True)
+
+
+def _stamp_reminder(registration: Registration, event: Event, now: datetime) -> bool:
+    """Set ``reminder_sent_at`` if nobody has and the registration and its event are still as
+    the email was written; the caller's transaction holds the row until the email is out.
+
+    The UPDATE's conditions are all on the registration's own row, which PostgreSQL checks
+    again on the row's latest version when it had to wait for another transaction holding
+    it (another worker's stamp, a cancellation, a reschedule clearing the stamps). The event
+    is read after that, in a new statement that sees what such a transaction committed; a
+    condition on the event inside the UPDATE (a join, an EXISTS) would be read from the
+    statement's start and miss a reschedule it waited for.
+    """
+    stamped = Registration.objects.filter(
+        pk=registration.pk, key=registration.key, status=RegStatus.CONFIRMED, reminder_sent_at__isnull=True
+    ).update(reminder_sent_at=now)
+    if not stamped:
+        return False
+    as_written = (event.status, event.state, event.start, event.end)
+    if Event.objects.filter(pk=event.pk).values_list("status", "state", "start", "end").first() != as_written:
+        transaction.set_rollback(True)  # moved, postponed, cancelled or unpublished meanwhile: the stamp goes
+        return False
+    return True
+
+
+def _reminder_context(event: Event, now: datetime) -> dict:
+    if not (event.is_online and event.online_url):
+        return {}
+    return {
+        "join_opens_local": timezone.localtime(event.join_opens_at, event.zone),
+        "join_is_open": event.join_opens_at <= now,
+    }
+
+
+def _reminder_message(registration: Registration, shared: EventContext):
+    event = registration.event
+    extra = {"cancel_url": personal_url(registration, "cancel")}
+    if event.is_online and event.online_url:
+        extra["join_url"] = personal_url(registration, "join")
+    return _compose("reminder", registration, extra, shared=shared)
 
 
 # --- Changes to the event -----------------------------------------------------------------

@@ -38,7 +38,9 @@ def new_registration_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-@reversion.register(follow=["partners", "speakers", "sessions", "documents"])
+# The reminder task's bookkeeping is not content: restoring a revision must not bring back an
+# older one (the task it stood for may have run).
+@reversion.register(follow=["partners", "speakers", "sessions", "documents"], exclude=["reminders_enqueued_for"])
 class Event(Publishable):
     class Kind(models.TextChoices):
         SEMINAR = "seminar", _("Seminar")
@@ -161,6 +163,9 @@ class Event(Publishable):
         help_text=_("From then until the end, the personal link leads to the online access address."),
     )
     is_demo = models.BooleanField(_("demo event"), default=False, editable=False)
+    # The reminder time for which the event's reminder task (events.tasks.send_event_reminders)
+    # is enqueued: the first confirmation enqueues it, the others see it is there.
+    reminders_enqueued_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     search_document = SearchVectorField(null=True, editable=False)
     SEARCH_FIELDS = (("title", "A"), ("summary", "B"), ("description", "C"))

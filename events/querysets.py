@@ -92,7 +92,7 @@ class RegistrationQuerySet(models.QuerySet):
         """Confirmed registrations whose reminder is due now and not yet sent.
 
         The hours before the start differ per event, so the final check is in Python
-        (services.is_reminder_due); this narrows it to events starting within two weeks.
+        (services.are_reminders_due); this narrows it to events starting within two weeks.
         """
         now = now or timezone.now()
         return self.filter(

@@ -5,10 +5,14 @@
 
 An SMTP sink (aiosmtpd) listens on loopback and counts the messages per recipient. An event
 starting in 12 hours (its reminder, 24 hours before, is due) gets --participants confirmed
-registrations; one `send_reminder` task per registration is enqueued, as confirming does
-(events.services._schedule_reminder: at once when the reminder time has passed). Then
---workers `manage.py db_worker --batch` processes, configured to send through the sink,
-work the queue until it is empty. Each participant must get exactly one email.
+registrations, confirmed two days ago: then the first confirmation enqueued the event's
+reminder task (`send_event_reminders`, events.services.schedule_event_reminders) for the
+reminder time, which has now passed, so it is enqueued here the same way. One
+`db_worker` runs that task, which splits the reminders into `send_reminder_batch` tasks
+of services.REMINDER_BATCH_SIZE (a worker in --batch mode stops when it finds the queue
+empty, so the others would stop before the batches exist); then --workers `manage.py
+db_worker --batch` processes, configured to send through the sink, work the batches until
+the queue is empty. Each participant must get exactly one email.
 
 Tasks already waiting in the queue (the demo's notifications) are worked off first, so
 that the measured run sends reminders only.
@@ -62,7 +66,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_workers(count: int, env: dict) -> tuple[float, list[int]]:
+def run_workers(count: int, env: dict, *options: str) -> tuple[float, list[int]]:
     started = time.monotonic()
     workers = [
         subprocess.Popen(
@@ -78,6 +82,7 @@ def run_workers(count: int, env: dict) -> tuple[float, list[int]]:
                 f"bench-{index}-{os.getpid()}",
                 "-v",
                 "0",
+                *options,
             ],
             cwd=ROOT,
             env=env,
@@ -110,8 +115,8 @@ def main():
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
+    from events import services
     from events.models import Event, Registration
-    from events.tasks import send_reminder
     from portal.models import Status
 
     try:
@@ -166,16 +171,21 @@ def main():
         )
         enqueue_started = time.monotonic()
         with transaction.atomic():
-            for registration in registrations:
-                send_reminder.enqueue(registration.pk)
+            event = Event.objects.select_for_update().get(pk=event.pk)
+            services.schedule_event_reminders(event=event)  # due already: enqueued to run at once
         enqueue_s = time.monotonic() - enqueue_started
         print(
-            f"Reminders: {len(registrations):,} confirmed participants, {len(registrations):,} tasks enqueued "
-            f"in {enqueue_s:.1f}s; {args.workers} worker(s) send them to the SMTP sink on 127.0.0.1:{port}…",
+            f"Reminders: {len(registrations):,} confirmed participants, the event's reminder task enqueued "
+            f"in {enqueue_s:.1f}s; a worker splits it into batches of {services.REMINDER_BATCH_SIZE}, then "
+            f"{args.workers} worker(s) send them to the SMTP sink on 127.0.0.1:{port}…",
             flush=True,
         )
 
-        wall, codes = run_workers(args.workers, worker_env)
+        split_s, split_codes = run_workers(1, worker_env, "--max-tasks", "1")
+        batches = DBTaskResult.objects.ready().filter(task_path="events.tasks.send_reminder_batch").count()
+        sending_wall, codes = run_workers(args.workers, worker_env)
+        codes = split_codes + codes
+        wall = split_s + sending_wall
         time.sleep(0.5)  # the sink's last messages
 
         wanted = {email.lower() for _pk, email in people}
@@ -190,6 +200,10 @@ def main():
             "participants": len(people),
             "workers": args.workers,
             "enqueue_s": round(enqueue_s, 1),
+            "batch_size": services.REMINDER_BATCH_SIZE,
+            "batches": batches,
+            "split_s": round(split_s, 1),
+            "sending_wall_s": round(sending_wall, 1),
             "drained_before": waiting,
             "drain_s": round(drained, 1),
             "emails_received": sink.messages,

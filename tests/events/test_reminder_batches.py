@@ -1,0 +1,435 @@
+"""Reminders in batches: a fixed number of reads per batch, each participant's own email, each sent once."""
+
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.core import signing
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from events import emails, services
+from events.models import Event, Registration
+from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, ParticipantFactory, in_days
+
+pytestmark = pytest.mark.django_db
+
+Status = Registration.Status
+
+
+@pytest.fixture
+def due_event(members):
+    """An online event starting in five hours: its reminders (24 hours before) are due."""
+    return OpenEventFactory(start=in_days(0, hours=5), capacity=None)
+
+
+@pytest.fixture
+def spanish_names(members):
+    for code, name in {"CL": "Chile", "CO": "Colombia", "MX": "México", "PE": "Perú"}.items():
+        members[code].name_es = name
+        members[code].save()
+    return members
+
+
+def confirmed(event, count):
+    return [ConfirmedRegistrationFactory(event=event) for _ in range(count)]
+
+
+def recipients(mailoutbox):
+    return Counter(message.to[0] for message in mailoutbox)
+
+
+def statements(queries):
+    """The SQL the batch runs, without the test's savepoints (the real transactions' BEGIN/COMMIT
+    are not captured either)."""
+    sql = [query["sql"] for query in queries]
+    return [statement for statement in sql if "SAVEPOINT" not in statement]
+
+
+# --- Queries ------------------------------------------------------------------------------
+
+
+def test_the_reads_of_a_batch_do_not_grow_with_its_size(due_event, mailoutbox):
+    small = confirmed(due_event, 2)
+    large = confirmed(due_event, 20)
+    emails.send_reminders([confirmed(due_event, 1)[0].pk])  # the member countries' zones are cached now
+
+    with CaptureQueriesContext(connection) as two:
+        assert emails.send_reminders([r.pk for r in small]) == 2
+    with CaptureQueriesContext(connection) as twenty:
+        assert emails.send_reminders([r.pk for r in large]) == 20
+
+    # The batch's reads: the registrations with their people, profiles and countries; the
+    # events with their countries. Then, in each email's own transaction, its stamp and a
+    # look at the event once the row is the batch's (still as the email was written?).
+    for queries, size in ((two, 2), (twenty, 20)):
+        sql = statements(queries.captured_queries)
+        batch_reads, per_email = sql[:2], sql[2:]
+        assert batch_reads[0].startswith('SELECT "events_registration"."id"')
+        assert 'INNER JOIN "accounts_user"' in batch_reads[0] and '"accounts_profile"' in batch_reads[0]
+        assert batch_reads[1].startswith('SELECT "events_event"."id"')
+        assert len(per_email) == 2 * size
+        assert all(stamp.startswith('UPDATE "events_registration" SET "reminder_sent_at"') for stamp in per_email[::2])
+        assert all(look.startswith("SELECT") and 'FROM "events_event"' in look for look in per_email[1::2])
+
+
+def test_one_reminder_on_its_own_runs_four_queries(due_event, mailoutbox):
+    first, second = confirmed(due_event, 2)
+    emails.send_reminder(first.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert emails.send_reminder(second.pk) == 1
+    assert len(statements(queries.captured_queries)) == 4  # registration + person, event, stamp, event again
+
+
+def test_a_batch_uses_one_connection_to_the_mail_server(due_event, mailoutbox, settings):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.CountingBackend"}}
+    CountingBackend.opened = 0
+    registrations = confirmed(due_event, 5)
+    assert emails.send_reminders([r.pk for r in registrations]) == 5
+    assert CountingBackend.opened == 1
+    assert len(mailoutbox) == 5
+
+
+class CountingBackend(EmailBackend):
+    """The test outbox, counting the connections opened as an SMTP backend would."""
+
+    opened = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_open = False
+
+    def open(self):
+        if self.is_open:
+            return False
+        CountingBackend.opened += 1
+        self.is_open = True
+        return True
+
+    def close(self):
+        self.is_open = False
+
+    def send_messages(self, messages):
+        assert self.is_open, "sent without an open connection"
+        return super().send_messages(messages)
+
+
+# --- Each participant's own email ---------------------------------------------------------
+
+
+def test_each_email_of_a_batch_is_the_participants_own(spanish_names, mailoutbox):
+    event = OpenEventFactory(
+        title_en="Workshop on business digital security",
+        title_es="Taller de seguridad digital para empresas",
+        start=in_days(0, hours=5),
+        capacity=None,
+    )
+    english = ParticipantFactory(full_name="Ana Rojas", profile__country=spanish_names["CL"])
+    spanish = ParticipantFactory(full_name="Bruno Díaz", profile__country=spanish_names["MX"])
+    spanish.profile.preferred_language = "es"
+    spanish.profile.save()
+    other_english = ParticipantFactory(full_name="Carla Soto", profile__country=spanish_names["PE"])
+    registrations = [
+        ConfirmedRegistrationFactory(event=event, participant=person) for person in (english, spanish, other_english)
+    ]
+
+    with translation.override("es"):  # whatever the worker's language
+        assert emails.send_reminders([r.pk for r in registrations]) == 3
+
+    by_recipient = {message.to[0]: message for message in mailoutbox}
+    to_english, to_spanish, to_other = (by_recipient[person.email] for person in (english, spanish, other_english))
+    assert to_english.body.startswith("Hello Ana,")
+    assert to_other.body.startswith("Hello Carla,")
+    assert "Workshop on business digital security" in to_english.subject
+    assert "Taller de seguridad digital para empresas" in to_spanish.subject
+    assert '<html lang="en">' in to_english.alternatives[0][0]
+    assert '<html lang="es">' in to_spanish.alternatives[0][0]
+    assert "Your time (Chile):" in to_english.body
+    assert "Your time (Peru):" in to_other.body
+    assert "México" in to_spanish.body and "México" not in to_english.body + to_other.body
+    assert f"/es/events/{event.slug}/" in to_spanish.body and "/es/" not in to_english.body + to_other.body
+    # Each carries the participant's own links, and never the access address itself.
+    for registration, message in zip(registrations, (to_english, to_spanish, to_other), strict=True):
+        join_token = message.body.split(f"/events/{event.slug}/join/")[1].split("/")[0]
+        cancel_token = message.body.split(f"/events/{event.slug}/cancel/")[1].split("/")[0]
+        assert signing.loads(join_token, salt="events.registration.join")["r"] == registration.pk
+        assert signing.loads(cancel_token, salt="events.registration.cancel")["r"] == registration.pk
+        assert event.online_url not in message.body
+
+
+# --- Exactly once -------------------------------------------------------------------------
+
+
+def test_a_batch_that_runs_again_or_overlaps_another_sends_nothing_twice(due_event, mailoutbox):
+    first, second, third, fourth = confirmed(due_event, 4)
+    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 3
+    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 0  # the same batch again
+    assert emails.send_reminders([second.pk, third.pk, fourth.pk]) == 1  # an overlapping one
+    assert emails.send_reminder(first.pk) == 0  # a single reminder task
+    assert services.send_due_reminders() == 0  # the cron sweep
+    assert recipients(mailoutbox) == Counter(r.participant.email for r in (first, second, third, fourth))
+    assert Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).count() == 0
+
+
+def test_a_reminder_another_worker_sent_meanwhile_is_not_sent_again(due_event, mailoutbox, monkeypatch):
+    first, second, third = confirmed(due_event, 3)
+    write = emails._reminder_message
+
+    def another_worker_is_faster(registration, shared):
+        # Between this batch's read and its stamp, another worker sends the second reminder.
+        if registration.pk == second.pk:
+            monkeypatch.setattr(emails, "_reminder_message", write)
+            assert emails.send_reminder(second.pk) == 1
+        return write(registration, shared)
+
+    monkeypatch.setattr(emails, "_reminder_message", another_worker_is_faster)
+    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 2
+    assert recipients(mailoutbox) == Counter(r.participant.email for r in (first, second, third))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_running_the_same_batch_at_once_send_each_reminder_once(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent workers need PostgreSQL's row locks (SQLite serialises every writer)")
+    from django.core import mail
+
+    from tests.factories import CountryFactory
+
+    for code in ("CL", "CO", "MX", "PE"):
+        CountryFactory(code=code)
+    event = OpenEventFactory(start=in_days(0, hours=5), capacity=None)
+    ids = [r.pk for r in confirmed(event, 30)]
+    mail.outbox = []
+    workers = 4
+    start = threading.Barrier(workers)
+    sent, errors = [], []
+
+    def work(batch):
+        try:
+            start.wait(timeout=30)
+            sent.append(emails.send_reminders(batch))
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    # The same batch twice, and two overlapping ones.
+    batches = [ids, ids, ids[:20], ids[10:]]
+    threads = [threading.Thread(target=work, args=(batch,)) for batch in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert sum(sent) == 30
+    assert set(recipients(mail.outbox).values()) == {1}
+    assert len(mail.outbox) == 30
+    assert not Registration.objects.filter(event=event, reminder_sent_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("the wait for another transaction's row lock needs PostgreSQL (SQLite serialises every writer)")
+    from django.core import mail
+
+    from tests.factories import CountryFactory, EditorFactory
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    for code in ("CL", "CO", "MX", "PE"):
+        CountryFactory(code=code)
+    editor = EditorFactory()
+    event = OpenEventFactory(start=in_days(0, hours=5), capacity=None)
+    (registration,) = confirmed(event, 1)
+    mail.outbox = []
+    holding, errors = threading.Event(), []
+
+    def reschedule():
+        try:
+            with transaction.atomic():
+                start, moving = in_days(7), Event.objects.get(pk=event.pk)
+                services.reschedule_event(event=moving, start=start, end=start + timedelta(hours=2), actor=editor)
+                holding.set()  # the event and the registration's row are this transaction's now
+                time.sleep(1)  # the batch reads the event as it was, writes the email, waits for the row
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=reschedule)
+    thread.start()
+    assert holding.wait(timeout=30)
+    assert emails.send_reminders([registration.pk]) == 0
+    thread.join(timeout=30)
+
+    assert errors == []
+    assert mail.outbox == []
+    registration.refresh_from_db()
+    assert registration.reminder_sent_at is None  # the new time's reminder will go
+
+
+# --- Changes while a batch runs -----------------------------------------------------------
+
+
+def test_a_registration_cancelled_before_or_during_the_batch_gets_no_reminder(due_event, mailoutbox, monkeypatch):
+    first, second, third, before = confirmed(due_event, 4)
+    services.cancel(registration=before)
+    write = emails._reminder_message
+
+    def cancelled_meanwhile(registration, shared):
+        message = write(registration, shared)
+        if registration.pk == second.pk:  # cancelled after the batch read it, before its stamp
+            services.cancel(registration=second)
+        return message
+
+    monkeypatch.setattr(emails, "_reminder_message", cancelled_meanwhile)
+    mailoutbox.clear()
+    assert emails.send_reminders([first.pk, second.pk, third.pk, before.pk]) == 2
+    reminders = [message for message in mailoutbox if message.subject.startswith("Reminder")]
+    assert sorted(message.to[0] for message in reminders) == sorted([first.participant.email, third.participant.email])
+    second.refresh_from_db()
+    assert (second.status, second.reminder_sent_at) == (Status.CANCELLED, None)
+
+
+def test_no_old_time_reminder_once_the_event_is_moved_or_cancelled_during_the_batch(
+    due_event, mailoutbox, monkeypatch, editor
+):
+    first, second, third = confirmed(due_event, 3)
+    write = emails._reminder_message
+
+    def moved_meanwhile(registration, shared):
+        message = write(registration, shared)
+        if registration.pk == first.pk:  # after the first email was written, before it was stamped
+            start = in_days(7)
+            services.reschedule_event(event=due_event, start=start, end=start + timedelta(hours=2), actor=editor)
+        return message
+
+    monkeypatch.setattr(emails, "_reminder_message", moved_meanwhile)
+    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 0
+    assert not [message for message in mailoutbox if message.subject.startswith("Reminder")]
+    assert not Registration.objects.filter(reminder_sent_at__isnull=False).exists()
+
+
+def test_a_refused_message_does_not_lose_or_repeat_the_others(due_event, mailoutbox, monkeypatch):
+    first, refused, third = confirmed(due_event, 3)
+    send = EmailBackend.send_messages
+
+    def refuse_one(backend, messages):
+        if messages[0].to == [refused.participant.email]:
+            raise OSError("550 mailbox unavailable")
+        return send(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse_one)
+    with pytest.raises(emails.RemindersNotSent) as failure:
+        emails.send_reminders([first.pk, refused.pk, third.pk])
+    assert (failure.value.sent, failure.value.failed) == (2, [refused.pk])
+    assert recipients(mailoutbox) == Counter([first.participant.email, third.participant.email])
+    refused.refresh_from_db()
+    assert refused.reminder_sent_at is None  # still due
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send)
+    assert services.send_due_reminders() == 1  # the sweep sends the one left, only that one
+    assert recipients(mailoutbox) == Counter(r.participant.email for r in (first, refused, third))
+
+
+def test_an_unreachable_mail_server_stops_the_batch_and_leaves_every_reminder_due(due_event, mailoutbox, settings):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.UnreachableBackend"}}
+    registrations = confirmed(due_event, 3)
+    with pytest.raises(ConnectionRefusedError):
+        emails.send_reminders([r.pk for r in registrations])
+    assert mailoutbox == []
+    assert Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).count() == 3
+
+
+class UnreachableBackend(EmailBackend):
+    def open(self):
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+
+def test_a_reminder_that_cannot_be_written_does_not_stop_the_others(due_event, mailoutbox, monkeypatch):
+    first, broken, third = confirmed(due_event, 3)
+    write = emails._reminder_message
+
+    def break_one(registration, shared):
+        if registration.pk == broken.pk:
+            raise ValueError("a template error")
+        return write(registration, shared)
+
+    monkeypatch.setattr(emails, "_reminder_message", break_one)
+    with pytest.raises(emails.RemindersNotSent) as failure:
+        emails.send_reminders([first.pk, broken.pk, third.pk])
+    assert (failure.value.sent, failure.value.failed) == (2, [broken.pk])
+    assert recipients(mailoutbox) == Counter([first.participant.email, third.participant.email])
+    assert Registration.objects.get(pk=broken.pk).reminder_sent_at is None
+
+
+def test_an_inactive_account_is_stamped_without_an_email(due_event, mailoutbox):
+    active, inactive = confirmed(due_event, 2)
+    inactive.participant.is_active = False
+    inactive.participant.save()
+    assert emails.send_reminders([active.pk, inactive.pk]) == 1
+    assert recipients(mailoutbox) == Counter([active.participant.email])
+    assert not Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).exists()
+
+
+# --- Scheduling ---------------------------------------------------------------------------
+
+
+def test_the_events_task_splits_its_due_reminders_into_batches(
+    due_event, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "REMINDER_BATCH_SIZE", 2)
+    registrations = confirmed(due_event, 5)
+    ConfirmedRegistrationFactory(event=due_event, status=Status.WAITLISTED)  # no reminder
+    emails.send_reminder(registrations[0].pk)  # already sent: not in a batch
+
+    with django_capture_on_commit_callbacks() as batches:
+        assert services.enqueue_reminder_batches(event_id=due_event.pk) == 2
+    assert len(batches) == 2
+    mailoutbox.clear()
+    for enqueue in batches:
+        enqueue()  # the immediate backend sends each batch
+    assert recipients(mailoutbox) == Counter(r.participant.email for r in registrations[1:])
+
+
+def test_the_events_task_finds_nothing_due_when_the_event_no_longer_takes_place(due_event, mailoutbox):
+    confirmed(due_event, 2)
+    Event.objects.filter(pk=due_event.pk).update(state=Event.State.POSTPONED)
+    assert services.enqueue_reminder_batches(event_id=due_event.pk) == 0
+    assert mailoutbox == []
+
+
+def test_confirmations_enqueue_one_reminder_task_per_event_and_reminder_time(members, settings, committed, editor):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.tasks import default_task_backend
+
+    event = OpenEventFactory(start=in_days(5), reminder_hours_before=24, capacity=None)
+    registrations = [ConfirmedRegistrationFactory(event=event, status=Status.PENDING) for _ in range(3)]
+
+    def reminder_tasks():
+        return [
+            result
+            for result in default_task_backend.results
+            if result.task.name in ("send_event_reminders", "send_reminder")
+        ]
+
+    with committed():
+        for registration in registrations:
+            services.confirm(registration=registration)
+    assert [(r.task.name, r.args, r.task.run_after) for r in reminder_tasks()] == [
+        ("send_event_reminders", [event.pk], event.reminder_at)
+    ]
+
+    new_start = in_days(8)
+    with committed():
+        services.reschedule_event(event=event, start=new_start, end=new_start + timedelta(hours=2), actor=editor)
+    event.refresh_from_db()
+    assert [(r.task.name, r.task.run_after) for r in reminder_tasks()][1:] == [
+        ("send_event_reminders", event.reminder_at)
+    ]
+    assert event.reminders_enqueued_for == event.reminder_at
