@@ -189,9 +189,9 @@ def publication_detail(request, slug):
     publication = _publication_or_404(
         request,
         slug,
-        Publication.objects.select_related("observatory", "observatory__body").prefetch_related(
-            "countries", "topics", "bodies", "collaborators", "files"
-        ),
+        Publication.objects.select_related("observatory", "observatory__body")
+        .defer("search_document")
+        .prefetch_related("countries", "topics", "bodies", "collaborators", "files"),
     )
     return _render_publication(request, publication)
 

@@ -68,7 +68,10 @@ def news_list(request):
 @require_safe
 def news_detail(request, slug):
     news = get_object_or_404(
-        News.objects.select_related("author").prefetch_related("countries", "bodies", "topics", "links"), slug=slug
+        News.objects.select_related("author")
+        .defer("search_document")  # thousands of lexemes, parsed for nothing
+        .prefetch_related("countries", "bodies", "topics", "links"),
+        slug=slug,
     )
     is_preview = not news.is_live
     if is_preview and not services.can_preview(request.user, news):
