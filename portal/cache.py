@@ -26,12 +26,21 @@ PAGE_TTL = 300  # seconds; an upper bound, the version does the real invalidatio
 _MISSING = object()
 
 
+#: This process's last read of the version: (version, until when it may be reused, monotonic s).
+_recent = [None, 0.0]
+
+
 def content_version() -> int:
     """The version of the published content: changes on every edit, and when a scheduled item goes live.
 
-    One cache round trip per call (both keys in one ``get_many``); the soonest scheduled
-    time is looked up in the database once per version.
+    Read from the shared cache at most once per ``CONTENT_VERSION_REUSE_SECONDS`` per process
+    (one ``get_many`` of both keys): a change made in another process shows within that time,
+    one made in this process at once. The soonest scheduled time is looked up in the database
+    once per version.
     """
+    version, until = _recent
+    if version is not None and time.monotonic() < until:
+        return version
     values = cache.get_many([VERSION_KEY, NEXT_LIVE_KEY])
     version = values.get(VERSION_KEY)
     if version is None:
@@ -43,10 +52,12 @@ def content_version() -> int:
     elif next_live[1] and time.time() >= next_live[1]:
         bump_content_version()
         return content_version()
+    _recent[:] = [version, time.monotonic() + settings.CONTENT_VERSION_REUSE_SECONDS]
     return version
 
 
 def bump_content_version(**kwargs) -> None:
+    _recent[:] = [None, 0.0]
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not set yet (or evicted): any new value invalidates

@@ -13,6 +13,7 @@ SKIPPED_PREFIXES = (
     "/es/account/",
     "/static/",
     "/media/",
+    "/healthz",  # liveness, and the benchmark's bare ceiling: no cache lookup
 )
 
 

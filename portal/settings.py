@@ -272,6 +272,9 @@ ANONYMOUS_PAGE_CACHE = env("ANONYMOUS_PAGE_CACHE", SHARED_CACHE, cast=bool)
 # version (portal.cache.remember, {% cache … using="content" %}): what a page-cache miss, a
 # signed-in visitor and the API reuse. Same rule as the page cache; a no-op cache when off.
 CONTENT_CACHE = env("CONTENT_CACHE", SHARED_CACHE, cast=bool)
+# Each process reuses its last read of the content version this long (a cache round trip per
+# request saved): a change made elsewhere shows within it. 0 in tests, which change data at once.
+CONTENT_VERSION_REUSE_SECONDS = env("CONTENT_VERSION_REUSE_SECONDS", 0 if IS_TEST else 1.0, cast=float)
 CACHES["content"] = (
     {**CACHES["default"], "KEY_PREFIX": "content"}
     if CONTENT_CACHE and REDIS_URL

@@ -107,3 +107,32 @@ def test_remember_without_a_content_cache_always_computes(settings):
     remember("answer", lambda: calls.append(1))
     remember("answer", lambda: calls.append(1))
     assert len(calls) == 2
+
+
+def test_each_process_reuses_the_version_briefly_and_sees_its_own_changes_at_once(settings, monkeypatch):
+    from django.core.cache import cache
+
+    from portal import cache as page_cache
+
+    settings.CONTENT_VERSION_REUSE_SECONDS = 1.0
+    monkeypatch.setattr(page_cache, "_recent", [None, 0.0])
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    first = page_cache.content_version()
+    cache.incr(page_cache.VERSION_KEY)  # a publish in another process
+    assert page_cache.content_version() == first  # within the second: this process's last read
+    clock[0] += 1.5
+    second = page_cache.content_version()
+    assert second == first + 1  # the other process's change, a second later at most
+    page_cache.bump_content_version()  # a change made here
+    assert page_cache.content_version() == second + 1
+
+
+def test_healthz_never_touches_the_cache(client, django_assert_num_queries, monkeypatch):
+    from portal import cache as page_cache
+
+    monkeypatch.setattr(page_cache, "content_version", lambda: pytest.fail("looked up the content version"))
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert "X-Cache" not in response
