@@ -20,6 +20,8 @@ SKIPPED_PREFIXES = (
 class AnonymousPageCacheMiddleware:
     """Serve public pages to anonymous visitors from the shared cache (see portal.cache).
 
+    It sits before the session, locale, CSRF and authentication middleware, so that a hit
+    skips them: nothing they would do applies to an anonymous visitor without cookies.
     Only for GET/HEAD from a visitor with no session cookie (so no messages, no sign-in),
     only for successful HTML responses that set no cookie (a page with a CSRF-protected
     form sets one, and is never shared) and that are not private (staff previews are).
@@ -68,6 +70,7 @@ class AnonymousPageCacheMiddleware:
 
     @staticmethod
     def _key(request) -> str:
-        return ":".join(
-            ["page", str(page_cache.content_version()), translation.get_language() or "", request.get_full_path()]
-        )
+        # This runs before LocaleMiddleware: the language is the address's (/es/… or the
+        # default), exactly as LocaleMiddleware chooses it under i18n_patterns.
+        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        return ":".join(["page", str(page_cache.content_version()), language, request.get_full_path()])

@@ -136,3 +136,14 @@ def test_healthz_never_touches_the_cache(client, django_assert_num_queries, monk
         response = client.get("/healthz")
     assert response.status_code == 200
     assert "X-Cache" not in response
+
+
+def test_a_hit_carries_the_same_headers_as_the_page_it_was_made_from(client):
+    PublishedNewsFactory()
+    first = client.get("/es/news/")
+    hit = client.get("/es/news/")
+    assert (first["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    for header in ("Content-Language", "X-Frame-Options", "Content-Type"):
+        assert hit[header] == first[header]
+    assert hit["Content-Language"] == "es"
+    assert "default-src 'self'" in hit["Content-Security-Policy"]  # added on every answer, hits included
