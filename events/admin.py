@@ -293,6 +293,8 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
                 moved = (obj.start, obj.end)
                 obj.start, obj.end = before.start, before.end
         super().save_model(request, obj, form, change)
+        if change and not moved and "reminder_hours_before" in form.changed_data:
+            services.follow_reminder_lead_time(event=obj)
         if moved:
             try:
                 services.reschedule_event(event=obj, start=moved[0], end=moved[1], actor=request.user)

@@ -471,6 +471,16 @@ def reschedule_event(*, event: Event, start: datetime, end: datetime, actor) -> 
     return event
 
 
+def follow_reminder_lead_time(*, event: Event) -> None:
+    """After the event's "hours before" changed: its reminder task moves to the new reminder
+    time (the task for the old time then finds nothing due, or nothing left to send).
+    Reminders already sent stay sent: nobody is reminded twice for the same event time."""
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if locked.reminders_enqueued_for is not None and locked.reminders_enqueued_for != locked.reminder_at:
+            schedule_event_reminders(event=locked)
+
+
 # --- Reminders ----------------------------------------------------------------------------
 
 

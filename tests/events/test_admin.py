@@ -193,3 +193,20 @@ def test_authors_cannot_cancel_events(author_client, event_with_registrations):
     )
     event.refresh_from_db()
     assert event.state == Event.State.SCHEDULED
+
+
+def test_a_new_lead_time_in_the_admin_moves_the_reminders(editor_client, members, monkeypatch):
+    from events import services
+
+    event = OpenEventFactory(start=in_days(10), reminder_hours_before=24)
+    moved = []
+    monkeypatch.setattr(services, "follow_reminder_lead_time", lambda *, event: moved.append(event.pk))
+    data = _change_data(editor_client, event, reminder_hours_before=48)
+    response = editor_client.post(reverse("admin:events_event_change", args=[event.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event.refresh_from_db()
+    assert event.reminder_hours_before == 48
+    assert moved == [event.pk]
+    # Saved again without changing it: nothing to move.
+    editor_client.post(reverse("admin:events_event_change", args=[event.pk]), _change_data(editor_client, event))
+    assert moved == [event.pk]
