@@ -65,6 +65,15 @@ fi
 
 # --- PostgreSQL ------------------------------------------------------------------------------
 mkdir -p "$OUT"
+# PostgreSQL refuses to run as root, so its cluster must be reachable by the postgres user. A
+# checkout in a private directory (a fresh clone in `mktemp -d`, mode 700) is not: then the
+# cluster lives in /var/tmp instead (BENCH_PG_DIR chooses the place).
+if [ -n "${BENCH_PG_DIR:-}" ]; then
+  CACHE=$BENCH_PG_DIR
+elif as_root && ! su postgres -s /bin/sh -c "test -x '$OUT'" 2>/dev/null; then
+  CACHE=/var/tmp/portal-bench-$(printf %s "$ROOT" | sha256sum | cut -c1-12)
+  echo "note: the postgres user cannot reach $OUT; the benchmark's cluster lives in $CACHE"
+fi
 socket_dir=$(mktemp -d /tmp/portal-bench.XXXXXX)
 if as_root; then
   chown postgres "$socket_dir"
