@@ -45,6 +45,16 @@ def _name_in_current_language(relation: str, model):
     return Coalesce(NullIf(F(f"{prefix}name_{language}"), Value("")), F(f"{prefix}name"))
 
 
+def _by_label(model, key: str, values) -> list[tuple[str, str]]:
+    """``(key, name in the active language)`` of the rows whose ``key`` is in ``values``, by name."""
+    return list(
+        model.objects.filter(**{f"{key}__in": list(values)})
+        .annotate(label=_name_in_current_language("", model))
+        .order_by("label")
+        .values_list(key, "label")
+    )
+
+
 @dataclass(frozen=True)
 class FacetValue:
     value: str
@@ -242,20 +252,8 @@ class PublicationFilter(django_filters.FilterSet):
                 .order_by("position", "name")
                 .values_list("slug", _name_in_current_language("", Observatory)),
             ),
-            "country": listed(
-                "country",
-                Country.objects.filter(code__in=list(counts["country"]))
-                .annotate(label=_name_in_current_language("", Country))
-                .order_by("label")
-                .values_list("code", "label"),
-            ),
-            "topic": listed(
-                "topic",
-                Topic.objects.filter(slug__in=list(counts["topic"]))
-                .annotate(label=_name_in_current_language("", Topic))
-                .order_by("label")
-                .values_list("slug", "label"),
-            ),
+            "country": listed("country", _by_label(Country, "code", counts["country"])),
+            "topic": listed("topic", _by_label(Topic, "slug", counts["topic"])),
             "year": listed("year", [(year, year) for year in sorted(counts["year"], reverse=True)]),
             "language": listed("language", Publication.Language.choices),
         }
