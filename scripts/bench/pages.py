@@ -150,7 +150,7 @@ def run_wrk(url: str, *, seconds: int, connections: int, threads: int, paths_fil
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
         "-s", str(HERE / "stats.lua"), "-H", "User-Agent: portal-bench", url,
     ]  # fmt: skip
-    env = {**os.environ, "BENCH_PATHS": paths_file}
+    env = {**os.environ, "BENCH_PATHS": paths_file, "BENCH_WRK_THREADS": str(threads)}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=seconds + 60)
     match = re.search(r"^BENCH_JSON (.*)$", completed.stdout, re.MULTILINE)
     if not match:
@@ -192,7 +192,7 @@ def main():
         "every worker process has the page in its own cache before the measured run",
     )
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rotate", type=int, default=1000, help="how many different detail pages to rotate through")
+    parser.add_argument("--rotate", type=int, default=3000, help="how many different detail pages to rotate through")
     parser.add_argument("--only", default="", help="comma-separated endpoint keys (default: all)")
     args = parser.parse_args()
     boot()
@@ -212,9 +212,16 @@ def main():
             paths = row.get("paths")
             first_path = paths[0] if paths else row["path"]
             paths_file = ""
+            warmup_file = ""
             if paths:
+                # The warm-up visits a tenth of the pages kept apart, so that the measured run
+                # starts on pages nobody has asked for yet (the long tail's misses).
+                apart = max(1, len(paths) // 10)
+                paths, warmup_paths = paths[:-apart], paths[-apart:]
                 paths_file = os.path.join(tmp, f"{row['key']}.txt")
                 Path(paths_file).write_text("\n".join(paths) + "\n")
+                warmup_file = os.path.join(tmp, f"{row['key']}-warmup.txt")
+                Path(warmup_file).write_text("\n".join(warmup_paths) + "\n")
             check = probe(args.base, first_path)
             # The machine may be shared: the 1-minute load average says how busy it was already.
             entry = {**row, "probe": check, "load_before": round(os.getloadavg()[0], 2)}
@@ -230,7 +237,13 @@ def main():
             url = args.base + first_path
             if args.warmup:
                 connections = max(args.warmup_connections, args.connections)
-                run_wrk(url, seconds=args.warmup, connections=connections, threads=args.threads, paths_file=paths_file)
+                run_wrk(
+                    url,
+                    seconds=args.warmup,
+                    connections=connections,
+                    threads=args.threads,
+                    paths_file=warmup_file or paths_file,
+                )
             measured = run_wrk(
                 url, seconds=args.duration, connections=args.connections, threads=args.threads, paths_file=paths_file
             )

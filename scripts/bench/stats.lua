@@ -1,7 +1,8 @@
 -- wrk script for the benchmark: counts non-2xx answers and prints the latency
 -- percentiles wrk's --latency does not (p95), as one JSON line starting with BENCH_JSON.
 -- With BENCH_PATHS set to a file of paths (one per line), each request takes the next
--- path (each wrk thread starts at a different place), e.g. 1,000 different news pages.
+-- path, e.g. 3,000 different news pages. Each of the BENCH_WRK_THREADS wrk threads walks its
+-- own share of the list, so that no thread asks for a page another has just put in the cache.
 
 local threads = {}
 local paths = nil
@@ -20,7 +21,8 @@ function init(args)
     for line in io.lines(file) do
       if line ~= "" then table.insert(paths, line) end
     end
-    counter = (thread_number or 1) * 7919
+    local count = tonumber(os.getenv("BENCH_WRK_THREADS") or "1") or 1
+    counter = ((thread_number or 1) - 1) * math.floor(#paths / math.max(count, 1)) - 1
   end
 end
 
