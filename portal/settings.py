@@ -163,9 +163,9 @@ else:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     # The site runs short queries, many at a time: a parallel plan would take every core of a
     # small server for one request. DATABASE_PARALLEL_WORKERS raises it (docs/performance.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c max_parallel_workers_per_gather={env('DATABASE_PARALLEL_WORKERS', 0, cast=int)}"
-    )
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    parallel = f"-c max_parallel_workers_per_gather={env('DATABASE_PARALLEL_WORKERS', 0, cast=int)}"
+    options["options"] = f"{options.get('options', '')} {parallel}".strip()  # keeps the URL's own ?options=
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
