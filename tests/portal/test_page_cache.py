@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from portal import services
 from tests.factories import DraftNewsFactory, PublishedNewsFactory
@@ -147,3 +148,17 @@ def test_a_hit_carries_the_same_headers_as_the_page_it_was_made_from(client):
         assert hit[header] == first[header]
     assert hit["Content-Language"] == "es"
     assert "default-src 'self'" in hit["Content-Security-Policy"]  # added on every answer, hits included
+
+
+def test_the_news_years_are_computed_once_per_content_version(client, content_cache, settings):
+    settings.ANONYMOUS_PAGE_CACHE = False  # every request renders the page
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PublishedNewsFactory()
+    client.get(reverse("portal:news_list"))
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("portal:news_list"))
+    assert not any("distinct" in q["sql"].lower() and "extract" in q["sql"].lower() for q in captured.captured_queries)
+    news = PublishedNewsFactory(published_at=timezone.now().replace(year=2019))
+    assert f'<option value="{news.published_at.year}">' in client.get(reverse("portal:news_list")).content.decode()
