@@ -37,7 +37,7 @@ run: install
 	PORTAL_ENV=development $(PY) manage.py seed_demo
 	@echo "Emails the demo sends are written to var/mail/ (one .log file per message)."
 	@echo "Serving http://$(HOST):$(PORT)/ — the task worker runs beside it; Ctrl-C stops both."
-	@PORTAL_ENV=development $(PY) manage.py db_worker --queue-name default & worker=$$!; \
+	@PORTAL_ENV=development $(PY) manage.py run_worker --queue-name default & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORTAL_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
 
