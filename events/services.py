@@ -343,11 +343,11 @@ def promote_from_waitlist(*, event: Event) -> list[Registration]:
     return promoted
 
 
-def join(*, registration: Registration, now: datetime | None = None) -> str:
-    """The online access address, for a confirmed participant inside the access window.
+def check_join(*, registration: Registration, now: datetime | None = None) -> str:
+    """The online access address, if ``registration`` may join now; else the reason, raised.
 
-    The window runs from ``join_opens_minutes_before`` the start until the end. The first
-    use records attendance (confirmed → attended, online).
+    A confirmed (or already attended) participant may join inside the access window, from
+    ``join_opens_minutes_before`` the start until the end. Reading this records nothing.
     """
     now = now or timezone.now()
     event = registration.event
@@ -368,6 +368,15 @@ def join(*, registration: Registration, now: datetime | None = None) -> str:
         raise RegistrationClosed(_("This event has been postponed."))
     if now < event.join_opens_at:
         raise JoinNotOpenYet(_("The access opens shortly before the start."), opens_at=event.join_opens_at)
+    return event.online_url
+
+
+def join(*, registration: Registration, now: datetime | None = None) -> str:
+    """The participant's own "Join now" (a POST, never the opening of a link: mail scanners
+    open links in emails): the access address, and the first time it records attendance
+    (confirmed → attended, online)."""
+    now = now or timezone.now()
+    url = check_join(registration=registration, now=now)
     if registration.status == RegStatus.CONFIRMED:
         with transaction.atomic():
             locked = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -377,7 +386,7 @@ def join(*, registration: Registration, now: datetime | None = None) -> str:
                 locked.attendance = Registration.Attendance.ONLINE
                 locked.status_notified_at = now  # no email for attending
                 locked.save()
-    return event.online_url
+    return url
 
 
 def check_in(*, registration: Registration, actor) -> Registration:
