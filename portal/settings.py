@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "portal",
     "observatory",
     "events",
+    "django_countries",
+    "organisations",
+    "integrity",
 ]
 
 MIDDLEWARE = [
@@ -432,3 +435,6 @@ EVENTS_PAGE_SIZE = 12
 EVENTS_CONFIRM_LINK_MAX_AGE = env("EVENTS_CONFIRM_LINK_MAX_AGE", 7 * 24 * 3600, cast=int)
 EVENTS_PERSONAL_LINK_MAX_AGE = env("EVENTS_PERSONAL_LINK_MAX_AGE", 400 * 24 * 3600, cast=int)
 EVENTS_DOCUMENT_MAX_BYTES = env("EVENTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, cast=int)
+
+# --- Organisations and the integrity self-assessment (organisations, integrity apps) ---
+ORGANISATIONS_INVITATION_MAX_AGE = env("ORGANISATIONS_INVITATION_MAX_AGE", 14 * 24 * 3600, cast=int)
