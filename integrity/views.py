@@ -20,7 +20,7 @@ from integrity import exports, results, services
 from integrity.benchmarks import ANY, KINDS
 from integrity.filters import InitiativeFilter
 from integrity.forms import DashboardForm, WithdrawForm
-from integrity.models import AnswerAccess, Assessment, BenchmarkStat, Initiative, PledgeSignature, Questionnaire
+from integrity.models import OPEN_SOURCES_DISCLAIMER, AnswerAccess, Assessment, BenchmarkStat, Initiative, PledgeSignature, Questionnaire
 from organisations.models import Membership, Organisation
 from organisations.services import membership_of
 from organisations.views import keep_private
@@ -80,7 +80,7 @@ def initiative_detail(request, slug):
         "pledge": pledge,
         "signatures": signatures,
         "questionnaires": list(initiative.questionnaires.all()),
-        "disclaimer": initiative.is_from_open_sources,
+        "disclaimer": OPEN_SOURCES_DISCLAIMER if initiative.is_from_open_sources else "",
         "represented": [],
         "withdraw_form": WithdrawForm(),
     }
