@@ -131,6 +131,8 @@ class _DraftOnly:
         return version is None or version.is_editable
 
     def has_add_permission(self, request, obj=None):
+        if not isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request)
         return self._is_draft(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
@@ -179,9 +181,6 @@ class QuestionnaireVersionAdmin(_DraftOnly, TranslationAdmin):
     inlines = [SectionInline]
     actions = ["publish_selected", "copy_selected"]
     change_list_template = "integrity/admin/version_change_list.html"
-
-    def has_add_permission(self, request, obj=None):
-        return admin.ModelAdmin.has_add_permission(self, request)
 
     def get_urls(self):
         return [

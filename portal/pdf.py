@@ -11,10 +11,14 @@ report uses it, and attendance certificates can.
     data = pdf.output()  # bytes
 """
 
+import logging
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+
+# fontTools reports every step of subsetting a font at INFO: not news for the portal's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVuSans"
