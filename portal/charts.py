@@ -31,7 +31,9 @@ from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-__all__ = ["DASHES", "MARKERS", "PALETTE", "Series", "bar_chart", "format_number", "line_chart", "nice_ticks"]
+__all__ = [
+    "DASHES", "MARKERS", "PALETTE", "Series", "bar_chart", "format_number", "line_chart", "nice_ticks", "sparkline",
+]  # fmt: skip
 
 #: Okabe & Ito (2008), ordered so that the first colours have the most contrast on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442")
@@ -416,3 +418,37 @@ def _describe(title: str, x_labels: list[str], series: list[Series], unit: str, 
                 f"{format_number(last_v, decimals)}{unit} ({last_x})"
             )
     return f"{title}. " + "; ".join(pieces) + "."
+
+
+def sparkline(values: list, *, label: str, width: int = 100, height: int = 28, colour: str = PALETTE[0]) -> SafeString:
+    """A small trend line (no axes) with a dot on the newest value; ``label`` is its text alternative.
+
+    Shown beside the number it summarises, so the label should say the range (e.g. "2015–2024:
+    from 8.1 to 8.5"); gaps (None) break the line.
+    """
+    known = [float(v) for v in values if v is not None]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" {_attrs(viewBox=f"0 0 {width} {height}", width=width)} '
+        f'height="{height}" role="img" class="sparkline" focusable="false"><title>{escape(label)}</title>'
+    ]
+    if len(known) >= 1:
+        low, high = min(known), max(known)
+        span = (high - low) or 1.0
+        count = max(len(values) - 1, 1)
+        points = [
+            None if v is None else (3 + (width - 6) * i / count, height - 3 - (height - 6) * (float(v) - low) / span)
+            for i, v in enumerate(values)
+        ]
+        segment = []
+        for point in [*points, None]:
+            if point is None:
+                if len(segment) > 1:
+                    path = "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in segment)
+                    parts.append(_el("path", d=path, stroke=colour, stroke_width=1.8, fill="none"))
+                segment = []
+            else:
+                segment.append(point)
+        last = next(point for point in reversed(points) if point is not None)
+        parts.append(_el("circle", cx=last[0], cy=last[1], r=2.6, fill=colour))
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # the label went through escape()

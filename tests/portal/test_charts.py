@@ -118,3 +118,14 @@ def test_nice_ticks_cover_the_range_with_round_steps():
 def test_an_empty_chart_still_renders():
     root = _parse(line_chart(title="Nothing yet", x_labels=[], series=[]))
     assert root.find(f"{SVG}title").text == "Nothing yet"
+
+
+def test_a_sparkline_has_its_label_as_title_and_breaks_on_gaps():
+    from portal.charts import sparkline
+
+    svg = str(sparkline([8.1, None, 8.4, 8.5], label="2015–2024: from 8.1 to 8.5"))
+    root = _parse(svg)
+    assert root.get("role") == "img" and root.find(f"{SVG}title").text == "2015–2024: from 8.1 to 8.5"
+    assert len(root.findall(f"{SVG}path")) == 1  # 8.1 alone has no segment; 8.4 → 8.5 is one
+    assert len(root.findall(f"{SVG}circle")) == 1 and "style" not in svg
+    assert _parse(sparkline([], label="No data")).find(f"{SVG}title").text == "No data"
