@@ -12,7 +12,8 @@ from openpyxl import Workbook
 
 from integrity.benchmarks import KINDS, kind_of
 from integrity.models import BenchmarkStat
-from integrity.results import KIND_LABELS, group_label, withheld_message
+from integrity.results import KIND_LABELS, as_number, group_label, withheld_message
+from portal.charts import Series, line_chart
 from portal.pdf import Document
 
 
@@ -124,5 +125,22 @@ def dashboard_xlsx(questionnaire, cycle) -> bytes:
 
 
 def progress_chart(data):
-    """The year-by-year chart: drawn by portal.charts when that module exists (see the report to the lead)."""
-    return None
+    """The organisation's overall score and section scores year by year (the page has the same numbers in a table)."""
+    if not data.history:
+        return None
+    series = [Series(_("Overall score"), [float(row["score"]) for row in data.history])]
+    series += [
+        Series(section.title, [as_number(row["sections"].get(section.code)) for row in data.history])
+        for section in data.sections
+    ]
+    return line_chart(
+        title=_("Progress year by year"),
+        x_labels=[str(row["cycle"]) for row in data.history],
+        series=series,
+        unit="",
+        decimals=0,
+        description=_("Scores from 0 to 100 of each cycle the organisation submitted."),
+        note=_("Demo data") if data.has_demo_data else "",
+        chart_id="progress-chart",
+        start_at_zero=True,
+    )
