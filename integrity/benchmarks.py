@@ -111,19 +111,31 @@ def _known(shown: set, children, counts, minimum) -> set:
 
 
 def _withhold_for(parent, kids, shown, counts, children):
-    """The group to withhold to mend a parent whose hidden children hold 1–4 organisations:
-    the smallest shown child; else the parent itself; else the smallest shown group inside or
-    above it (one of them is what makes the parent known)."""
+    """The group to withhold to mend a parent whose hidden children hold 1–4 organisations.
+
+    In order: the smallest shown child; the parent itself; the smallest shown sibling of the
+    parent (the parent then no longer follows from its own parent by difference); the
+    smallest shown group inside it; and last the smallest shown group above it.
+    """
     shown_kids = sorted((kid for kid in kids if kid in shown), key=lambda kid: (counts[kid], kid))
     if shown_kids:
         return shown_kids[0]
     if parent in shown:
         return parent
-    related = sorted(
-        (key for key in shown if _contains(parent, key) or _contains(key, parent)),
-        key=lambda key: (counts[key], key),
-    )
-    return related[0] if related else None
+    siblings = []
+    for index, value in enumerate(parent):
+        if value == ANY:
+            continue
+        grandparent = (*parent[:index], ANY, *parent[index + 1 :])
+        siblings += [key for key in children.get(grandparent, {}).get(index, []) if key in shown and key != parent]
+    for candidates in (
+        siblings,
+        [key for key in shown if _contains(parent, key)],
+        [key for key in shown if _contains(key, parent)],
+    ):
+        if candidates:
+            return min(candidates, key=lambda key: (counts[key], key))
+    return None
 
 
 def _contains(outer: GroupKey, inner: GroupKey) -> bool:
