@@ -53,7 +53,12 @@ class InitiativeSourceInline(TranslationTabularInline):
 class InitiativeAdminForm(forms.ModelForm):
     class Meta:
         model = Initiative
-        fields = "__all__"
+        fields = (
+            "name_en", "name_es", "slug", "summary_en", "summary_es", "mission_en", "mission_es",
+            "goals_en", "goals_es", "year_established", "leading_organisation_en", "leading_organisation_es",
+            "contact_email", "contact_url",
+            "activities_en", "activities_es", "countries", "topics", "is_from_open_sources",
+        )  # fmt: skip
         widgets = {"countries": forms.CheckboxSelectMultiple, "topics": forms.CheckboxSelectMultiple}
 
 

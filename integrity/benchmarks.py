@@ -139,7 +139,7 @@ def _withhold_for(parent, kids, shown, counts, children):
 
 
 def _contains(outer: GroupKey, inner: GroupKey) -> bool:
-    return all(o == ANY or o == i for o, i in zip(outer, inner, strict=True))
+    return all(o in (ANY, i) for o, i in zip(outer, inner, strict=True))
 
 
 # --- Statistics -----------------------------------------------------------------------------

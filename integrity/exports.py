@@ -51,7 +51,8 @@ def report_pdf(data) -> bytes:
             stat = group.stat
             rows.append(
                 [f"{group.kind_label}: {group.label}", str(stat.count), _figure(stat.mean), _figure(stat.median),
-                 f"{_figure(stat.q1)}–{_figure(stat.q3)}", f"{group.percentile:.0f}" if group.percentile is not None else "—"]
+                 f"{_figure(stat.q1)}–{_figure(stat.q3)}",
+                 f"{group.percentile:.0f}" if group.percentile is not None else "—"]
             )  # fmt: skip
         else:
             rows.append([f"{group.kind_label}: {group.label}", _("withheld"), "", "", "", ""])

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Organisation, SizeClass, Sector
+from organisations.models import Organisation, Sector, SizeClass
 from portal.models import Country, Publishable, Topic
 from portal.querysets import PublishableQuerySet
 from portal.richtext import RichTextField
@@ -218,13 +218,6 @@ class _PartOfVersion(models.Model):
     class Meta:
         abstract = True
 
-    def _version_id(self):
-        raise NotImplementedError
-
-    def _ensure_draft(self):
-        if not QuestionnaireVersion.objects.filter(pk=self._version_id(), status="draft").exists():
-            raise VersionLocked(f"{self!r} belongs to a published version, which never changes.")
-
     def save(self, *args, **kwargs):
         self._ensure_draft()
         super().save(*args, **kwargs)
@@ -232,6 +225,13 @@ class _PartOfVersion(models.Model):
     def delete(self, *args, **kwargs):
         self._ensure_draft()
         return super().delete(*args, **kwargs)
+
+    def _version_id(self):
+        raise NotImplementedError
+
+    def _ensure_draft(self):
+        if not QuestionnaireVersion.objects.filter(pk=self._version_id(), status="draft").exists():
+            raise VersionLocked(f"{self!r} belongs to a published version, which never changes.")
 
 
 class Questionnaire(models.Model):
@@ -356,12 +356,12 @@ class Question(_PartOfVersion):
     def __str__(self):
         return f"{self.code}: {self.text[:60]}"
 
-    def _version_id(self):
-        return self.section.version_id
-
     def save(self, *args, **kwargs):
         self.version_id = self.section.version_id
         super().save(*args, **kwargs)
+
+    def _version_id(self):
+        return self.section.version_id
 
 
 class Option(_PartOfVersion):
@@ -463,6 +463,9 @@ class SectionScore(models.Model):
             models.UniqueConstraint(fields=["assessment", "section_code"], name="integrity_section_score_unique")
         ]
 
+    def __str__(self):
+        return f"{self.assessment} — {self.section_code}: {self.score}"
+
 
 class Answer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
@@ -486,6 +489,9 @@ class Answer(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.assessment} — {self.question_id}"
+
 
 class AssessmentReopening(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reopenings")
@@ -498,6 +504,9 @@ class AssessmentReopening(models.Model):
         verbose_name = _("reopening")
         verbose_name_plural = _("reopenings")
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.assessment} ({self.created_at:%Y-%m-%d})"
 
 
 class AnswerAccess(models.Model):
@@ -523,6 +532,9 @@ class AnswerAccess(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["organisation", "-created_at"], name="integrity_access_org_idx")]
 
+    def __str__(self):
+        return f"{self.get_action_display()} — {self.organisation_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
 
 # --- Benchmarks ---------------------------------------------------------------------------
 
@@ -537,6 +549,9 @@ class BenchmarkCycle(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["questionnaire", "cycle"], name="integrity_benchmark_cycle")]
+
+    def __str__(self):
+        return f"{self.questionnaire_id} — {self.cycle}"
 
 
 class BenchmarkStatQuerySet(models.QuerySet):
@@ -580,6 +595,9 @@ class BenchmarkStat(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["questionnaire", "cycle", "is_shown"], name="integrity_benchmark_read_idx")]
+
+    def __str__(self):
+        return f"{self.cycle} {self.metric} {self.group_key}"
 
     @property
     def group_key(self) -> tuple[str, str, str]:

@@ -20,7 +20,15 @@ from integrity import exports, results, services
 from integrity.benchmarks import ANY, KINDS
 from integrity.filters import InitiativeFilter
 from integrity.forms import DashboardForm, WithdrawForm
-from integrity.models import OPEN_SOURCES_DISCLAIMER, AnswerAccess, Assessment, BenchmarkStat, Initiative, PledgeSignature, Questionnaire
+from integrity.models import (
+    OPEN_SOURCES_DISCLAIMER,
+    AnswerAccess,
+    Assessment,
+    BenchmarkStat,
+    Initiative,
+    PledgeSignature,
+    Questionnaire,
+)
 from organisations.models import Membership, Organisation
 from organisations.services import membership_of
 from organisations.views import keep_private

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from organisations.models import Membership, SizeClass, Sector
+from organisations.models import Membership, Sector, SizeClass
 
 LED_BY_WOMEN_CHOICES = [("", _("Prefer not to say")), ("yes", _("Yes")), ("no", _("No"))]
 

@@ -114,7 +114,7 @@ def _require_representative(actor, organisation):
 def create_organisation(
     *, creator, name: str, country: str, size_class: str, sector: str, is_led_by_women: bool | None = None
 ) -> Organisation:
-    """A participant registers an organisation and becomes its first representative (unverified until staff verify it)."""
+    """A participant registers an organisation and becomes its first representative (unverified until staff verify)."""
     _require_participant(creator)
     name = " ".join((name or "").split())
     if len(name) < 2:

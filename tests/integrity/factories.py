@@ -38,11 +38,14 @@ def representative_of(organisation, **kwargs):
 
 def questionnaire_data(slug="integrity-test", *, sections=None):
     """A small questionnaire: two sections; question scores 0–3; one question allows "not applicable"."""
-    levels = [{"label": {"en": "No", "es": "No"}, "score": 0}, {"label": {"en": "Partly", "es": "En parte"}, "score": 1},
-              {"label": {"en": "Mostly", "es": "Casi"}, "score": 2}, {"label": {"en": "Yes", "es": "Sí"}, "score": 3}]  # fmt: skip
+    labels = [("No", "No"), ("Partly", "En parte"), ("Mostly", "Casi"), ("Yes", "Sí")]
+    levels = [{"label": {"en": en, "es": es}, "score": score} for score, (en, es) in enumerate(labels)]
     return {
         "format": questionnaires.FORMAT,
-        "questionnaire": {"slug": slug, "title": {"en": "Integrity self-assessment", "es": "Autoevaluación de integridad"}},
+        "questionnaire": {
+            "slug": slug,
+            "title": {"en": "Integrity self-assessment", "es": "Autoevaluación de integridad"},
+        },
         "version": {"title": {"en": "Edition one", "es": "Primera edición"}},
         "sections": sections
         or [
@@ -51,10 +54,19 @@ def questionnaire_data(slug="integrity-test", *, sections=None):
                 "title": {"en": "Policies", "es": "Políticas"},
                 "weight": 1,
                 "questions": [
-                    {"code": "policies-1", "text": {"en": "A written policy?", "es": "¿Una política escrita?"},
-                     "guidance": {"en": "Write it down.", "es": "Escríbala."}, "weight": 2, "options": levels},
-                    {"code": "policies-2", "text": {"en": "Gifts rules?", "es": "¿Reglas de regalos?"},
-                     "weight": 1, "options": levels},
+                    {
+                        "code": "policies-1",
+                        "text": {"en": "A written policy?", "es": "¿Una política escrita?"},
+                        "guidance": {"en": "Write it down.", "es": "Escríbala."},
+                        "weight": 2,
+                        "options": levels,
+                    },
+                    {
+                        "code": "policies-2",
+                        "text": {"en": "Gifts rules?", "es": "¿Reglas de regalos?"},
+                        "weight": 1,
+                        "options": levels,
+                    },
                 ],
             },
             {
@@ -62,10 +74,20 @@ def questionnaire_data(slug="integrity-test", *, sections=None):
                 "title": {"en": "Reporting channels", "es": "Canales de denuncia"},
                 "weight": 1,
                 "questions": [
-                    {"code": "reporting-1", "text": {"en": "A hotline?", "es": "¿Una línea de denuncia?"},
-                     "guidance": {"en": "Open one.", "es": "Abra una."}, "weight": 1, "options": levels},
-                    {"code": "reporting-2", "text": {"en": "Public officials?", "es": "¿Funcionarios públicos?"},
-                     "weight": 1, "not_applicable": True, "options": levels},
+                    {
+                        "code": "reporting-1",
+                        "text": {"en": "A hotline?", "es": "¿Una línea de denuncia?"},
+                        "guidance": {"en": "Open one.", "es": "Abra una."},
+                        "weight": 1,
+                        "options": levels,
+                    },
+                    {
+                        "code": "reporting-2",
+                        "text": {"en": "Public officials?", "es": "¿Funcionarios públicos?"},
+                        "weight": 1,
+                        "not_applicable": True,
+                        "options": levels,
+                    },
                 ],
             },
         ],  # fmt: skip
@@ -87,7 +109,9 @@ def submitted_assessment(questionnaire, organisation, *, cycle=None, level=2, no
     written directly (as seed data is) and scored with integrity.scoring; no benchmark recompute."""
     version = questionnaire.current_version()
     cycle = cycle or services.current_cycle()
-    assessment = Assessment.objects.create(questionnaire=questionnaire, version=version, organisation=organisation, cycle=cycle)
+    assessment = Assessment.objects.create(
+        questionnaire=questionnaire, version=version, organisation=organisation, cycle=cycle
+    )
     answers = {}
     for question in version.questions.prefetch_related("options"):
         if not_applicable and question.allows_not_applicable:

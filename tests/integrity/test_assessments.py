@@ -19,7 +19,9 @@ def answer_all(assessment, person, score=3):
     services.save_answers(
         assessment=assessment,
         actor=person,
-        answers=[Input(question_id=q.pk, option_id=q.options.get(score=score).pk) for q in assessment.version.questions.all()],
+        answers=[
+            Input(question_id=q.pk, option_id=q.options.get(score=score).pk) for q in assessment.version.questions.all()
+        ],
     )
 
 
@@ -48,7 +50,9 @@ def test_several_members_answer_and_each_answer_records_who(assessment, organisa
                           answers=[Input(question_id=option(assessment, "policies-1", 2).question_id,
                                          option_id=option(assessment, "policies-1", 2).pk)])  # fmt: skip
     na = assessment.version.questions.get(code="reporting-2")
-    services.save_answers(assessment=assessment, actor=colleague, answers=[Input(question_id=na.pk, not_applicable=True)])
+    services.save_answers(
+        assessment=assessment, actor=colleague, answers=[Input(question_id=na.pk, not_applicable=True)]
+    )
     assert Answer.objects.get(question__code="policies-1").answered_by == representative
     assert Answer.objects.get(question=na).answered_by == colleague
     rows = {row["section"].code: row for row in services.progress(assessment)}

@@ -93,4 +93,7 @@ def test_the_admin_imports_and_shows_problems(editor_client):
     response = editor_client.post("/admin/integrity/questionnaireversion/import/", {"file": good})
     assert response.status_code == 302
     version = QuestionnaireVersion.objects.get()
-    assert editor_client.get(f"/admin/integrity/questionnaireversion/{version.pk}/export/").json()["format"] == questionnaires.FORMAT
+    assert (
+        editor_client.get(f"/admin/integrity/questionnaireversion/{version.pk}/export/").json()["format"]
+        == questionnaires.FORMAT
+    )

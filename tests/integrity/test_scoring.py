@@ -20,7 +20,10 @@ def test_not_applicable_and_unanswered_questions_are_left_out_of_both_sides():
     result = scoring.score(SECTIONS, {1: 3, 2: 3, 3: 0, 4: NOT_APPLICABLE})
     assert result.sections["reporting"] == Decimal("0.00")
     assert 4 not in result.questions
-    assert scoring.score(SECTIONS, {1: 3, 3: 3}).sections == {"policies": Decimal("100.00"), "reporting": Decimal("100.00")}
+    assert scoring.score(SECTIONS, {1: 3, 3: 3}).sections == {
+        "policies": Decimal("100.00"),
+        "reporting": Decimal("100.00"),
+    }
 
 
 def test_section_weights_weigh_the_overall_score():

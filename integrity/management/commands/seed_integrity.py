@@ -44,12 +44,31 @@ DEMO_COMPANY = "Demo — Minera Andina del Pacífico S.A."
 
 # Generated organisations: (name, country, size, sector). Names say they are demo data.
 _NAMES = [
-    "Andes", "Pacífico", "Cordillera", "Austral", "Altiplano", "Caribe", "Sierra", "Valle", "Río", "Costa",
-    "Volcán", "Desierto", "Selva", "Bahía", "Meseta",
+    "Andes",
+    "Pacífico",
+    "Cordillera",
+    "Austral",
+    "Altiplano",
+    "Caribe",
+    "Sierra",
+    "Valle",
+    "Río",
+    "Costa",
+    "Volcán",
+    "Desierto",
+    "Selva",
+    "Bahía",
+    "Meseta",
 ]
 _KINDS = {
-    "C": "Manufacturas", "F": "Constructora", "G": "Comercial", "J": "Tecnologías",
-    "K": "Servicios Financieros", "B": "Minera", "H": "Logística", "M": "Consultores",
+    "C": "Manufacturas",
+    "F": "Constructora",
+    "G": "Comercial",
+    "J": "Tecnologías",
+    "K": "Servicios Financieros",
+    "B": "Minera",
+    "H": "Logística",
+    "M": "Consultores",
 }
 COUNTRIES = ["CL", "CO", "MX", "PE"]
 
@@ -94,7 +113,10 @@ class Command(BaseCommand):
             **{f"mission_{code}": data["mission"][code] for code in ("en", "es")},
             **{f"leading_organisation_{code}": data["leading_organisation"][code] for code in ("en", "es")},
             **{f"goals_{code}": sanitize_html(paragraphs_to_html(data["goals"][code])) for code in ("en", "es")},
-            **{f"activities_{code}": sanitize_html(paragraphs_to_html(data["activities"][code])) for code in ("en", "es")},
+            **{
+                f"activities_{code}": sanitize_html(paragraphs_to_html(data["activities"][code]))
+                for code in ("en", "es")
+            },
             "year_established": data["year_established"],
             "is_from_open_sources": True,
         }
@@ -114,7 +136,9 @@ class Command(BaseCommand):
                 )
             for position, source in enumerate(data["sources"]):
                 InitiativeSource.objects.create(
-                    initiative=initiative, position=position, **{f"title_{code}": source["title"][code] for code in ("en", "es")}
+                    initiative=initiative,
+                    position=position,
+                    **{f"title_{code}": source["title"][code] for code in ("en", "es")},
                 )
         if not initiative.pledge_versions.exists():
             PledgeVersion.objects.create(
@@ -226,7 +250,9 @@ class Command(BaseCommand):
                     continue  # the demo representative does this one in the demo
                 if not is_company and index % 9 == 4 and step == 0:
                     continue  # some joined later
-                if Assessment.objects.filter(questionnaire=questionnaire, organisation=organisation, cycle=year).exists():
+                if Assessment.objects.filter(
+                    questionnaire=questionnaire, organisation=organisation, cycle=year
+                ).exists():
                     continue
                 level = min(0.97, maturity + 0.08 * step)
                 answers = {}
