@@ -113,13 +113,18 @@ def _known(shown: set, children, counts, minimum) -> set:
 def _withhold_for(parent, kids, shown, counts, children):
     """The group to withhold to mend a parent whose hidden children hold 1–4 organisations.
 
-    In order: the smallest shown child; the parent itself; the smallest shown sibling of the
-    parent (the parent then no longer follows from its own parent by difference); the
-    smallest shown group inside it; and last the smallest shown group above it.
+    In order: the smallest shown child; the smallest shown group inside a child that is
+    known without being shown (what makes it known); the parent itself; the smallest shown
+    sibling of the parent (the parent then no longer follows from its own parent by
+    difference); the smallest shown group inside it; and last the smallest shown group above it.
+    The larger groups are kept where possible: the whole cycle is the most useful figure.
     """
     shown_kids = sorted((kid for kid in kids if kid in shown), key=lambda kid: (counts[kid], kid))
     if shown_kids:
         return shown_kids[0]
+    inside_kids = [key for key in shown for kid in kids if key != kid and _contains(kid, key)]
+    if inside_kids:
+        return min(inside_kids, key=lambda key: (counts[key], key))
     if parent in shown:
         return parent
     siblings = []

@@ -138,6 +138,7 @@ def submitted_assessment(questionnaire, organisation, *, cycle=None, level=2, no
 class PublishedInitiativeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Initiative
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Collective Action Initiative {n}")
     slug = factory.Sequence(lambda n: f"collective-action-{n}")
