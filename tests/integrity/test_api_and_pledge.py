@@ -5,7 +5,6 @@ from knox.models import AuthToken
 from accounts import services as accounts
 from integrity import benchmarks, services
 from integrity.models import Answer, AnswerAccess, PledgeSignature, PledgeVersion
-from tests import factories
 from tests.integrity.factories import (
     DraftInitiativeFactory,
     OrganisationFactory,

@@ -33,13 +33,12 @@ from integrity.models import (
 )
 from organisations.models import Membership, Organisation, Sector, SizeClass
 from portal import services as workflow
-from portal.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS, paragraphs_to_html
+from portal.management.commands.seed_demo import DEMO_COMPANY_USERS, DEMO_PASSWORD, DEMO_USERS, paragraphs_to_html
 from portal.models import Country, Status, Topic
 from portal.richtext import sanitize_html
 
 FIXTURES = settings.BASE_DIR / "fixtures" / "integrity"
-REPRESENTATIVE = ("representative@demo.alianzapacifico.example", "Rosa Representante")
-COLLEAGUE = ("colleague@demo.alianzapacifico.example", "Carlos Colega")
+REPRESENTATIVE, COLLEAGUE = (user[:2] for user in DEMO_COMPANY_USERS)
 DEMO_COMPANY = "Demo — Minera Andina del Pacífico S.A."
 
 # Generated organisations: (name, country, size, sector). Names say they are demo data.
@@ -98,10 +97,10 @@ class Command(BaseCommand):
                 f"({created} new assessments), cycles {cycle - 2}–{cycle}."
             )
         )
-        self.stdout.write("Demo company accounts (demo only):")
-        self.stdout.write(f"  Representative {REPRESENTATIVE[0]}  password: {DEMO_PASSWORD}  ({DEMO_COMPANY})")
-        self.stdout.write(f"  Colleague      {COLLEAGUE[0]}  password: {DEMO_PASSWORD}  (asks to join it)")
-        self.stdout.write(f"  Their {cycle} self-assessment is not started yet: start it from “My organisations”.")
+        self.stdout.write(
+            f"  Demo company: {DEMO_COMPANY}, represented by {REPRESENTATIVE[0]}; its {cycle} self-assessment is "
+            "not started yet (start it from “My organisations”)."
+        )
 
     # -- The initiative and its pledge -------------------------------------------------------
 

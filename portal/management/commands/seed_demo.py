@@ -35,6 +35,11 @@ DEMO_USERS = [
     ("editor@demo.alianzapacifico.example", "Elena Editora", EDITORS),
     ("author@demo.alianzapacifico.example", "Andrés Autor", AUTHORS),
 ]
+# Participants of a demo company (created by the integrity app's seed_integrity).
+DEMO_COMPANY_USERS = [
+    ("representative@demo.alianzapacifico.example", "Rosa Representante", "Company representative"),
+    ("colleague@demo.alianzapacifico.example", "Carlos Colega", "Colleague (asks to join the company)"),
+]
 
 
 @dataclass
@@ -129,6 +134,8 @@ class Command(BaseCommand):
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role[:-1]:<7} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write("  The editor has two-factor authentication on: in the demo, enter the code 000000.")
+        for email, _name, role in DEMO_COMPANY_USERS:
+            self.stdout.write(f"  {role}: {email}  password: {DEMO_PASSWORD}")
 
     def load_taxonomy(self):
         data = json.loads((FIXTURES / "taxonomy.json").read_text(encoding="utf-8"))
