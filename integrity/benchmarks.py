@@ -34,6 +34,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from portal.cache import bump_content_version
+
 MIN_GROUP_SIZE = 5
 DIMENSIONS = ("country", "size_class", "sector")
 ANY = ""
@@ -261,4 +263,6 @@ def recompute(*, questionnaire, cycle: int) -> int:
         state.submitted_count = len(rows)
         state.computed_at = timezone.now()
         state.save(update_fields=["submitted_count", "computed_at"])
+        # The public dashboard and API are cached for anonymous visitors under the content version.
+        transaction.on_commit(bump_content_version)
     return shown_total

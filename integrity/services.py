@@ -33,6 +33,7 @@ from integrity.models import (
 )
 from organisations.models import Organisation
 from organisations.services import is_representative, membership_of
+from portal.cache import bump_content_version
 
 
 class AssessmentError(Exception):
@@ -77,9 +78,12 @@ def sign_pledge(
             raise InvalidAnswer(_("The text of the pledge has changed: read the current text and sign again."))
         if PledgeSignature.objects.standing().filter(initiative=initiative, organisation=organisation).exists():
             raise InvalidAnswer(_("“%(name)s” has already signed this pledge.") % {"name": organisation.name})
-        return PledgeSignature.objects.create(
+        signature = PledgeSignature.objects.create(
             initiative=initiative, organisation=organisation, version=current, signed_by=actor
         )
+        # The list of signatories is on the initiative's public page (cached for anonymous visitors).
+        transaction.on_commit(bump_content_version)
+        return signature
 
 
 def withdraw_pledge(*, signature: PledgeSignature, actor, reason: str = "") -> PledgeSignature:
@@ -93,6 +97,7 @@ def withdraw_pledge(*, signature: PledgeSignature, actor, reason: str = "") -> P
         locked.withdrawn_at, locked.withdrawn_by = timezone.now(), actor
         locked.withdrawal_reason = (reason or "").strip()[:2000]
         locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        transaction.on_commit(bump_content_version)
     return locked
 
 

@@ -192,3 +192,52 @@ def test_spanish_pages(mine, representative, client):
     assert "Organizaciones que enviaron" in client.get("/es/integrity/dashboard/").content.decode()
     html = client_of(representative).get(f"/es/integrity/assessments/{mine.pk}/results/").content.decode()
     assert "Su puntaje general junto al de sus pares" in html and "¿Una política escrita?" in html
+
+
+def test_a_submit_or_a_signature_turns_the_content_version_of_cached_public_pages(
+    questionnaire, organisation, representative, django_capture_on_commit_callbacks
+):
+    from portal.cache import content_version
+    from tests.integrity.factories import PublishedInitiativeFactory
+
+    before = content_version()
+    initiative = PublishedInitiativeFactory()
+    after_publish = content_version()
+    assert after_publish != before
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sign_pledge(
+            initiative=initiative,
+            organisation=organisation,
+            actor=representative,
+            version=initiative.pledge_versions.get(),
+        )
+    assert content_version() != after_publish
+    signed = content_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        benchmarks.recompute(questionnaire=questionnaire, cycle=services.current_cycle())
+    assert content_version() != signed
+
+
+def test_the_roles_editors_manage_initiatives_analysts_see_answers():
+    editors = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+    analysts = set(Group.objects.get(name="Integrity analysts").permissions.values_list("codename", flat=True))
+    assert {"publish_initiative", "change_questionnaireversion", "verify_organisation"} <= editors
+    assert "view_assessment_answers" not in editors and "view_membership" not in editors
+    assert {"view_assessment_answers", "reopen_assessment", "view_membership"} <= analysts
+
+
+def test_admin_pages_of_initiatives_and_questionnaire_versions(editor_client, questionnaire):
+    assert editor_client.get("/admin/integrity/initiative/add/").status_code == 200
+    version = questionnaire.current_version()
+    page = editor_client.get(f"/admin/integrity/questionnaireversion/{version.pk}/change/")
+    assert page.status_code == 200 and 'name="title_en"' not in page.content.decode()  # published: read-only
+    draft = editor_client.post(
+        "/admin/integrity/questionnaireversion/",
+        {"action": "copy_selected", "_selected_action": [version.pk]},
+    )
+    assert draft.status_code == 302
+    new = questionnaire.versions.get(number=2)
+    assert (
+        'name="title_en"'
+        in editor_client.get(f"/admin/integrity/questionnaireversion/{new.pk}/change/").content.decode()
+    )
