@@ -406,6 +406,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"AssessmentStatusEnum": "integrity.models.Assessment.Status"},
 }
 
 # The editorial workflow notifies members of this group when an item awaits review.
