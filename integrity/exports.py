@@ -7,6 +7,7 @@ generated for the demo says so on the first line.
 import io
 
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -18,11 +19,11 @@ from portal.pdf import Document
 
 
 def _figure(value) -> str:
-    return "—" if value is None else f"{float(value):.0f}"
+    return "—" if value is None else number_format(round(float(value)), 0)
 
 
 def _score(value) -> str:
-    return "—" if value is None else f"{float(value):.1f}"
+    return "—" if value is None else number_format(float(value), 1)
 
 
 def report_pdf(data) -> bytes:
@@ -47,15 +48,16 @@ def report_pdf(data) -> bytes:
     pdf.heading(_("Your overall score beside your peers"), level=2)
     rows = []
     for group in data.groups:
+        name = ": ".join(part for part in (group.kind_label, group.label) if part)
         if group.is_shown:
             stat = group.stat
             rows.append(
-                [f"{group.kind_label}: {group.label}", str(stat.count), _figure(stat.mean), _figure(stat.median),
+                [name, str(stat.count), _figure(stat.mean), _figure(stat.median),
                  f"{_figure(stat.q1)}–{_figure(stat.q3)}",
                  f"{group.percentile:.0f}" if group.percentile is not None else "—"]
             )  # fmt: skip
         else:
-            rows.append([f"{group.kind_label}: {group.label}", _("withheld"), "", "", "", ""])
+            rows.append([name, _("withheld"), "", "", "", ""])
     pdf.table(
         [_("Group"), _("Organisations"), _("Average"), _("Median"), _("Middle half"), _("Your percentile")],
         rows,

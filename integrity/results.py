@@ -117,7 +117,7 @@ def results_for(assessment: Assessment, *, chosen_kind=()) -> Results:
     groups = [
         GroupFigures(
             key=key,
-            label=group_label(key),
+            label=group_label(key) if kind else "",  # the whole cycle: its kind says it all
             kind_label=str(KIND_LABELS[kind]),
             stat=stats.get((OVERALL, key)),
             percentile=percentiles.get(kind),
