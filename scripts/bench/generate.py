@@ -6,7 +6,9 @@
 
 At scale 1: 20,000 news (English and Spanish), 2,000 events with sessions, speakers and
 partners, 50,000 participants (account, profile, verified address), 200,000 registrations
-and 50,000 publications, in a few minutes on two cores. Rows go in in batches with COPY
+50,000 publications, and 10,000 organisations with five yearly cycles of
+self-assessments (about 35,000 assessments, 700,000 answers, benchmarks once per cycle),
+in a few minutes on two cores. Rows go in in batches with COPY
 (the same values bulk_create would write, several times faster for wide rows); workflow
 states are set directly (status, published_at), not through the services, which would
 send emails and write revisions per row. The search documents are
