@@ -5,7 +5,7 @@
         .venv/bin/python scripts/bench/generate.py [--scale 1.0] [--seed 2026]
 
 At scale 1: 20,000 news (English and Spanish), 2,000 events with sessions, speakers and
-partners, 50,000 participants (account, profile, verified address), 200,000 registrations
+partners, 50,000 participants (account, profile, verified address), 200,000 registrations,
 50,000 publications, and 10,000 organisations with five yearly cycles of
 self-assessments (about 35,000 assessments, 700,000 answers, benchmarks once per cycle),
 in a few minutes on two cores. Rows go in in batches with COPY
