@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "portal",
     "observatory",
     "events",
+    "django_countries",
+    "organisations",
+    "integrity",
 ]
 
 MIDDLEWARE = [
@@ -424,6 +427,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"AssessmentStatusEnum": "integrity.models.Assessment.Status"},
 }
 
 # The editorial workflow notifies members of this group when an item awaits review.
@@ -453,3 +457,6 @@ EVENTS_PAGE_SIZE = 12
 EVENTS_CONFIRM_LINK_MAX_AGE = env("EVENTS_CONFIRM_LINK_MAX_AGE", 7 * 24 * 3600, cast=int)
 EVENTS_PERSONAL_LINK_MAX_AGE = env("EVENTS_PERSONAL_LINK_MAX_AGE", 400 * 24 * 3600, cast=int)
 EVENTS_DOCUMENT_MAX_BYTES = env("EVENTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, cast=int)
+
+# --- Organisations and the integrity self-assessment (organisations, integrity apps) ---
+ORGANISATIONS_INVITATION_MAX_AGE = env("ORGANISATIONS_INVITATION_MAX_AGE", 14 * 24 * 3600, cast=int)

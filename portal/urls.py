@@ -24,6 +24,8 @@ urlpatterns = i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("observatory.urls")),
     path("", include("events.urls")),
+    path("", include("organisations.urls")),
+    path("", include("integrity.urls")),
     prefix_default_language=False,
 )
 
