@@ -15,6 +15,7 @@ from observatory.filters import PublicationFilter
 from observatory.forms import CommentForm, ReportForm
 from observatory.models import Comment, Observatory, Publication, PublicationFile
 from portal import services as workflow
+from portal.http import client_address
 from portal.models import News
 from portal.views import paginate
 
@@ -256,7 +257,7 @@ def report_comment(request, slug, comment_id):
             reporter_key=services.reporter_key_for(request),
             reason=reason,
             user=request.user,
-            client_address=request.META.get("REMOTE_ADDR", ""),
+            client_address=client_address(request),
         )
     except services.InputError as error:
         messages.warning(request, str(error))

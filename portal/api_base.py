@@ -6,10 +6,12 @@ import hashlib
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.http import quote_etag
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, throttling
 from rest_framework import filters as drf_filters
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from portal.http import client_address
 
 # --- Shared pieces --------------------------------------------------------------------------
 
@@ -18,6 +20,20 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class AnonRateThrottle(throttling.AnonRateThrottle):
+    """Anonymous clients, told apart by portal.http.client_address (TRUSTED_PROXY_COUNT)."""
+
+    def get_ident(self, request):
+        return client_address(request)
+
+
+class UserRateThrottle(throttling.UserRateThrottle):
+    """Signed-in clients by account; anonymous ones by portal.http.client_address."""
+
+    def get_ident(self, request):
+        return client_address(request)
 
 
 def exception_handler(exc, context):

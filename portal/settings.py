@@ -65,6 +65,12 @@ else:
     ALLOWED_HOSTS = env("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list)
 
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", [], cast=list)
+# How many proxies of ours every request passes (TLS proxy, load balancer…): the client's
+# address is read from X-Forwarded-For accordingly (portal.http.client_address), for every
+# rate limit. 0: no proxy, X-Forwarded-For is ignored. Never more than really sit in front.
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", 0, cast=int)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = _("Pacific Alliance")
 
@@ -178,6 +184,9 @@ LOGIN_REDIRECT_URL = "accounts:my_account"
 
 # Accounts (django-allauth): email is the login; it must be verified before any participation.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's rate limits read the client's address through the adapter's get_client_ip, which
+# is portal.http.client_address; its own setting says the same, for any part that reads it.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -375,10 +384,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api_base.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    # The throttles' client address is portal.http.client_address (NUM_PROXIES says the same
+    # to any other part of REST framework that reads it).
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api_base.AnonRateThrottle", "portal.api_base.UserRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", "10000/minute" if IS_TEST else "120/minute"),
         "user": env("API_USER_RATE", "10000/minute" if IS_TEST else "600/minute"),
