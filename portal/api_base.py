@@ -11,7 +11,7 @@ from rest_framework import filters as drf_filters
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from portal.http import client_address
+from portal.http import client_address, keep_private
 
 # --- Shared pieces --------------------------------------------------------------------------
 
@@ -79,6 +79,14 @@ class OrderingFilter(drf_filters.OrderingFilter):
         if request.query_params.get("search") or request.query_params.get("q"):
             return None
         return self.get_default_ordering(view)
+
+
+class PersonalAnswersMixin:
+    """Every answer of this view (its errors too) is about the person who asked: never kept
+    by a shared cache or the browser."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return keep_private(super().finalize_response(request, response, *args, **kwargs))
 
 
 class ConditionalListMixin:

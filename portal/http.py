@@ -9,6 +9,7 @@ asked) goes through ``keep_private``.
 import ipaddress
 
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 def client_address(request) -> str:
@@ -47,3 +48,16 @@ def _ip_or_none(text: str) -> str | None:
         return str(ipaddress.ip_address(text))
     except ValueError:
         return None
+
+
+def keep_private(response, *, noindex: bool = False):
+    """A personal answer: never kept by a shared cache or the browser (``private, no-store``).
+
+    ``noindex`` adds ``X-Robots-Tag: noindex`` for pages reached by a link that a search
+    engine must not list (previews of unpublished content, personal links).
+    """
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True, no_store=True)
+    if noindex:
+        response["X-Robots-Tag"] = "noindex"
+    return response

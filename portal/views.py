@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_safe
 from portal import registry, search, services
 from portal.cache import remember
 from portal.filters import NewsFilter
+from portal.http import keep_private
 from portal.models import Country, News
 from portal.sitemaps import SITEMAPS
 
@@ -88,9 +88,7 @@ def news_detail(request, slug):
     )
     if is_preview:
         # A draft must never be kept by a shared cache or the browser.
-        add_never_cache_headers(response)
-        patch_cache_control(response, private=True, no_store=True)
-        response["X-Robots-Tag"] = "noindex"
+        keep_private(response, noindex=True)
     return response
 
 
