@@ -4,9 +4,10 @@ avoid an import cycle): pagination, ordering, the error shape, conditional GETs.
 import hashlib
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.http import quote_etag
-from rest_framework import exceptions, pagination, throttling
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, parsers, throttling
 from rest_framework import filters as drf_filters
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -56,8 +57,53 @@ def exception_handler(exc, context):
     else:
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
         code = getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", "error")
-    response.data = {"error": {"status": response.status_code, "code": code, "message": message, "fields": fields}}
+    response.data = error_body(response.status_code, code, message, fields)
     return response
+
+
+def error_body(status: int, code: str, message: str, fields: dict | None = None) -> dict:
+    """The API's one error shape."""
+    return {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
+
+
+def api_error(status: int, code: str, message: str) -> JsonResponse:
+    """An error in the API's shape from outside a REST framework view (unknown /api/ address,
+    an unreachable database: portal.errors)."""
+    return JsonResponse(error_body(status, code, message), status=status, json_dumps_params={"ensure_ascii": False})
+
+
+#: Deepest nesting of arrays and objects a JSON body may have; no endpoint takes more than 3.
+MAX_JSON_DEPTH = 32
+
+
+class JSONParser(parsers.JSONParser):
+    """REST framework's JSON parser with a bound on nesting. Python's decoder recurses once per
+    level and gives up (RecursionError, a 500) around a thousand; a body nested deeper than
+    MAX_JSON_DEPTH, or so deep that the decoder gives up, is a 400 in the error shape."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            too_deep = _nested_deeper_than(data, MAX_JSON_DEPTH)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            raise exceptions.ParseError(
+                _("JSON parse error - arrays and objects are nested more than %(depth)s levels deep.")
+                % {"depth": MAX_JSON_DEPTH}
+            )
+        return data
+
+
+def _nested_deeper_than(data, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 def _as_list(messages):

@@ -4,7 +4,6 @@ from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -168,14 +167,3 @@ def healthz(request):
 def favicon(request):
     # Resolved per request: the hashed file name exists only after collectstatic.
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
-
-
-def page_not_found(request, exception):
-    return TemplateResponse(request, "404.html", status=404)
-
-
-def server_error(request):
-    # Rendered without context processors: the database may be what failed.
-    from django.template import loader
-
-    return HttpResponse(loader.get_template("500.html").render(), status=500)
