@@ -20,7 +20,6 @@ from events import services
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
 from events.serializers import (
-    ApiErrorSerializer,
     EventDetailSerializer,
     EventSerializer,
     RegistrationRequestSerializer,
@@ -28,6 +27,7 @@ from events.serializers import (
 )
 from portal.api import ReadOnlyViewSet, RequestLanguageMixin, with_search
 from portal.api_base import PersonalAnswersMixin
+from portal.api_schema import ApiErrorSerializer
 
 # --- Events -------------------------------------------------------------------------------
 

@@ -18,9 +18,36 @@ from portal.http import client_address, keep_private
 
 
 class Pagination(pagination.PageNumberPagination):
+    """``?page=`` and ``?page_size=`` as the schema says: whole numbers from 1 (empty: the
+    default). A page past the end is a 404; a size above ``max_page_size`` gives that size."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()  # "?page=last" would be a page the schema cannot describe
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: [_("Give a whole number from 1.")]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            parameter["allowEmptyValue"] = True
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page (default {self.page_size}); above {self.max_page_size}, {self.max_page_size}."
+                )
+        return parameters
 
 
 class AnonRateThrottle(throttling.AnonRateThrottle):

@@ -402,7 +402,8 @@ REST_FRAMEWORK = {
         "user": env("API_USER_RATE", "10000/minute" if IS_TEST else "600/minute"),
     },
     "EXCEPTION_HANDLER": "portal.api_base.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error an operation answers, and every filter as it is checked (portal.api_schema).
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.AutoSchema",
 }
 REST_KNOX = {
     "TOKEN_TTL": None,  # tokens live until their owner revokes them on "My account"
