@@ -5,6 +5,9 @@ from django.utils import translation
 
 from portal.http import client_address
 
+#: allauth's "Confirmation email sent to …" message.
+EMAIL_CONFIRMATION_SENT = "account/messages/email_confirmation_sent.txt"
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth, the portal's way: emails in the recipient's language, with the site's URL."""
@@ -16,6 +19,12 @@ class AccountAdapter(DefaultAccountAdapter):
         if not address:
             raise PermissionDenied("Unable to determine the client's address.")
         return address
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        # Noted so that sign-up can tell that allauth said "Confirmation email sent" (accounts.forms).
+        if message_template == EMAIL_CONFIRMATION_SENT:
+            request.email_confirmation_sent_said = True
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def send_mail(self, template_prefix, email, context):
         language = _language_for(email)
