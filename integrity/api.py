@@ -23,6 +23,7 @@ from integrity.forms import DashboardForm
 from integrity.models import AnswerAccess, Assessment, Initiative, PledgeSignature, Questionnaire
 from portal.api import ReadOnlyViewSet, RequestLanguageMixin, with_search
 from portal.api_base import ConditionalListMixin
+from portal.api_schema import error
 
 # --- Initiatives ------------------------------------------------------------------------------
 
@@ -122,7 +123,11 @@ class BenchmarkView(RequestLanguageMixin, ConditionalListMixin, APIView):
             OpenApiParameter("size_class", OpenApiTypes.STR, enum=["micro", "small", "medium", "large"]),
             OpenApiParameter("sector", OpenApiTypes.STR, description="ISIC Rev.4 section, A–U"),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: error("A filter is not valid; `fields` says which and why."),
+            404: error("No published questionnaire with that slug."),
+        },
     )
     def get(self, request):
         slug = request.query_params.get("questionnaire")

@@ -9,8 +9,8 @@ class OrganisationsConfig(AppConfig):
     def ready(self):
         from accounts.registry import PersonalData, register
         from organisations import emails, services
-        from portal import registry
         from organisations.roles import ORGANISATIONS_GRANTS
+        from portal import registry
         from portal.roles import register_grants
 
         register_grants("organisations", ORGANISATIONS_GRANTS)

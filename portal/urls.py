@@ -47,5 +47,8 @@ if settings.DEBUG:
         path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
     )
 
-handler404 = "portal.views.page_not_found"
-handler500 = "portal.views.server_error"
+# Pages for people, the API's JSON error shape under /api/; 503 while the database is away.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
