@@ -1,14 +1,19 @@
+import uuid
+from pathlib import Path
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -17,12 +22,14 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from events.admin import EventAdmin
 from events.models import Event
-from observatory import services
+from observatory import imports, services
 from observatory.models import (
     Collaborator,
     Comment,
     CommentReport,
+    Dataset,
     FocusArea,
+    Indicator,
     Observatory,
     Partner,
     Publication,
@@ -423,3 +430,255 @@ class CommentAdmin(admin.ModelAdmin):
                 % {"count": refused},
                 messages.WARNING,
             )  # fmt: skip
+
+
+# --- Indicators and datasets ----------------------------------------------------------------
+
+
+class IndicatorAdminForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = (
+            "observatory", "code", "slug", "name_en", "name_es", "definition_en", "definition_es",
+            "unit_en", "unit_es", "unit_symbol", "unit_code", "frequency", "decimals",
+            "methodology_en", "methodology_es", "source_en", "source_es", "source_url",
+            "licence_en", "licence_es", "licence_url", "topic", "higher_is_better", "publications", "news", "position",
+        )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "publications" in self.fields:
+            self.fields["publications"].queryset = Publication.objects.newest_first().only("title")
+        if "news" in self.fields:
+            self.fields["news"].queryset = News.objects.order_by("-published_at", "-pk").only("title")
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(TranslationAdmin):
+    """An indicator's description, bilingual; its numbers come in datasets (Datasets → Import)."""
+
+    form = IndicatorAdminForm
+    list_display = ("name", "code", "observatory", "frequency", "unit_code", "position")
+    list_filter = ("observatory", "frequency", "topic")
+    search_fields = ("code", "name_en", "name_es")
+    prepopulated_fields = {"slug": ("code",)}
+    fieldsets = (
+        (None, {"fields": ("observatory", "code", "slug", "name", "definition")}),
+        (_("Unit and presentation"),
+         {"fields": ("unit", "unit_symbol", "unit_code", "frequency", "decimals", "higher_is_better")}),
+        (_("Method, source and licence"),
+         {"fields": ("methodology", "source", "source_url", "licence", "licence_url", "topic")}),
+        (_("Studies and news that use it"), {"fields": ("publications", "news")}),
+        (_("On the site"), {"fields": ("position",)}),
+    )  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        # The unit code is the import's guard against a change of unit: set by the first import.
+        if obj is not None and obj.unit_code:
+            return ("unit_code",)
+        return ()
+
+
+class IndicatorLinkInline(ObservatoryLinkInline):
+    """ "Indicators" on a publication or news form: the indicators it draws on (both pages link)."""
+
+    verbose_name = _("indicator it draws on")
+    verbose_name_plural = _("indicators it draws on")
+
+    def _may_link(self, request):
+        return request.user.has_perm("observatory.change_indicator")
+
+
+class PublicationIndicatorInline(IndicatorLinkInline):
+    model = Indicator.publications.through
+    fk_name = "publication"
+
+
+class NewsIndicatorInline(IndicatorLinkInline):
+    model = Indicator.news.through
+    fk_name = "news"
+
+
+PublicationAdmin.inlines = [*PublicationAdmin.inlines, PublicationIndicatorInline]
+NewsAdmin.inlines = [*NewsAdmin.inlines, NewsIndicatorInline]
+
+
+class DatasetImportForm(forms.Form):
+    observatory = forms.ModelChoiceField(label=_("Observatory"), queryset=Observatory.objects.all())
+    key = forms.SlugField(
+        label=_("Dataset"),
+        max_length=80,
+        help_text=_("A short name such as “labour-market-indicators”. The same name again makes a new version."),
+    )
+    title = forms.CharField(label=_("Title [en]"), max_length=250)
+    title_es = forms.CharField(label=_("Title [es]"), max_length=250, required=False)
+    source = forms.CharField(
+        label=_("Source of the file"), max_length=300, required=False, help_text=_("e.g. ILOSTAT, downloaded on …")
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "The template as CSV (UTF-8) or XLSX, with the columns indicator, country, period, value and optionally "
+            "sex, age, education, status, footnote, unit; or SDMX-ML (.xml) or SDMX-CSV (.csv) as the ILO and the "
+            "OECD publish them."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.OBSERVATORY_DATA_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                gettext("The file is too large (%(size)s MB; at most %(limit)s MB). Nothing was imported.")
+                % {"size": round(upload.size / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024, 1)}
+            )
+        if Path(upload.name).suffix.lower() not in {".csv", ".xlsx", ".xml"}:
+            raise forms.ValidationError(gettext("Send a .csv, .xlsx or .xml file."))
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        key, observatory = data.get("key"), data.get("observatory")
+        if key and observatory and Dataset.objects.filter(key=key).exclude(observatory=observatory).exists():
+            self.add_error("key", gettext("This dataset belongs to another observatory."))
+        return data
+
+
+class ConfirmImportForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+
+
+_IMPORT_SIGNER = signing.TimestampSigner(salt="observatory.dataset-import")
+_IMPORT_MAX_AGE = 86400
+
+
+@admin.register(Dataset)
+class DatasetAdmin(PublishableAdmin, TranslationAdmin):
+    """Dataset versions under the workflow. New versions come only from an import (with a dry run first)."""
+
+    change_list_template = "observatory/admin/dataset_change_list.html"
+    list_display = ("title", "key", "version", "observatory", "observation_count", "file_format", "is_demo")
+    list_filter = (QueueFilter, "status", "observatory", "key", "is_demo")
+    search_fields = ("title_en", "title_es", "key", "file_name")
+    fieldsets = (
+        (None, {"fields": ("title", "notes", "source")}),
+        (_("The import"), {"fields": ("observatory", "key", "version", "file_name", "file_format", "observation_count",
+                                      "is_demo", "imported_at", "imported_by", "indicators_in_version")}),
+        (_("Workflow"), {"fields": ("status", "published_at", "author", "created_at", "updated_at")}),
+    )  # fmt: skip
+    readonly_fields = (
+        "observatory", "key", "version", "file_name", "file_format", "observation_count", "is_demo",
+        "imported_at", "imported_by", "indicators_in_version",
+    )  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("observatory", "author")
+
+    def has_add_permission(self, request):
+        return False  # a version is made by an import, never typed in
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("observatory.add_dataset")
+
+    @admin.display(description=_("indicators in this version"))
+    def indicators_in_version(self, obj):
+        summaries = obj.summaries.select_related("indicator__observatory").order_by("indicator__position")
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}?dataset={}">{}</a> — {}',
+                (
+                    (summary.indicator.get_absolute_url(), obj.pk, summary.indicator, summary.observation_count)
+                    for summary in summaries
+                ),
+            )
+            or "—"
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="observatory_dataset_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload → dry run with its report → confirm → a new draft version (all or nothing)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        folder = Path(settings.OBSERVATORY_IMPORTS_ROOT)
+        report, confirm = None, None
+        form = DatasetImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and "token" in request.POST:
+            return self._confirm_import(request, folder)
+        if request.method == "POST" and form.is_valid():
+            imports.prune_stale_uploads(folder, _IMPORT_MAX_AGE)
+            folder.mkdir(parents=True, exist_ok=True)
+            upload = form.cleaned_data["file"]
+            stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+            with stored.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            options = self._import_options(form.cleaned_data, upload.name)
+            report = imports.import_dataset(path=stored, actor=request.user, dry_run=True, **options)
+            if report.is_valid:
+                token = _IMPORT_SIGNER.sign_object({"file": stored.name, **self._signable(options)})
+                confirm = ConfirmImportForm(initial={"token": token})
+            else:
+                stored.unlink(missing_ok=True)
+        return self._render_import(request, form=form, report=report, confirm=confirm)
+
+    def _import_options(self, data, file_name):
+        return {
+            "observatory": data["observatory"], "key": data["key"], "title": data["title"],
+            "title_es": data["title_es"], "source": data["source"], "notes": data["notes"], "file_name": file_name,
+        }  # fmt: skip
+
+    @staticmethod
+    def _signable(options):
+        return {**options, "observatory": options["observatory"].pk}
+
+    def _confirm_import(self, request, folder):
+        form = ConfirmImportForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise signing.BadSignature
+            signed = _IMPORT_SIGNER.unsign_object(form.cleaned_data["token"], max_age=_IMPORT_MAX_AGE)
+            stored = folder / Path(signed.pop("file")).name
+            observatory = Observatory.objects.get(pk=signed.pop("observatory"))
+        except (signing.BadSignature, Observatory.DoesNotExist):
+            self.message_user(request, gettext("This import has expired: upload the file again."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:observatory_dataset_import"))
+        if not stored.exists():
+            self.message_user(request, gettext("This import has expired: upload the file again."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:observatory_dataset_import"))
+        report = imports.import_dataset(path=stored, actor=request.user, observatory=observatory, **signed)
+        stored.unlink(missing_ok=True)
+        if not report.is_valid:
+            self.message_user(request, gettext("Nothing was imported: the file has errors."), messages.ERROR)
+            return self._render_import(request, form=DatasetImportForm(), report=report, confirm=None)
+        self.message_user(
+            request,
+            gettext("Version %(version)s of “%(key)s” was imported as a draft: %(count)s observations. "
+                    "Submit it for review or publish it.")
+            % {"version": report.version, "key": report.dataset.key, "count": report.rows},
+            messages.SUCCESS,
+        )  # fmt: skip
+        return HttpResponseRedirect(reverse("admin:observatory_dataset_change", args=[report.dataset.pk]))
+
+    def _render_import(self, request, *, form, report, confirm):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import a dataset"),
+            "form": form,
+            "report": report,
+            "confirm": confirm,
+            "keys": list(Dataset.objects.order_by("key").values_list("key", flat=True).distinct()),
+            "template_columns": imports.TEMPLATE_COLUMNS,
+        }
+        return TemplateResponse(request, "observatory/admin/dataset_import.html", context)

@@ -8,10 +8,10 @@ class ObservatoryConfig(AppConfig):
 
     def ready(self):
         from observatory import checks  # noqa: F401  (registers system checks)
-        from observatory.roles import OBSERVATORY_GRANTS
+        from observatory.roles import ALL_GRANTS
         from portal.roles import register_grants
 
-        register_grants("observatory", OBSERVATORY_GRANTS)
+        register_grants("observatory", ALL_GRANTS)
         _register_on_site_pages()
         _register_personal_data()
         _register_api()
@@ -32,7 +32,7 @@ def _register_on_site_pages():
 
     from observatory import search
     from observatory.models import Observatory, Publication
-    from observatory.sitemaps import ObservatorySitemap, PublicationSitemap, SectionSitemap
+    from observatory.sitemaps import IndicatorSitemap, ObservatorySitemap, PublicationSitemap, SectionSitemap
     from portal import registry
 
     registry.register_search(
@@ -50,6 +50,15 @@ def _register_on_site_pages():
             order=20,
         )
     )
+    registry.register_search(
+        registry.SearchProvider(
+            key="indicators",
+            label=_("Indicators"),
+            search=search.search_indicators,
+            result_template="observatory/includes/indicator_result.html",
+            order=25,
+        )
+    )
     registry.register_home_block(
         registry.HomeBlock(
             key="observatories",
@@ -64,14 +73,24 @@ def _register_on_site_pages():
     registry.register_sitemap("observatory-sections", SectionSitemap)
     registry.register_sitemap("observatories", ObservatorySitemap)
     registry.register_sitemap("publications", PublicationSitemap)
+    registry.register_sitemap("indicators", IndicatorSitemap)
 
 
 def _register_api():
-    from observatory.api import ObservatoryViewSet, PublicationViewSet
+    from observatory.api import (
+        DatasetViewSet,
+        IndicatorViewSet,
+        ObservationViewSet,
+        ObservatoryViewSet,
+        PublicationViewSet,
+    )
     from portal import registry
 
     registry.register_api("observatories", ObservatoryViewSet, basename="observatory")
     registry.register_api("publications", PublicationViewSet, basename="publication")
+    registry.register_api("indicators", IndicatorViewSet, basename="indicator")
+    registry.register_api("datasets", DatasetViewSet, basename="dataset")
+    registry.register_api("observations", ObservationViewSet, basename="observation")
 
 
 def _register_personal_data():
@@ -95,16 +114,18 @@ def _invalidate_cached_pages_on_change():
     """Observatories and their parts are shown on public pages too (portal.cache watches publications)."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from observatory.models import FocusArea, Observatory, Partner
+    from observatory.models import FocusArea, Indicator, Observatory, Partner
     from portal.cache import bump_content_version
 
-    for model in (Observatory, Partner, FocusArea):
+    # An indicator's name, definition and links show on the data pages (its numbers come with
+    # dataset versions, which portal.cache already watches as publishable content).
+    for model in (Observatory, Partner, FocusArea, Indicator):
         label = model._meta.label
         post_save.connect(bump_content_version, sender=model, dispatch_uid=f"observatory.cache.save.{label}")
         post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"observatory.cache.delete.{label}")
-    for field in Observatory._meta.many_to_many:
+    for field in [*Observatory._meta.many_to_many, *Indicator._meta.many_to_many]:
         m2m_changed.connect(
             bump_content_version,
             sender=field.remote_field.through,
-            dispatch_uid=f"observatory.cache.m2m.{field.name}",
+            dispatch_uid=f"observatory.cache.m2m.{field.model._meta.model_name}.{field.name}",
         )

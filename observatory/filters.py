@@ -20,13 +20,16 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
-from django.db.models import Count, Exists, F, OuterRef, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from observatory import search
-from observatory.models import Observatory, Publication
+from observatory.imports import country_code, parse_period
+from observatory.models import Indicator, Observation, Observatory, Publication
 from portal.cache import remember
 from portal.models import Country, Topic
 from portal.search import MAX_QUERY_LENGTH
@@ -337,3 +340,112 @@ class PublicationFilter(django_filters.FilterSet):
             if isinstance(field, forms.ChoiceField):
                 field.choices = choices
             field.widget.choices = choices
+
+
+# --- Indicator data (the API; the indicator page parses its own query, see observatory.figures) --
+
+
+class IndicatorFilter(django_filters.FilterSet):
+    observatory = django_filters.CharFilter(
+        field_name="observatory__slug", validators=[SLUG], label="Observatory (slug)"
+    )
+    topic = django_filters.CharFilter(field_name="topic__slug", validators=[SLUG], label="Topic (slug)")
+    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Words in the name or definition")
+
+    class Meta:
+        model = Indicator
+        fields = ["observatory", "topic", "q"]
+
+    def filter_text(self, queryset, name, value):
+        condition = Q()
+        for word in value.split()[:10]:
+            condition &= (
+                Q(name_en__icontains=word) | Q(name_es__icontains=word) | Q(definition_en__icontains=word)
+                | Q(definition_es__icontains=word) | Q(code__iexact=word)
+            )  # fmt: skip
+        return queryset.filter(condition)
+
+
+class CountryCodesField(forms.CharField):
+    """``CL,PE`` or ``CHL`` (ISO 3166-1 alpha-2 or alpha-3), repeated or comma-separated → alpha-2 codes."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return []
+        codes = []
+        for part in text.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            code = country_code(part)
+            if code is None:
+                raise forms.ValidationError(
+                    _("“%(code)s” is not an ISO 3166-1 country code."), params={"code": part.strip()[:10]}
+                )
+            codes.append(code)
+        return codes
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CountryCodesFilter(django_filters.Filter):
+    field_class = CountryCodesField
+
+    def filter(self, queryset, value):
+        return queryset.filter(country__in=value) if value else queryset
+
+
+class PeriodField(forms.CharField):
+    """A year (2024), a quarter (2024-Q2) or a month (2024-05) → its first day."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        period = parse_period(text)
+        if period is None:
+            raise forms.ValidationError(_("Give a year (2024), a quarter (2024-Q2) or a month (2024-05)."))
+        return period
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PeriodFilter(django_filters.Filter):
+    field_class = PeriodField
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        kind, start = value
+        if self.lookup_expr == "gte":
+            return queryset.filter(period_start__gte=start)
+        # The end of a year or quarter is its last month: everything that starts before the next period.
+        months = {"Y": 12, "Q": 3, "M": 1}[kind]
+        year, month = divmod(start.month - 1 + months, 12)
+        return queryset.filter(period_start__lt=start.replace(year=start.year + year, month=month + 1))
+
+
+class ObservationFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_from"), data.get("period_to")
+        if start and end and start[1] > end[1]:
+            self.add_error("period_to", _("The end of the period is before its start."))
+        return data
+
+
+class ObservationFilter(django_filters.FilterSet):
+    indicator = django_filters.CharFilter(method="filter_indicator", max_length=80, label="Indicator (slug or code)")
+    dataset = django_filters.CharFilter(field_name="dataset__key", validators=[SLUG], label="Dataset (key)")
+    country = CountryCodesFilter(label="Countries: ISO 3166-1 codes, comma-separated (CL,PE or CHL,PER)")
+    period_from = PeriodFilter(lookup_expr="gte", label="From this period on (2015, 2015-Q1 or 2015-01)")
+    period_to = PeriodFilter(lookup_expr="lte", label="Up to this period (2024, 2024-Q4 or 2024-12)")
+    sex = django_filters.CharFilter(max_length=20, label="Sex: _T (total), F or M")
+    age = django_filters.CharFilter(max_length=20, label="Age group code, _T for all ages")
+    education = django_filters.CharFilter(max_length=20, label="Education level code, _T for all levels")
+
+    class Meta:
+        model = Observation
+        form = ObservationFilterForm
+        fields = ["indicator", "dataset", "country", "period_from", "period_to", "sex", "age", "education"]
+
+    def filter_indicator(self, queryset, name, value):
+        return queryset.filter(Q(indicator__slug=value) | Q(indicator__code=value))

@@ -7,13 +7,20 @@ through an explicit state machine (observatory.services.COMMENT_MOVES):
 
     pending ──approve──▶ approved ──(enough reports)──▶ hidden ──approve──▶ approved
        └──────reject──▶ rejected ◀──────────reject──────────┘
+
+Indicators are the figures an observatory publishes (an unemployment rate). Their numbers
+arrive in Datasets, which are under the editorial workflow: each import of the same dataset
+(same ``key``) is a new version, and the public sees only the latest published version of
+each dataset. A version's Observations never change after the import; what the pages show
+of them at a glance (latest value per country, the small trend) is computed once per
+version into IndicatorSummary (observatory.imports).
 """
 
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MinLengthValidator
+from django.core.validators import MaxValueValidator, MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -22,7 +29,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile
 from observatory.files import publication_file_name, publication_file_storage, validate_publication_file
-from observatory.querysets import CommentQuerySet, ObservatoryQuerySet, PublicationQuerySet
+from observatory.querysets import (
+    CommentQuerySet,
+    DatasetQuerySet,
+    IndicatorQuerySet,
+    ObservationQuerySet,
+    ObservatoryQuerySet,
+    PublicationQuerySet,
+)
 from portal.models import Body, Country, Publishable, Topic
 from portal.richtext import RichTextField
 
@@ -30,7 +44,11 @@ __all__ = [
     "Collaborator",
     "Comment",
     "CommentReport",
+    "Dataset",
     "FocusArea",
+    "Indicator",
+    "IndicatorSummary",
+    "Observation",
     "Observatory",
     "Partner",
     "Publication",
@@ -498,3 +516,237 @@ class CommentReport(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()} ({self.created_at:%Y-%m-%d})"
+
+
+# --- Indicators and their data --------------------------------------------------------------
+
+
+class Indicator(models.Model):
+    """A figure an observatory publishes per country and period, e.g. the unemployment rate.
+
+    ``code`` is what import files call it (the SDMX ``INDICATOR`` code, or the template's
+    ``indicator`` column). ``unit_code`` is set by the first import that names a unit and may
+    not change afterwards: a file with another unit is refused (values would not compare).
+    """
+
+    class Frequency(models.TextChoices):
+        YEAR = "Y", _("Annual")
+        QUARTER = "Q", _("Quarterly")
+        MONTH = "M", _("Monthly")
+
+    observatory = models.ForeignKey(
+        Observatory, verbose_name=_("observatory"), on_delete=models.PROTECT, related_name="indicators"
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9_.-]+$", _("Letters, digits, “_”, “.” and “-” only."))],
+        help_text=_("As import files name it: the SDMX INDICATOR code or the template's “indicator” column."),
+    )
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, help_text=_("The address of the indicator's page."))
+    name = models.CharField(_("name"), max_length=200)
+    definition = models.TextField(_("definition"))
+    unit = models.CharField(_("unit"), max_length=100, help_text=_("As readers see it, e.g. “% of the labour force”."))
+    unit_symbol = models.CharField(
+        _("unit symbol"), max_length=12, blank=True, help_text=_("Written after each value in charts, e.g. “%”.")
+    )
+    unit_code = models.CharField(
+        _("unit code"),
+        max_length=30,
+        blank=True,
+        help_text=_("The SDMX UNIT_MEASURE (e.g. PT). Set by the first import that gives one; a change is refused."),
+    )
+    frequency = models.CharField(_("frequency"), max_length=1, choices=Frequency.choices, default=Frequency.YEAR)
+    decimals = models.PositiveSmallIntegerField(
+        _("decimals"), default=1, validators=[MaxValueValidator(6)], help_text=_("Digits shown after the separator.")
+    )
+    methodology = models.TextField(_("methodology note"), blank=True)
+    source = models.CharField(_("source"), max_length=300, help_text=_("Who produces the figures."))
+    source_url = models.URLField(_("source address"), max_length=500, blank=True)
+    licence = models.CharField(_("licence"), max_length=200, help_text=_("e.g. CC BY 4.0."))
+    licence_url = models.URLField(_("licence address"), max_length=500, blank=True)
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.SET_NULL, related_name="indicators"
+    )
+    higher_is_better = models.BooleanField(
+        _("a higher value is better"), null=True, blank=True, help_text=_("Leave unknown when neither is better.")
+    )
+    publications = models.ManyToManyField(
+        Publication,
+        verbose_name=_("publications that use it"),
+        blank=True,
+        related_name="indicators",
+        help_text=_("Studies that draw on this indicator; each page links to the other."),
+    )
+    news = models.ManyToManyField("portal.News", verbose_name=_("related news"), blank=True, related_name="indicators")
+    position = models.PositiveSmallIntegerField(_("position"), default=0, help_text=_("Order in lists."))
+
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        ordering = ["position", "code"]
+        indexes = [models.Index(fields=["observatory", "position", "code"], name="observatory_indicator_idx")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("observatory:indicator_detail", kwargs={"slug": self.observatory.slug, "indicator": self.slug})
+
+
+@reversion.register()
+class Dataset(Publishable):
+    """One version of a dataset: the observations one import brought in, under the workflow.
+
+    Revisions record the version's description and workflow, not its observations: those
+    are fixed at import, and a change of numbers is a new version.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV (template)")
+        XLSX = "xlsx", _("Excel workbook (template)")
+        SDMX_ML = "sdmx-ml", "SDMX-ML"
+        SDMX_CSV = "sdmx-csv", "SDMX-CSV"
+        GENERATED = "generated", _("Generated demo data")
+
+    observatory = models.ForeignKey(
+        Observatory, verbose_name=_("observatory"), on_delete=models.PROTECT, related_name="datasets"
+    )
+    key = models.SlugField(
+        _("dataset"), max_length=80, help_text=_("Every import of the same dataset is a new version of it.")
+    )
+    version = models.PositiveIntegerField(_("version"), editable=False)
+    title = models.CharField(_("title"), max_length=250)
+    notes = models.TextField(_("notes"), blank=True, help_text=_("What this version brings, shown on the pages."))
+    source = models.CharField(_("source"), max_length=300, blank=True, help_text=_("Where the file comes from."))
+    file_name = models.CharField(_("file"), max_length=255, blank=True, editable=False)
+    file_format = models.CharField(_("format"), max_length=20, choices=Format.choices, editable=False)
+    is_demo = models.BooleanField(
+        _("demo data"),
+        default=False,
+        editable=False,
+        help_text=_("Generated for the demonstration: every page, chart and download says so."),
+    )
+    observation_count = models.PositiveIntegerField(_("observations"), default=0, editable=False)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now, editable=False)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = DatasetQuerySet.as_manager()
+
+    class Meta(Publishable.Meta):
+        verbose_name = _("dataset version")
+        verbose_name_plural = _("datasets")
+        ordering = ["key", "-version"]
+        permissions = [("publish_dataset", _("Can publish, schedule, unpublish and archive datasets"))]
+        indexes = [
+            *Publishable.Meta.indexes,
+            models.Index(fields=["key", "status", "-version"], name="observatory_dataset_key_idx"),
+        ]
+        constraints = [
+            *Publishable.Meta.constraints,
+            models.UniqueConstraint(fields=["key", "version"], name="observatory_dataset_one_version_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (v{self.version})"
+
+    def get_absolute_url(self):
+        """The page of its first indicator showing this version (staff preview it before it is live)."""
+        summary = self.summaries.select_related("indicator__observatory").order_by("indicator__position").first()
+        if summary is None:
+            return reverse("observatory:data_landing", kwargs={"slug": self.observatory.slug})
+        return f"{summary.indicator.get_absolute_url()}?dataset={self.pk}"
+
+
+class Observation(models.Model):
+    """One value of one indicator for one country, period and breakdown, in one dataset version.
+
+    ``period_start`` is the first day of the period (2024-04-01 for 2024-Q2); with
+    ``period_type`` it is the period. Breakdowns use SDMX codes, ``_T`` being the total.
+    """
+
+    class PeriodType(models.TextChoices):
+        YEAR = "Y", _("Year")
+        QUARTER = "Q", _("Quarter")
+        MONTH = "M", _("Month")
+
+    class Flag(models.TextChoices):
+        NONE = "", _("Normal value")
+        PROVISIONAL = "P", _("Provisional")
+        BREAK = "B", _("Break in series")
+        ESTIMATE = "E", _("Estimate")
+
+    TOTAL = "_T"
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="observations")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="observations")
+    country = models.CharField(_("country"), max_length=2)
+    period_type = models.CharField(_("period type"), max_length=1, choices=PeriodType.choices)
+    period_start = models.DateField(_("period"))
+    sex = models.CharField(_("sex"), max_length=20, default=TOTAL)
+    age = models.CharField(_("age group"), max_length=20, default=TOTAL)
+    education = models.CharField(_("education level"), max_length=20, default=TOTAL)
+    value = models.FloatField(_("value"))
+    flag = models.CharField(_("status"), max_length=1, choices=Flag.choices, blank=True, default="")
+    footnote = models.CharField(_("footnote"), max_length=500, blank=True)
+
+    objects = ObservationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
+        constraints = [
+            # The order serves the pages' read: one version, one indicator and breakdown, some countries, a range.
+            models.UniqueConstraint(
+                fields=["dataset", "indicator", "sex", "age", "education", "country", "period_type", "period_start"],
+                name="observatory_observation_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["indicator"], name="observatory_obs_indicator_idx")]
+
+    def __str__(self):
+        return f"{self.indicator_id} {self.country} {self.period_start}: {self.value}"
+
+
+class IndicatorSummary(models.Model):
+    """What the pages show of one indicator in one dataset version, computed once at import.
+
+    ``breakdowns``: the codes present per dimension; ``headline``: the breakdown shown by
+    default (the totals where there are any); ``latest``: per country, the newest headline
+    value as ``{"period": iso date, "value", "flag"}``; ``trend``: per country, the last
+    headline values, oldest first; ``countries`` and the first and last periods.
+    """
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="summaries")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="summaries")
+    observation_count = models.PositiveIntegerField(default=0)
+    period_type = models.CharField(max_length=1, choices=Observation.PeriodType.choices)
+    first_period = models.DateField()
+    last_period = models.DateField()
+    countries = models.JSONField(default=list)
+    breakdowns = models.JSONField(default=dict)
+    headline = models.JSONField(default=dict)
+    latest = models.JSONField(default=dict)
+    trend = models.JSONField(default=dict)
+    trend_periods = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("indicator summary")
+        verbose_name_plural = _("indicator summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "indicator"], name="observatory_summary_one_per_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} in {self.dataset_id}"

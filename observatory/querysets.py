@@ -33,6 +33,15 @@ class ObservatoryQuerySet(models.QuerySet):
         )
         return self.annotate(publication_count=Coalesce(Subquery(live), 0))
 
+    def with_data(self):
+        """``has_data``: whether any of its indicators has published data (a link to its data pages)."""
+        from observatory.models import Dataset, IndicatorSummary
+
+        current = IndicatorSummary.objects.filter(
+            indicator__observatory=OuterRef("pk"), dataset__in=Dataset.objects.current()
+        )
+        return self.annotate(has_data=models.Exists(current))
+
     def for_listing(self):
         return self.public().select_related("body").with_publication_count().order_by("position", "name")
 
@@ -87,3 +96,32 @@ class CommentQuerySet(models.QuerySet):
         """``{sector: count}`` of these comments, counted by the database."""
         rows = self.order_by().values("author_sector").annotate(total=Count("pk"))
         return {row["author_sector"]: row["total"] for row in rows}
+
+
+class DatasetQuerySet(PublishableQuerySet):
+    def current(self):
+        """The version the public sees of each dataset: its newest live version.
+
+        An older published version stays published: unpublishing the newest brings it back.
+        """
+        newest = self.model.objects.published().filter(key=OuterRef("key")).order_by("-version").values("pk")[:1]
+        return self.published().filter(pk=Subquery(newest))
+
+    def versions_of(self, key):
+        return self.filter(key=key).order_by("-version")
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def public(self):
+        """Indicators with data in a current dataset version of a public observatory."""
+        from observatory.models import Dataset, IndicatorSummary
+
+        has_data = IndicatorSummary.objects.filter(indicator=OuterRef("pk"), dataset__in=Dataset.objects.current())
+        return self.filter(models.Exists(has_data), observatory__is_public=True)
+
+
+class ObservationQuerySet(models.QuerySet):
+    def public(self):
+        from observatory.models import Dataset
+
+        return self.filter(dataset__in=Dataset.objects.current())

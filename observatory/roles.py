@@ -29,3 +29,17 @@ OBSERVATORY_GRANTS = {
         "view_comment", "moderate_comment", "view_commentreport",
     ],
 }  # fmt: skip
+
+# Indicator data (issue 15), given by migration 0008; migration 0002 keeps the grants above.
+INDICATOR_GRANTS = {
+    # Authors import a dataset as a draft version and submit it for review.
+    AUTHORS: ["add_dataset", "change_dataset", "view_dataset", "view_indicator"],
+    # Editors maintain the indicators and publish datasets (publish_dataset).
+    EDITORS: [
+        "add_indicator", "change_indicator", "delete_indicator", "view_indicator",
+        "add_dataset", "change_dataset", "delete_dataset", "view_dataset", "publish_dataset",
+    ],
+}  # fmt: skip
+
+#: Everything the roles get in this app (portal.roles.sync_roles keeps it in place).
+ALL_GRANTS = {role: [*OBSERVATORY_GRANTS[role], *INDICATOR_GRANTS[role]] for role in OBSERVATORY_GRANTS}

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce
 
+from observatory.models import Indicator
 from portal.search import LANGUAGE_CONFIGS, MAX_QUERY_LENGTH, is_postgres, translated_fields
 
 CONFIGS = ("english", "spanish")
@@ -122,3 +123,26 @@ def has_searchable_words(text: str) -> bool:
         )
         (nodes,) = cursor.fetchone()
     return nodes > 0
+
+
+def search_indicators(text: str):
+    """Indicators with published data whose name, definition or code has every word (either language).
+
+    A handful of rows per observatory, so a plain match is enough (no search document).
+    """
+    words = clean_query(text).split()[:10]
+    condition = Q()
+    for word in words:
+        condition &= (
+            Q(name_en__icontains=word) | Q(name_es__icontains=word) | Q(definition_en__icontains=word)
+            | Q(definition_es__icontains=word) | Q(unit_en__icontains=word) | Q(unit_es__icontains=word)
+            | Q(code__iexact=word)
+        )  # fmt: skip
+    if not words:
+        return Indicator.objects.none()
+    return (
+        Indicator.objects.public()
+        .filter(condition)
+        .select_related("observatory")
+        .order_by("observatory__position", "position", "code")
+    )

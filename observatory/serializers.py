@@ -5,10 +5,23 @@ counts each download and refuses files of unpublished publications; the stored f
 address is never given. Stakeholder comments are not part of the API.
 """
 
+from datetime import date
+
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from observatory.models import Collaborator, FocusArea, Observatory, Partner, Publication, PublicationFile
+from observatory.models import (
+    Collaborator,
+    Dataset,
+    FocusArea,
+    Indicator,
+    Observation,
+    Observatory,
+    Partner,
+    Publication,
+    PublicationFile,
+)
 
 
 def absolute_url(serializer, path: str) -> str:
@@ -153,3 +166,144 @@ class DetailAsListPlusOwnFields(OpenApiSerializerExtension):
 class ObservatoryDetailSchema(DetailAsListPlusOwnFields):
     target_class = "observatory.serializers.ObservatoryDetailSerializer"
     base_class = ObservatorySerializer
+
+
+# --- Indicators and their data --------------------------------------------------------------
+
+
+def _period_code(kind: str, start) -> str:
+    if kind == "Q":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if kind == "M":
+        return f"{start.year}-{start.month:02d}"
+    return str(start.year)
+
+
+class CurrentDatasetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Dataset
+        fields = ["key", "version", "title", "published_at", "is_demo"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    """An indicator as lists show it. Needs ``current_summaries`` (the view's prefetch)."""
+
+    url = serializers.SerializerMethodField(help_text="The indicator's page (chart, table, downloads).")
+    observatory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    topic = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    first_period = serializers.SerializerMethodField(help_text="The first period with data (2015, 2015-Q1, 2015-01).")
+    last_period = serializers.SerializerMethodField(help_text="The last period with data.")
+    is_demo = serializers.SerializerMethodField(help_text="Generated demo data, not official statistics.")
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "slug", "code", "url", "name", "definition", "unit", "unit_symbol", "unit_code", "frequency",
+            "decimals", "observatory", "topic", "higher_is_better", "source", "licence", "first_period",
+            "last_period", "is_demo",
+        ]  # fmt: skip
+
+    def _summary(self, indicator):
+        summaries = getattr(indicator, "current_summaries", [])
+        return summaries[0] if summaries else None
+
+    def get_url(self, indicator) -> str:
+        return absolute_url(self, indicator.get_absolute_url())
+
+    def get_first_period(self, indicator) -> str | None:
+        summary = self._summary(indicator)
+        return _period_code(summary.period_type, summary.first_period) if summary else None
+
+    def get_last_period(self, indicator) -> str | None:
+        summary = self._summary(indicator)
+        return _period_code(summary.period_type, summary.last_period) if summary else None
+
+    def get_is_demo(self, indicator) -> bool:
+        summary = self._summary(indicator)
+        return bool(summary and summary.dataset.is_demo)
+
+
+class LatestValueSerializer(serializers.Serializer):
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2")
+    period = serializers.CharField()
+    value = serializers.FloatField()
+    status = serializers.CharField(help_text="P provisional, B break in series, E estimate, or empty")
+
+
+class IndicatorDetailSerializer(IndicatorSerializer):
+    methodology = serializers.CharField()
+    dataset = serializers.SerializerMethodField()
+    countries = serializers.SerializerMethodField(help_text="Countries with data (ISO 3166-1 alpha-2).")
+    breakdowns = serializers.SerializerMethodField(help_text="Codes per dimension (sex, age, education); _T: total.")
+    latest = serializers.SerializerMethodField(help_text="Per country, the newest value of the headline breakdown.")
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [
+            *IndicatorSerializer.Meta.fields, "methodology", "source_url", "licence_url", "dataset", "countries",
+            "breakdowns", "latest",
+        ]  # fmt: skip
+
+    @extend_schema_field(CurrentDatasetSerializer(allow_null=True))
+    def get_dataset(self, indicator):
+        summary = self._summary(indicator)
+        return CurrentDatasetSerializer(summary.dataset).data if summary else None
+
+    def get_countries(self, indicator) -> list[str]:
+        summary = self._summary(indicator)
+        return summary.countries if summary else []
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}})
+    def get_breakdowns(self, indicator):
+        summary = self._summary(indicator)
+        return summary.breakdowns if summary else {}
+
+    @extend_schema_field(LatestValueSerializer(many=True))
+    def get_latest(self, indicator):
+        summary = self._summary(indicator)
+        if summary is None:
+            return []
+        return [
+            {
+                "country": code,
+                "period": _period_code(summary.period_type, date.fromisoformat(latest["period"])),
+                "value": latest["value"],
+                "status": latest["flag"],
+            }
+            for code, latest in sorted(summary.latest.items())
+        ]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    observatory = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    indicators = serializers.SerializerMethodField(help_text="Codes of the indicators in this version.")
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "key", "version", "title", "notes", "source", "observatory", "published_at", "observation_count",
+            "file_format", "is_demo", "indicators",
+        ]  # fmt: skip
+
+    def get_indicators(self, dataset) -> list[str]:
+        return [summary.indicator.code for summary in dataset.summaries.all()]
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    indicator = serializers.CharField(source="indicator.code", help_text="The indicator's code.")
+    period = serializers.SerializerMethodField(help_text="2024, 2024-Q2 or 2024-05")
+    status = serializers.CharField(source="flag", help_text="P provisional, B break in series, E estimate, or empty")
+    dataset = serializers.CharField(source="dataset.key")
+    dataset_version = serializers.IntegerField(source="dataset.version")
+    is_demo = serializers.BooleanField(
+        source="dataset.is_demo", help_text="Generated demo data, not official statistics."
+    )
+
+    class Meta:
+        model = Observation
+        fields = [
+            "indicator", "country", "period", "period_type", "period_start", "sex", "age", "education", "value",
+            "status", "footnote", "dataset", "dataset_version", "is_demo",
+        ]  # fmt: skip
+
+    def get_period(self, observation) -> str:
+        return _period_code(observation.period_type, observation.period_start)

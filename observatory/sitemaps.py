@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from observatory.models import Observatory, Publication
+from observatory.models import Indicator, Observatory, Publication
 
 
 class SectionSitemap(Sitemap):
@@ -38,3 +38,21 @@ class PublicationSitemap(Sitemap):
 
     def lastmod(self, item):
         return item.updated_at
+
+
+class IndicatorSitemap(Sitemap):
+    """Indicators with published data, and the data page of each observatory that has some."""
+
+    changefreq = "monthly"
+    priority = 0.6
+
+    def items(self):
+        indicators = list(Indicator.objects.public().select_related("observatory").order_by("observatory", "position"))
+        observatories = {indicator.observatory.slug: indicator.observatory for indicator in indicators}
+        return [*(("data", slug) for slug in observatories), *(("indicator", item) for item in indicators)]
+
+    def location(self, item):
+        kind, value = item
+        if kind == "data":
+            return reverse("observatory:data_landing", kwargs={"slug": value})
+        return value.get_absolute_url()

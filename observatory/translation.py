@@ -7,7 +7,16 @@ is what exists in English and Spanish.
 
 from modeltranslation.translator import TranslationOptions, register
 
-from observatory.models import Collaborator, FocusArea, Observatory, Partner, Publication, PublicationFile
+from observatory.models import (
+    Collaborator,
+    Dataset,
+    FocusArea,
+    Indicator,
+    Observatory,
+    Partner,
+    Publication,
+    PublicationFile,
+)
 
 
 @register(Observatory)
@@ -38,3 +47,13 @@ class CollaboratorTranslation(TranslationOptions):
 @register(PublicationFile)
 class PublicationFileTranslation(TranslationOptions):
     fields = ("title",)
+
+
+@register(Indicator)
+class IndicatorTranslation(TranslationOptions):
+    fields = ("name", "definition", "unit", "methodology", "source", "licence")
+
+
+@register(Dataset)
+class DatasetTranslation(TranslationOptions):
+    fields = ("title", "notes")

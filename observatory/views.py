@@ -1,21 +1,26 @@
+from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from iso3166 import countries_by_alpha2
 
 from accounts.services import can_participate
+from events.models import Event
 from observatory import search, services
+from observatory.figures import Figure, flag_labels, period_label
 from observatory.filters import PublicationFilter
-from observatory.forms import CommentForm, ReportForm
-from observatory.models import Comment, Observatory, Publication, PublicationFile
+from observatory.forms import CommentForm, DataSelectionForm, ReportForm
+from observatory.models import Comment, Dataset, Indicator, IndicatorSummary, Observatory, Publication, PublicationFile
 from portal import services as workflow
+from portal.charts import format_number, sparkline
 from portal.http import client_address, keep_private
-from portal.models import News
+from portal.models import Country, News
 from portal.views import paginate
 
 LATEST_ON_OBSERVATORY = 6
@@ -38,6 +43,7 @@ def observatory_detail(request, slug):
         Observatory.objects.public()
         .select_related("body")
         .with_publication_count()
+        .with_data()
         .prefetch_related("partners", "focus_areas", "topics"),
         slug=slug,
     )
@@ -169,6 +175,9 @@ def _render_publication(request, publication, *, form=None, status=200):
             "presented_at": list(
                 publication.events.published().order_by("-start", "-pk").defer("description", "search_document")
             ),
+            "indicators": list(
+                publication.indicators.public().select_related("observatory").order_by("position", "code")
+            ),
             **_input_context(request, publication, form),
         },
         status=status,
@@ -256,3 +265,207 @@ def report_comment(request, slug, comment_id):
     else:
         messages.success(request, _("Thank you. A moderator will look at this comment."))
     return HttpResponseRedirect(publication.get_absolute_url() + "#comments")
+
+
+# --- Indicator data -----------------------------------------------------------------------
+
+DOWNLOAD_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json; charset=utf-8",
+}
+
+
+def _country_names() -> tuple[dict[str, str], set[str]]:
+    """Names of the countries in the taxonomy (in the active language) and the member codes: one query.
+
+    Countries outside the taxonomy (comparisons) get their ISO 3166 name.
+    """
+    rows = Country.objects.only("code", "name", "status")
+    names, members = {}, set()
+    for country in rows:
+        names[country.code] = country.name
+        if country.status == Country.Status.MEMBER:
+            members.add(country.code)
+    return CountryNames(names), members
+
+
+class CountryNames(dict):
+    """Names by ISO code; a country outside the taxonomy gets its ISO 3166 name (or its code)."""
+
+    def __missing__(self, code):
+        country = countries_by_alpha2.get(code)
+        return country.apolitical_name if country else code
+
+    def get(self, code, default=None):
+        return self[code]
+
+
+def _current_summaries():
+    return IndicatorSummary.objects.filter(dataset__in=Dataset.objects.current()).select_related("dataset")
+
+
+def _summary_for(request, indicator) -> tuple[IndicatorSummary | None, bool]:
+    """The summary the page shows: the current version's, or a version staff preview (``?dataset=``)."""
+    asked = request.GET.get("dataset", "")
+    if asked.isdigit() and request.user.is_authenticated and request.user.is_staff:
+        summary = (
+            IndicatorSummary.objects.select_related("dataset")
+            .filter(indicator=indicator, dataset_id=int(asked))
+            .first()
+        )
+        if summary and workflow.can_preview(request.user, summary.dataset):
+            return summary, not summary.dataset.is_live
+    summary = _current_summaries().filter(indicator=indicator).order_by("-dataset__published_at", "-pk").first()
+    return summary, False
+
+
+def _indicator_or_404(slug, indicator):
+    return get_object_or_404(
+        Indicator.objects.select_related("observatory", "topic").filter(observatory__is_public=True),
+        observatory__slug=slug,
+        slug=indicator,
+    )
+
+
+@require_safe
+def data_landing(request, slug):
+    """/observatories/<slug>/data/: each indicator with its latest value per member country and trend."""
+    observatory = get_object_or_404(Observatory.objects.public(), slug=slug)
+    names, members = _country_names()
+    summaries, seen = [], set()
+    for summary in (
+        _current_summaries()
+        .filter(indicator__observatory=observatory)
+        .select_related("indicator__observatory")
+        .order_by("indicator__position", "indicator__code", "-dataset__published_at", "-pk")
+    ):
+        if summary.indicator_id not in seen:  # one dataset per indicator: the newest published
+            seen.add(summary.indicator_id)
+            summaries.append(summary)
+    member_codes = sorted(members, key=lambda code: names[code])
+    cards = [_card(summary, member_codes, names) for summary in summaries]
+    return render(
+        request,
+        "observatory/data_landing.html",
+        {
+            "observatory": observatory,
+            "cards": cards,
+            "has_demo": any(summary.dataset.is_demo for summary in summaries),
+            "sources": sorted({summary.dataset.source for summary in summaries if summary.dataset.source}),
+        },
+    )
+
+
+def _card(summary, member_codes, names):
+    indicator = summary.indicator
+    periods = [date.fromisoformat(text) for text in summary.trend_periods]
+    rows = []
+    for code in member_codes:
+        latest = summary.latest.get(code)
+        trend = summary.trend.get(code, [])
+        if latest is None:
+            rows.append({"code": code, "name": names[code], "latest": None})
+            continue
+        period = date.fromisoformat(latest["period"])
+        known = [(periods[i], value) for i, value in enumerate(trend) if value is not None]
+        trend_label = ""
+        if len(known) > 1:
+            trend_label = _("%(start)s to %(end)s: from %(first)s to %(last)s") % {
+                "start": period_label(summary.period_type, known[0][0]),
+                "end": period_label(summary.period_type, known[-1][0]),
+                "first": format_number(known[0][1], indicator.decimals),
+                "last": format_number(known[-1][1], indicator.decimals),
+            }
+        rows.append(
+            {
+                "code": code,
+                "name": names[code],
+                "latest": format_number(latest["value"], indicator.decimals),
+                "flag": flag_labels().get(latest["flag"], ""),
+                "period": period_label(summary.period_type, period),
+                "period_iso": period.isoformat(),
+                "sparkline": sparkline(trend, label=trend_label) if trend_label else "",
+            }
+        )
+    return {"summary": summary, "indicator": indicator, "rows": rows}
+
+
+def _figure(request, indicator):
+    summary, is_preview = _summary_for(request, indicator)
+    if summary is None:
+        raise Http404(_("This indicator has no published data yet."))
+    names, members = _country_names()
+    figure = Figure.from_query(request.GET, indicator=indicator, summary=summary, country_names=names, members=members)
+    return figure.load(), members, is_preview
+
+
+@require_safe
+def indicator_detail(request, slug, indicator):
+    """/observatories/<slug>/data/<indicator>/: chart, table, definition and method, downloads."""
+    indicator = _indicator_or_404(slug, indicator)
+    figure, members, is_preview = _figure(request, indicator)
+    dataset = figure.summary.dataset
+    publications = list(
+        indicator.publications.published()
+        .select_related("observatory")
+        .defer("body", "search_document")
+        .newest_first()[:6]
+    )
+    events = list(
+        Event.objects.published()
+        .filter(publications__in=[publication.pk for publication in publications])
+        .distinct()
+        .order_by("-start", "-pk")
+        .defer("description", "search_document")[:4]
+    ) if publications else []  # fmt: skip
+    news = list(indicator.news.published().newest_first().defer("body", "search_document")[:NEWS_ON_PAGE])
+    query = figure.query_string()
+    page_url = f"{settings.SITE_URL}{indicator.get_absolute_url()}?{query}"
+    response = render(
+        request,
+        "observatory/indicator_detail.html",
+        {
+            "observatory": indicator.observatory,
+            "indicator": indicator,
+            "figure": figure,
+            "dataset": dataset,
+            "form": DataSelectionForm(figure, members=members),
+            "table": figure.table(),
+            "chart": figure.chart(is_demo=dataset.is_demo),
+            "footnotes": figure.footnotes(),
+            "flags": flag_labels(),
+            "citation": figure.citation(page_url=page_url),
+            "query": query,
+            "download_kinds": [("csv", _("CSV")), ("xlsx", _("Excel (XLSX)")), ("json", _("JSON"))],
+            "publications": publications,
+            "events": events,
+            "news": news,
+            "is_preview": is_preview,
+            "admin_url": reverse("admin:observatory_dataset_change", args=[dataset.pk]) if is_preview else "",
+            "last_update": dataset.published_at or dataset.imported_at,
+        },
+    )
+    return keep_private(response, noindex=True) if is_preview else response
+
+
+@require_safe
+def indicator_download(request, slug, indicator, kind):
+    """The page's selection as CSV, XLSX or JSON, with the citation (and the demo notice)."""
+    if kind not in DOWNLOAD_TYPES:
+        messages.warning(request, _("Downloads are in CSV, XLSX or JSON: choose one of those."))
+        target = reverse("observatory:indicator_detail", kwargs={"slug": slug, "indicator": indicator})
+        return HttpResponseRedirect(f"{target}?{request.GET.urlencode()}" if request.GET else target)
+    indicator = _indicator_or_404(slug, indicator)
+    figure, _members, is_preview = _figure(request, indicator)
+    page_url = f"{settings.SITE_URL}{indicator.get_absolute_url()}?{figure.query_string()}"
+    is_demo = figure.summary.dataset.is_demo
+    content = {
+        "csv": figure.as_csv,
+        "xlsx": figure.as_xlsx,
+        "json": figure.as_json,
+    }[kind](page_url=page_url, is_demo=is_demo)
+    response = HttpResponse(content, content_type=DOWNLOAD_TYPES[kind])
+    name = f"{indicator.slug}-{figure.first_year}-{figure.last_year}{'-demo' if is_demo else ''}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return keep_private(response, noindex=True) if is_preview else response

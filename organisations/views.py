@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -19,13 +18,12 @@ from accounts.services import can_participate
 from organisations import registry, services
 from organisations.forms import InviteForm, JoinSearchForm, OrganisationForm
 from organisations.models import Membership, Organisation
+from portal.http import keep_private as private
 
 
 def keep_private(response):
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    """Every page of an organisation is its members' own: portal.http.keep_private, never indexed."""
+    return private(response, noindex=True)
 
 
 def _visible_or_404(request, slug) -> Organisation:

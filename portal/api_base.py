@@ -119,6 +119,9 @@ class JSONParser(parsers.JSONParser):
                 _("JSON parse error - arrays and objects are nested more than %(depth)s levels deep.")
                 % {"depth": MAX_JSON_DEPTH}
             )
+        if _has_null_character(data):
+            # No text of the portal may hold one (PostgreSQL refuses it: a 500 in any lookup).
+            raise exceptions.ParseError(_("JSON parse error - text may not contain the null character (\\u0000)."))
         return data
 
 
@@ -130,6 +133,21 @@ def _nested_deeper_than(data, limit: int) -> bool:
             if depth > limit:
                 return True
             stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return False
+
+
+def _has_null_character(data) -> bool:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
     return False
 
 

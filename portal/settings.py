@@ -477,6 +477,11 @@ OBSERVATORY_COMMENT_RATE = env("OBSERVATORY_COMMENT_RATE", "5/h")
 # Reports one visitor (IP address) may send, and reports that hide a comment until reviewed.
 OBSERVATORY_REPORT_RATE = env("OBSERVATORY_REPORT_RATE", "20/h")
 OBSERVATORY_REPORTS_TO_HIDE = env("OBSERVATORY_REPORTS_TO_HIDE", 3, cast=int)
+# Indicator data imports (observatory.imports): the largest file read, and the largest SDMX
+# file (sdmx1 reads a whole message into memory); uploads wait between dry run and confirmation here.
+OBSERVATORY_DATA_MAX_BYTES = env("OBSERVATORY_DATA_MAX_BYTES", 100 * 1024 * 1024, cast=int)
+OBSERVATORY_SDMX_MAX_BYTES = env("OBSERVATORY_SDMX_MAX_BYTES", 20 * 1024 * 1024, cast=int)
+OBSERVATORY_IMPORTS_ROOT = Path(env("OBSERVATORY_IMPORTS_ROOT", str(VAR_DIR / "imports")))
 
 # --- Events and registration (events app) ---
 EVENTS_PAGE_SIZE = 12

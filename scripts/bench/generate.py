@@ -6,7 +6,8 @@
 
 At scale 1: 20,000 news (English and Spanish), 2,000 events with sessions, speakers and
 partners, 50,000 participants (account, profile, verified address), 200,000 registrations,
-50,000 publications, and 10,000 organisations with five yearly cycles of
+50,000 publications, 1,000,000 indicator observations (through the real import,
+scripts/bench/indicators.py), and 10,000 organisations with five yearly cycles of
 self-assessments (about 35,000 assessments, 700,000 answers, benchmarks once per cycle),
 in a few minutes on two cores. Rows go in in batches with COPY
 (the same values bulk_create would write, several times faster for wide rows); workflow
@@ -92,6 +93,7 @@ class Generator:
         from vocabulary import TextPool
 
         self.rng = random.Random(seed)
+        self.scale = scale
         self.text = TextPool(seed=seed)
         self.counts = {
             "news": int(20_000 * scale),
@@ -847,6 +849,17 @@ class Generator:
             for future in [pool.submit(self.search_documents, model, expression) for model, expression in jobs]:
                 future.result()
 
+    def indicator_data(self):
+        """1,000,000 observations (at scale 1) in a published dataset of the labour observatory,
+        through the real import (indicators.py): the data pages are measured on it."""
+        import indicators
+
+        result = indicators.run(max(int(1_000_000 * self.scale), 1000), publish=True)
+        if result["exit_code"] != 0:
+            raise RuntimeError(f"the import failed: {result['stderr_tail']}")
+        self.result["created"]["observations"] = result["rows"]
+        self.result["indicator_import"] = result
+
     def analyze(self):
         from django.db import connection
 
@@ -879,6 +892,12 @@ class Generator:
             except Exception as error:  # report, go on: the rest of the dataset is still useful
                 traceback.print_exc()
                 self.result["notes"].append(f"self-assessments NOT generated: {error!r}")
+        with self.step("indicator data"):
+            try:
+                self.indicator_data()
+            except Exception as error:  # reported, not fatal, as for publications
+                traceback.print_exc()
+                self.result["notes"].append(f"indicator data NOT generated: {error!r}")
         with self.step("search documents"):
             self.all_search_documents()
         with self.step("VACUUM ANALYZE"):

@@ -78,6 +78,8 @@ def pick_endpoints(rotate: int) -> list[dict]:
             rows.append(
                 {"key": "publication_detail", "label": "a publication page", "path": publication.get_absolute_url()}
             )
+    if publications_on:
+        rows += data_endpoints()
     rows.append({"key": "event_list", "label": "/events/", "path": "/events/"})
     event = (
         Event.objects.upcoming()
@@ -189,6 +191,35 @@ def integrity_endpoints() -> list[dict]:
             }
         )
     return rows
+
+
+def data_endpoints() -> list[dict]:
+    """The indicator pages on the largest indicator with published data (indicators.py's million)."""
+    from observatory.models import Dataset, IndicatorSummary
+
+    summary = (
+        IndicatorSummary.objects.filter(dataset__in=Dataset.objects.current())
+        .select_related("indicator__observatory")
+        .order_by("-observation_count")
+        .first()
+    )
+    if summary is None:
+        return []
+    indicator = summary.indicator
+    page = indicator.get_absolute_url()
+    breakdown = {name: codes[-1] for name, codes in summary.breakdowns.items() if len(codes) > 1}
+    chosen = urllib.parse.urlencode(
+        {"country": ["CL", "PE"], "from": summary.last_period.year - 10, **breakdown}, doseq=True
+    )
+    api = urllib.parse.urlencode({"indicator": indicator.code, "country": "CL,PE", "period_from": "2020"})
+    count = f"{summary.dataset.observation_count:,}"
+    return [
+        {"key": "data_landing", "label": "an observatory's data page", "path": f"{page.rsplit('/', 2)[0]}/"},
+        {"key": "indicator_page", "label": f"an indicator page ({count} obs.)", "path": page},
+        {"key": "indicator_chosen", "label": "an indicator page, 2 countries", "path": f"{page}?{chosen}"},
+        {"key": "indicator_csv", "label": "an indicator's CSV download", "path": f"{page}download.csv?{chosen}"},
+        {"key": "api_observations", "label": "/api/v1/observations/ filtered", "path": f"/api/v1/observations/?{api}"},
+    ]
 
 
 def probe(base: str, path: str, headers: list[str] | None = None) -> dict:

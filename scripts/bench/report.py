@@ -4,7 +4,7 @@
     .venv/bin/python scripts/bench/report.py --dir var/bench [--meta key=value …]
 
 Reads what the other scripts wrote in --dir (dataset.json, pages.json, pages-uncached.json,
-rush.json, reminders.json, profiles/summary.json) and checks each figure against the
+rush.json, reminders.json, import.json, profiles/summary.json) and checks each figure against the
 issue's targets: p95 under 100 ms for every page and API endpoint at 8 connections (150 ms
 for searches), cacheable pages at 50% or more of the framework's ceiling, the rush exact
 with no error, 100 reminder emails a second or more.
@@ -152,6 +152,7 @@ def main():
     rush = load(folder / "rush.json")
     reminders = load(folder / "reminders.json")
     profiles = load(folder / "profiles" / "summary.json")
+    indicator_import = load(folder / "import.json")
 
     results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "run": meta}
     md = [
@@ -248,6 +249,23 @@ def main():
             f"Reminders: {reminders['emails_received']:,} emails in {reminders['worker_wall_s']} s with "
             f"{reminders['workers']} worker(s) = {reminders['emails_per_s']} emails/s; each participant exactly once: "
             f"{'yes' if reminders['ok'] else 'NO'}",
+        ]
+    if indicator_import:
+        results["indicator_import"] = indicator_import
+        row = indicator_import
+        md += [
+            "## Indicator import",
+            "",
+            "| observations | CSV | wall time | peak memory | target < 300 s, < 1,024 MB |",
+            "| ---: | ---: | ---: | ---: | --- |",
+            f"| {row['rows']:,} | {row['csv_mb']} MB | {row['seconds']} s | {row['max_rss_mb']} MB | "
+            f"{'✓' if row['ok'] else '✗'} |",
+            "",
+        ]
+        out += [
+            "",
+            f"Indicator import: {row['rows']:,} observations in {row['seconds']} s, peak {row['max_rss_mb']} MB — "
+            f"{'OK' if row['ok'] else 'FAILED'}",
         ]
     if profiles:
         results["profiles"] = profiles

@@ -13,8 +13,10 @@
 #     cache on) and again with both off, which is what a visitor pays on a cold miss.
 #  4. reminders.py: 10,000 reminders sent by the task worker to an SMTP sink on loopback.
 #  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP.
-#  6. profile_pages.py: pyinstrument and the SQL of each page, in-process.
-#  7. report.py: var/bench/results.md and results.json, and the table on stdout.
+#  6. indicators.py: 1,000,000 observations imported as a new dataset version, timed, with
+#     its peak memory (the targets: under 5 minutes, under 1 GB).
+#  7. profile_pages.py: pyinstrument and the SQL of each page, in-process.
+#  8. report.py: var/bench/results.md and results.json, and the table on stdout.
 #
 # Settings (environment): BENCH_DURATION (s per endpoint, 10), BENCH_WARMUP (2),
 # BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn processes, 2 × cores + 1),
@@ -98,7 +100,7 @@ start_pg() { # $1 = extra server options
 stop_pg() { pg "'$bindir/pg_ctl' -D '$CACHE/data' -m fast -w stop" >/dev/null; }
 
 # The dataset depends on the schema, the generator and the fixtures it reads.
-fingerprint=$( { echo "scale=$SCALE"; cat */migrations/*.py scripts/bench/generate.py scripts/bench/vocabulary.py \
+fingerprint=$( { echo "scale=$SCALE"; cat */migrations/*.py scripts/bench/generate.py scripts/bench/vocabulary.py scripts/bench/indicators.py \
   fixtures/taxonomy.json fixtures/*/*.txt fixtures/*/*/*.txt 2>/dev/null; } | sha256sum | cut -c1-16)
 export PORTAL_ENV=production DEBUG=false
 export SECRET_KEY="bench-only-secret-key-for-loopback-$fingerprint-not-used-anywhere-else"
@@ -221,6 +223,11 @@ phase_start=$SECONDS
 "$BIN/python" scripts/bench/rush.py --base "$base" --out "$OUT/rush.json" --concurrency "$RUSH_CLIENTS"
 phase rush
 stop_server
+
+say "Indicator import: 1,000,000 observations as a new version, timed (the web server stopped)"
+phase_start=$SECONDS
+"$BIN/python" scripts/bench/indicators.py --rows 1000000 --scale "$SCALE" --out "$OUT/import.json" >/dev/null
+phase indicator_import
 
 say "Profiles"
 phase_start=$SECONDS

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from observatory import demo_files
-from observatory.models import Collaborator, Comment, Observatory, Publication, PublicationFile
+from observatory.models import Collaborator, Comment, Indicator, Observatory, Publication, PublicationFile
 from portal.models import Status
 from tests.factories import AuthorFactory, BodyFactory, CountryFactory, yesterday
 
@@ -115,3 +115,57 @@ class PendingCommentFactory(factory.django.DjangoModelFactory):
 class ApprovedCommentFactory(PendingCommentFactory):
     status = Comment.Status.APPROVED
     moderated_at = factory.LazyFunction(timezone.now)
+
+
+# --- Indicators and data ---------------------------------------------------------------------
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+        django_get_or_create = ("code",)
+
+    observatory = factory.SubFactory(ObservatoryFactory)
+    code = factory.Sequence(lambda n: f"UNE_RT_{n}")
+    slug = factory.LazyAttribute(lambda o: o.code.lower().replace("_", "-"))
+    name = "Unemployment rate"
+    name_es = "Tasa de desempleo"
+    definition = "Unemployed persons as a share of the labour force."
+    unit = "% of the labour force"
+    unit_symbol = "%"
+    frequency = Indicator.Frequency.YEAR
+    decimals = 1
+    source = "National statistical offices"
+    licence = "CC BY 4.0"
+
+
+def template_csv(rows, header="indicator,country,period,value,sex,age,education,status,footnote,unit"):
+    """A template file's text: ``rows`` are lists of cells in the header's order."""
+    lines = [header] + [",".join(str(cell) for cell in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def import_rows(tmp_path, indicator, rows, *, key="labour-demo", name="data.csv", actor=None, **kwargs):
+    """Import template ``rows`` into ``indicator``'s observatory; returns the report."""
+    from observatory.imports import import_dataset
+
+    path = write(tmp_path, name, template_csv(rows))
+    return import_dataset(
+        path=path, observatory=indicator.observatory, key=key, title="Labour market indicators", actor=actor, **kwargs
+    )
+
+
+def published_import(tmp_path, indicator, rows, *, editor, **kwargs):
+    """Import and publish a version (what the public then sees)."""
+    from portal import services
+
+    report = import_rows(tmp_path, indicator, rows, actor=editor, **kwargs)
+    assert report.is_valid, report.errors
+    services.publish(item=report.dataset, actor=editor, at=yesterday())
+    return report.dataset

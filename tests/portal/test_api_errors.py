@@ -55,6 +55,13 @@ def test_a_nested_body_beyond_the_bound_but_decodable_is_refused_too(token_clien
     assert "nested" in assert_error_shape(response, 400)["message"]
 
 
+@pytest.mark.parametrize("body", ['{"event": "webinar\\u0000"}', '{"event\\u0000": "webinar"}'])
+def test_a_null_character_in_a_body_is_a_400_not_a_database_error(token_client, body):
+    """PostgreSQL refuses NUL in text: a lookup with one was a 500 (schemathesis found it)."""
+    response = token_client.post("/api/v1/me/registrations/", body, content_type="application/json")
+    assert "null character" in assert_error_shape(response, 400)["message"]
+
+
 def test_ordinary_bodies_still_work(token_client):
     response = token_client.post(
         "/api/v1/me/registrations/", {"event": OpenEventFactory().slug}, content_type="application/json"

@@ -160,12 +160,23 @@ def test_news_list_is_paginated(client, many_news):
         reverse("portal:news_list") + "?q=zebra",
         reverse("portal:news_feed"),
         "/sitemap.xml",
-        reverse("portal:search") + "?q=zebra",
     ],
 )
 def test_public_lists_run_a_constant_number_of_queries(client, many_news, url, django_assert_max_num_queries):
     with django_assert_max_num_queries(QUERY_BUDGET):
         response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_site_search_runs_two_queries_per_section_whatever_the_content(
+    client, many_news, django_assert_max_num_queries
+):
+    """/search/ counts and lists each registered section (news, events, publications, indicators,
+    initiatives…): a fixed number per section, plus the news cards' countries and topics."""
+    from portal import registry
+
+    with django_assert_max_num_queries(2 * len(registry.search_providers()) + 2):
+        response = client.get(reverse("portal:search") + "?q=zebra")
     assert response.status_code == 200
 
 

@@ -13,6 +13,7 @@ import reversion
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -107,6 +108,7 @@ class Command(BaseCommand):
         )
         if self.skipped_events:
             self.stdout.write(f"  Events not found (yet), not linked: {', '.join(sorted(self.skipped_events))}.")
+        call_command("seed_indicators", force=True, verbosity=options.get("verbosity", 1))  # demo data series
 
     # -- Helpers ----------------------------------------------------------------------------
 

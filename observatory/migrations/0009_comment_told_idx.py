@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('observatory', '0006_publication_indexes'),
+        ('observatory', '0008_indicator_roles'),
         ('portal', '0006_outbox_and_workers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
