@@ -15,6 +15,7 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
@@ -36,10 +37,10 @@ def is_api(request) -> bool:
     return request.path_info.startswith("/api/")
 
 
-def bad_request(request, exception):
+def bad_request(request, exception, *, message: str = ""):
     if is_api(request):
-        return api_error(400, "bad_request", _("The request could not be understood."))
-    return defaults.bad_request(request, exception)
+        return api_error(400, "bad_request", message or _("The request could not be understood."))
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 def permission_denied(request, exception):
@@ -90,3 +91,21 @@ class DatabaseUnavailableMiddleware:
             logger.error("The database is unavailable: %s", exception, exc_info=exception)
             return database_unavailable(request)
         return None
+
+
+class NullCharacterMiddleware:
+    """An address whose path or query holds the null character is a 400 with a message: no text
+    of the portal may hold one, and PostgreSQL refuses it in any lookup (a 500 otherwise, from
+    every view that reads a parameter itself). Forms refuse it in posted fields already."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return bad_request(
+                request, None, message=_("The address holds a null character (%00), which no page takes.")
+            )
+        return self.get_response(request)

@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A view that cannot reach the database answers 503 + Retry-After (portal.errors).
     "portal.errors.DatabaseUnavailableMiddleware",
+    # An address with a null character is a 400 (portal.errors), before anything reads it.
+    "portal.errors.NullCharacterMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, locale, CSRF and auth: a hit for an anonymous visitor skips them all.

@@ -123,3 +123,16 @@ def test_the_503_page_is_in_spanish_on_spanish_pages(database_down):
     response = Client(raise_request_exception=False).get("/es/news/")
     assert response.status_code == 503
     assert 'lang="es"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/integrity/benchmarks/?questionnaire=a%00b", "/api/v1/news/?search=%00", "/api/v1/events/?q%00=x"],
+)
+def test_a_null_character_in_an_api_address_is_a_json_400(client, path):
+    assert "null character" in assert_error_shape(client.get(path), 400)["message"]
+
+
+def test_a_null_character_in_a_page_address_is_a_400_page(client):
+    response = client.get("/publications/?q=%00")
+    assert response.status_code == 400 and "null character" in response.content.decode()
