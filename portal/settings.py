@@ -240,7 +240,9 @@ USE_TZ = True
 
 # Static files are served by the app itself (whitenoise); nothing comes from a CDN.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes: in production one folder kept across releases, so that pages of the
+# old release still find their hashed files while a new one rolls out (README, "Upgrades").
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
