@@ -14,13 +14,23 @@ CI=${CI:-false}
 say() { printf '\n== %s\n' "$*"; }
 as_root() { [ "$(id -u)" = 0 ]; }
 
-ensure_debian_package() { # $1 = command that must exist, $2 = package
-  [ -x "$1" ] && return 0
+ensure_debian_package() { # $1 = file that must exist, $2… = packages
+  local wanted=$1; shift
+  [ -e "$wanted" ] && return 0
   if as_root && command -v apt-get >/dev/null; then
-    say "Installing $2 from Debian's packages"
-    (apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1; }) || true
+    say "Installing $* from Debian's packages"
+    # Installed, not started: a server package would otherwise start its default service
+    # (nginx on every interface's port 80, say) on machines without a policy saying no.
+    local policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      policy=/usr/sbin/policy-rc.d
+      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    (apt-get install -y -qq "$@" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$@" >/dev/null 2>&1; }) || true
+    [ -n "$policy" ] && rm -f "$policy"
   fi
-  [ -x "$1" ]
+  [ -e "$wanted" ]
 }
 
 say "ruff"
@@ -45,6 +55,14 @@ else
   if [ "$CI" = true ]; then echo "error: /usr/bin/chromium is missing and could not be installed (CI=true)."; exit 1; fi
   echo "note: /usr/bin/chromium is missing and could not be installed: browser tests will be skipped."
 fi
+
+# The shipped production configuration (tests/deploy) runs Debian's nginx with its brotli
+# modules and systemd-analyze; those tests skip without them, except under CI=true.
+ensure_debian_package /usr/sbin/nginx nginx || true
+ensure_debian_package /usr/lib/nginx/modules/ngx_http_brotli_static_module.so \
+  libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static || true
+ensure_debian_package /usr/bin/systemd-analyze systemd || true
+ensure_debian_package /usr/bin/openssl openssl || true
 
 say "Tests on SQLite"
 env -u DATABASE_URL $BIN/python -m pytest "$@"

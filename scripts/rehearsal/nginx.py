@@ -64,9 +64,10 @@ def render_site(*, https: str, http: str, upstreams: list[str], server_name: str
     return text
 
 
-def render(*, prefix: Path, https: str, http: str, upstreams: list[str], server_name: str = "127.0.0.1",
-           cert: Path, key: Path, srv: Path, workers: int = 2) -> Path:  # fmt: skip
-    """Write prefix/nginx.conf and prefix/portal.conf; return the main file."""
+def render(*, prefix: Path, https: str, http: str, upstreams: list[str], server_name: str = "localhost",
+           cert: Path, key: Path, srv: Path, workers: int = 2, user: str = "nobody nogroup") -> Path:  # fmt: skip
+    """Write prefix/nginx.conf and prefix/portal.conf; return the main file. ``user`` is whom the
+    worker processes run as when nginx is started by root (they read srv/)."""
     logs, temp = prefix / "logs", prefix / "temp"
     for folder in (logs, temp):
         folder.mkdir(parents=True, exist_ok=True)
@@ -83,7 +84,7 @@ def render(*, prefix: Path, https: str, http: str, upstreams: list[str], server_
     main.write_text(
         "# Written by scripts/rehearsal/nginx.py: Debian's nginx.conf, reduced to this folder.\n"
         f"{modules}"
-        f"{'user nobody nogroup;' if os.geteuid() == 0 else ''}\n"
+        f"{f'user {user};' if os.geteuid() == 0 else ''}\n"
         f"worker_processes {workers};\n"
         f"pid {prefix / 'nginx.pid'};\n"
         f"error_log {logs / 'error.log'} warn;\n"
@@ -108,7 +109,7 @@ def main():
     parser.add_argument("--https", required=True, help="address:port of the HTTPS server")
     parser.add_argument("--http", required=True, help="address:port of the plain HTTP server (redirects)")
     parser.add_argument("--upstream", action="append", required=True, help="an app node, address:port")
-    parser.add_argument("--server-name", default="127.0.0.1")
+    parser.add_argument("--server-name", default="localhost", help="a name, so that clients send it (SNI)")
     parser.add_argument("--cert", type=Path, required=True)
     parser.add_argument("--key", type=Path, required=True)
     parser.add_argument("--srv", type=Path, required=True, help="the folder holding static/ and media/")
