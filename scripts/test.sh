@@ -12,26 +12,7 @@ export DJANGO_SETTINGS_MODULE=portal.test_settings
 CI=${CI:-false}
 
 say() { printf '\n== %s\n' "$*"; }
-as_root() { [ "$(id -u)" = 0 ]; }
-
-ensure_debian_package() { # $1 = file that must exist, $2… = packages
-  local wanted=$1; shift
-  [ -e "$wanted" ] && return 0
-  if as_root && command -v apt-get >/dev/null; then
-    say "Installing $* from Debian's packages"
-    # Installed, not started: a server package would otherwise start its default service
-    # (nginx on every interface's port 80, say) on machines without a policy saying no.
-    local policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      policy=/usr/sbin/policy-rc.d
-      printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    (apt-get install -y -qq "$@" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$@" >/dev/null 2>&1; }) || true
-    [ -n "$policy" ] && rm -f "$policy"
-  fi
-  [ -e "$wanted" ]
-}
+. scripts/debian.sh  # as_root, ensure_debian_package
 
 say "ruff"
 $BIN/ruff check .

@@ -44,7 +44,8 @@ def render_site(*, https: str, http: str, upstreams: list[str], server_name: str
     https_port = https.rsplit(":", 1)[1]
     text = _replace(
         text,
-        "    server 10.0.0.11:8000 max_fails=1 fail_timeout=10s;\n    server 10.0.0.12:8000 max_fails=1 fail_timeout=10s;\n",
+        "    server 10.0.0.11:8000 max_fails=1 fail_timeout=10s;\n"
+        "    server 10.0.0.12:8000 max_fails=1 fail_timeout=10s;\n",
         "".join(f"    server {upstream} max_fails=1 fail_timeout=10s;\n" for upstream in upstreams),
     )
     # IPv4 loopback only.
@@ -53,7 +54,9 @@ def render_site(*, https: str, http: str, upstreams: list[str], server_name: str
     text = _replace(text, "listen 80 default_server;", f"listen {http} default_server;", count=1)
     text = _replace(text, "listen 443 ssl default_server;", f"listen {https} ssl default_server;", count=1)
     text = _replace(text, "listen 443 ssl http2;", f"listen {https} ssl http2;", count=1)
-    text = _replace(text, "return 301 https://$host$request_uri;", f"return 301 https://$host:{https_port}$request_uri;")
+    text = _replace(
+        text, "return 301 https://$host$request_uri;", f"return 301 https://$host:{https_port}$request_uri;"
+    )
     text = _replace(text, "server_name portal.example;", f"server_name {server_name};", count=2)
     text = _replace(text, "/etc/letsencrypt/live/portal.example/fullchain.pem", str(cert), count=1)
     text = _replace(text, "/etc/letsencrypt/live/portal.example/privkey.pem", str(key), count=1)
@@ -73,8 +76,9 @@ def render(*, prefix: Path, https: str, http: str, upstreams: list[str], server_
         folder.mkdir(parents=True, exist_ok=True)
     site = prefix / "portal.conf"
     site.write_text(
-        render_site(https=https, http=http, upstreams=upstreams, server_name=server_name, cert=cert, key=key,
-                    srv=srv, logs=logs)  # fmt: skip
+        render_site(
+            https=https, http=http, upstreams=upstreams, server_name=server_name, cert=cert, key=key, srv=srv, logs=logs
+        )  # fmt: skip
     )
     modules = "".join(f"load_module {MODULES / name};\n" for name in BROTLI_MODULES) if has_brotli() else ""
     temp_paths = "".join(
@@ -117,8 +121,15 @@ def main():
     args = parser.parse_args()
     print(
         render(
-            prefix=args.prefix, https=args.https, http=args.http, upstreams=args.upstream,
-            server_name=args.server_name, cert=args.cert, key=args.key, srv=args.srv, workers=args.workers,
+            prefix=args.prefix,
+            https=args.https,
+            http=args.http,
+            upstreams=args.upstream,
+            server_name=args.server_name,
+            cert=args.cert,
+            key=args.key,
+            srv=args.srv,
+            workers=args.workers,
         )  # fmt: skip
     )
 

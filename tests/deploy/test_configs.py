@@ -292,7 +292,9 @@ def test_verify_would_catch_a_unit_that_cannot_start(tmp_path):
 def test_the_units_run_what_the_rehearsal_runs():
     web = (DEPLOY / "systemd" / "portal-web.service").read_text()
     worker = (DEPLOY / "systemd" / "portal-worker@.service").read_text()
-    assert "ExecStart=/srv/portal/app/.venv/bin/gunicorn --config deploy/gunicorn.conf.py portal.wsgi:application" in web
+    assert (
+        "ExecStart=/srv/portal/app/.venv/bin/gunicorn --config deploy/gunicorn.conf.py portal.wsgi:application" in web
+    )
     assert "ExecStart=/srv/portal/app/.venv/bin/python manage.py run_worker" in worker
     rehearsal = (ROOT / "scripts" / "rehearsal" / "run.sh").read_text()
     assert "exec_start portal-web.service" in rehearsal and "exec_start portal-worker@.service" in rehearsal
