@@ -691,6 +691,7 @@ def main():
     parser.add_argument("--dir", type=Path, help="the folder to work in (default: a new one in /var/tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the folder (logs, databases) afterwards")
     parser.add_argument("--migrations", action="store_true", help="also time every migration on the large dataset")
+    parser.add_argument("--dataset-scale", type=float, default=1.0, help="of the benchmark's dataset (--migrations)")
     parser.add_argument("--clients", type=int, default=12, help="concurrent visitors in the load checks")
     parser.add_argument("--rush-participants", type=int, default=300)
     parser.add_argument("--rush-seats", type=int, default=100)
@@ -732,7 +733,10 @@ def main():
     if args.migrations and failed_setup is None:
         import migrations
 
-        rehearsal.check("migrations on the large dataset", lambda: migrations.rehearse(base / "migrations", log=log))
+        rehearsal.check(
+            "migrations on the large dataset",
+            lambda: Row("", **migrations.rehearse(base / "migrations", log=log, scale=args.dataset_scale)),
+        )
     total = time.monotonic() - started
     if failed_setup:
         rehearsal.rows.append(Row("set-up", False, failed_setup))

@@ -145,7 +145,14 @@ class Topology:
     def pg_data(self) -> Path:
         return self.base / "pg" / "data"
 
-    def start_postgresql(self) -> None:
+    # For loading a dataset only: nothing needs to survive a crash until the data is in.
+    UNDURABLE = (
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c maintenance_work_mem=512MB "
+        "-c max_wal_size=8GB"
+    )
+
+    def start_postgresql(self, *, fast: bool = False) -> None:
+        self.pg_extra = self.UNDURABLE if fast else ""
         folder = self.base / "pg"
         folder.mkdir(exist_ok=True)
         if AS_ROOT:
@@ -160,16 +167,18 @@ class Topology:
     def _pg_ctl(self, action: str, *extra: str) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.pg_port} -k {self.base / 'pg'} -c max_connections=200 "
-            "-c shared_buffers=256MB"
+            f"-c shared_buffers=256MB {getattr(self, 'pg_extra', '')}"
         )
         self._as_postgres(
             str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-l", str(self.base / "pg" / "postgresql.log"), "-w",
             "-t", "60", "-o", options, action, *extra,
         )  # fmt: skip
 
-    def restart_postgresql(self) -> None:
+    def restart_postgresql(self, *, fast: bool | None = None) -> None:
         """A restart as an operator does one: fast shutdown (sessions ended, transactions rolled
-        back), then start."""
+        back), then start (``fast`` changes the durability settings on the way)."""
+        if fast is not None:
+            self.pg_extra = self.UNDURABLE if fast else ""
         self._pg_ctl("restart", "-m", "fast")
 
     def psql(self, sql: str, database: str = "postgres") -> str:
