@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.db.models import NOT_PROVIDED
 from topology import ROOT, Topology
 
 APPS = ["accounts", "portal", "observatory", "events"]
@@ -37,8 +38,6 @@ REVIEW = {"AlterField", "RunPython", "RunSQL", "AlterUniqueTogether", "RemoveCon
 def classify(operation) -> str:
     name = type(operation).__name__
     if name in NEEDS_A_DEFAULT:
-        from django.db.models import NOT_PROVIDED
-
         field = operation.field
         tolerated = field.null or field.many_to_many or field.db_default is not NOT_PROVIDED
         return "safe" if tolerated else "expand first"
