@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	c=$$(command -v $$p 2>/dev/null) || continue; \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
 
-.PHONY: run test install lint check-python clean db_worker bench rehearsal
+.PHONY: run test install lint check-python clean db_worker bench rehearsal messages
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -37,9 +37,13 @@ run: install
 	PORTAL_ENV=development $(PY) manage.py seed_demo
 	@echo "Emails the demo sends are written to var/mail/ (one .log file per message)."
 	@echo "Serving http://$(HOST):$(PORT)/ — the task worker runs beside it; Ctrl-C stops both."
-	@PORTAL_ENV=development $(PY) manage.py db_worker --queue-name default & worker=$$!; \
+	@PORTAL_ENV=development $(PY) manage.py run_worker --queue-name default & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORTAL_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The Spanish catalogue after a change of text (then translate: README, "Languages").
+messages: install
+	PORTAL_ENV=development $(PY) manage.py makemessages -l es --no-obsolete --add-location file -i '.venv/*' -i 'tests/*'
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,20 +1,37 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
 from django.utils import translation
+
+from accounts.models import Profile
+from portal import outbox
+from portal.tasks import deliver_outbox
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth, the portal's way: emails in the recipient's language, with the site's URL."""
+    """allauth, the portal's way: emails in the recipient's language, with the site's URL, and
+    through the outbox (portal.outbox), so that a sign-up or a password reset never waits for the
+    mail server nor fails with it: the worker delivers, and retries while the server is down."""
 
     def send_mail(self, template_prefix, email, context):
         language = _language_for(email)
+        request = allauth_context.request
         with translation.override(language):
-            context = {**context, "SITE_URL": settings.SITE_URL, "LANGUAGE_CODE": language}
-            super().send_mail(template_prefix, email, context)
+            context = {
+                "request": request,
+                "email": email,
+                "current_site": get_current_site(request),
+                **context,
+                "SITE_URL": settings.SITE_URL,
+                "LANGUAGE_CODE": language,
+            }
+            message = self.render_mail(template_prefix, email, context)
+        row = outbox.queue(message, kind=f"accounts.{template_prefix.rsplit('/', 1)[-1]}")
+        transaction.on_commit(lambda: deliver_outbox.enqueue(ids=[row.pk]))
 
 
 def _language_for(email: str) -> str:
-    from accounts.models import Profile
-
     profile = Profile.objects.filter(user__email__iexact=email).only("preferred_language").first()
     return profile.preferred_language if profile else translation.get_language() or settings.LANGUAGE_CODE

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts import registry
 from accounts.models import PrivacyPolicy, Profile
+from portal import outbox
 
 User = get_user_model()
 
@@ -159,6 +160,7 @@ def delete_account(*, user) -> None:
         user = User.objects.select_for_update().get(pk=user.pk)
         for source in registry.sources():
             source.erase(user)
+        outbox.forget_recipient(user.email)  # what other apps just queued (cancellations) goes too
         Profile.objects.filter(user=user).delete()
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()

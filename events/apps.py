@@ -28,7 +28,7 @@ class EventsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from accounts import registry as personal_data
-        from events import services, times
+        from events import emails, services, times
         from events.registry import EventSitemap, event_more_url, event_search, upcoming_events_block
         from portal import registry
         from portal.models import Country
@@ -66,5 +66,6 @@ class EventsConfig(AppConfig):
                 order=20,
             )
         )
+        registry.register_sweep(registry.Sweep("events-emails", emails.queue_owed_emails, order=50))
         post_save.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-save")
         post_delete.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-delete")

@@ -1,13 +1,15 @@
 """Emails to participants (plain text and HTML), sent by events.tasks after commit.
 
-Each email is sent once: the registration's row is locked and a stamp checked and set in
-the same transaction (``status_notified_at``, ``reminder_sent_at``,
-``event_cancelled_notified_at``, ``schedule_notified_as``). A task that runs twice, or a
-worker restarted in the middle of a batch, sends nothing twice that it had finished.
+Each email is owed by a change of state and told once: the registration's row is locked, a
+stamp checked, and the email queued in the outbox (portal.outbox) in the same transaction as
+the stamp (``status_notified_at``, ``reminder_sent_at``, ``event_cancelled_notified_at``,
+``schedule_notified_as``). A task that runs twice, or a worker killed in the middle of a batch,
+queues nothing twice; what a lost worker left owed is queued by the workers' sweep
+(``send_owed_emails``). The outbox then delivers, retrying while the mail server is down.
 
 Reminders go in batches (``send_reminders``): what every participant of the event shares
-is computed once per batch and language, the messages go through one connection to the
-mail server, and each registration is stamped in its own transaction (see there).
+is computed once per batch and language, and the batch is stamped and queued in one
+transaction, then delivered through one connection to the mail server.
 
 Every email shows the time in the event's zone, in each member country, and in the
 participant's own zone (from the country of their profile). It is written in the
@@ -17,17 +19,19 @@ event's own text (its translated fields) and the links (/es/… for Spanish).
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from events import calendar, times
 from events.models import Event, Registration
+from portal import outbox, workers
 
 logger = logging.getLogger(__name__)
 
@@ -146,22 +150,40 @@ def _lock(registration_id: int) -> Registration | None:
 # --- One email per status change ----------------------------------------------------------
 
 
+def topic(registration: Registration) -> str:
+    """What an email about this registration is filed under in the outbox (portal.outbox.withdraw)."""
+    return f"events.event:{registration.event_id}/registration:{registration.pk}"
+
+
 def send_registration_email(registration_id: int) -> int:
     """The email that goes with the registration's current status, once per status change."""
+    row = queue_registration_email(registration_id)
+    outbox.deliver_on_commit([row])
+    return int(row is not None)
+
+
+def queue_registration_email(registration_id: int):
+    """Stamp the registration as told of its status and queue that email, in one transaction
+    (None when it was told already, or nothing is sent for this status)."""
     with transaction.atomic():
         registration = _lock(registration_id)
         if registration is None:
-            return 0
+            return None
         if registration.status_notified_at and registration.status_notified_at >= registration.status_changed_at:
-            return 0
+            return None
         what = STATUS_EMAILS.get(registration.status)
-        sent = 0
+        row = None
         if what and _can_receive(registration):
-            _status_message(what, registration).send()
-            sent = 1
+            row = outbox.queue(
+                _status_message(what, registration),
+                kind=f"events.{what}",
+                topic=topic(registration),
+                key=f"events.registration:{registration.pk}:{registration.status}:"
+                f"{registration.status_changed_at.isoformat()}",
+            )
         registration.status_notified_at = max(timezone.now(), registration.status_changed_at)
         registration.save(update_fields=["status_notified_at"])
-        return sent
+    return row
 
 
 def _status_message(what: str, registration: Registration):
@@ -186,20 +208,16 @@ def send_confirmation_link(registration_id: int) -> int:
     )
     if registration is None or registration.status != RegStatus.PENDING or not _can_receive(registration):
         return 0
-    _status_message("registration_pending", registration).send()
+    row = outbox.queue(
+        _status_message("registration_pending", registration),
+        kind="events.confirmation_link",
+        topic=topic(registration),
+    )
+    outbox.deliver_on_commit([row])
     return 1
 
 
-# --- The day-before email -----------------------------------------------------------------
-
-
-class RemindersNotSent(Exception):
-    """Some reminders of a batch could not be sent (the others were); they stay due."""
-
-    def __init__(self, *, sent: int, failed: list[int]):
-        super().__init__(f"{len(failed)} reminder(s) not sent (registrations {failed}); {sent} sent.")
-        self.sent = sent
-        self.failed = failed
+# --- The reminders --------------------------------------------------------------------------
 
 
 def send_reminder(registration_id: int, *, now: datetime | None = None) -> int:
@@ -210,28 +228,24 @@ def send_reminder(registration_id: int, *, now: datetime | None = None) -> int:
 
 def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = None) -> int:
     """The personal reminders of these registrations (one or more events), each with the
-    participant's own access link, once, those still due; return how many were sent.
+    participant's own access link, once, those still due; return how many were queued.
 
     Reads are per batch: the registrations with their people, profiles and countries in one
     query, the events in another, and what every participant shares (times per member
-    country, the event's links) once per event and language. Each registration is then
-    stamped and sent in its own transaction: a conditional UPDATE sets ``reminder_sent_at``
-    only if the registration is still confirmed, not reminded, with the key its links were
-    made with, and the stamp stays only if the event is still as the email was written
-    (``_stamp_reminder``); the email goes before that transaction commits. So:
+    country, the event's links) once per event and language. The messages are written
+    before the transaction; in it, the registrations still confirmed, not reminded and with
+    the key their links were made with are locked, the events read again (still as the
+    emails were written?), and those left are stamped and queued in the outbox together.
+    The outbox delivers them after commit, through one connection. So:
 
     - two workers on the same or overlapping batches (or a batch, a single reminder task and
-      the cron sweep): the second UPDATE waits for the first to commit, then matches nothing;
-    - a registration cancelled (or renewed with a new key) meanwhile is not stamped and gets
-      nothing; nor does anyone when the event was cancelled, postponed or moved meanwhile;
-    - a message that cannot be written, or that the mail server refuses, rolls back its own
-      stamp only: the batch goes on, and raises ``RemindersNotSent`` at the end (the task
-      shows as failed); those reminders stay due for the cron sweep. An unreachable server
-      stops the batch (the exception is raised; the rest stay due);
-    - as before, a crash between the server's acceptance of a message and the commit sends
-      that one message again later (the stamp is never set before the email is out).
-
-    Every message goes through one connection to the mail server.
+      the sweep): the second waits for the first's locks, then finds nothing left to send;
+    - a registration cancelled (or renewed with a new key) meanwhile gets nothing; nor does
+      anyone when the event was cancelled, postponed or moved meanwhile (a reschedule that
+      commits after this batch clears the stamps, and the reminder goes again for the new time);
+    - a worker killed before the commit leaves the whole batch due (nothing was stamped); one
+      killed after it leaves the emails in the outbox, which other workers deliver;
+    - a message that cannot be written is logged and stays due; the others go.
     """
     from events.services import are_reminders_due
 
@@ -247,78 +261,69 @@ def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = No
         return 0
     events = Event.objects.select_related("country").in_bulk({registration.event_id for registration in registrations})
     shared: dict[int, EventContext] = {}
-    sent, failed = 0, []
-    mailer = mailers.default
-    try:
-        for registration in registrations:
-            event = events[registration.event_id]
-            if not are_reminders_due(event, now=now):
-                continue
-            registration.event = event
-            if event.pk not in shared:
-                shared[event.pk] = EventContext(event, _reminder_context(event, now))
-            try:
-                sent += _send_reminder_once(registration, shared[event.pk], mailer, now)
-            except _NotSent:
-                logger.exception("The reminder of registration %s was not sent; it stays due.", registration.pk)
-                failed.append(registration.pk)
-    finally:
-        _close_quietly(mailer)
-    if failed:
-        raise RemindersNotSent(sent=sent, failed=failed)
-    return sent
-
-
-class _NotSent(Exception):
-    """This one reminder could not be written or the mail server did not take it (its stamp
-    is rolled back); the batch goes on."""
-
-
-def _send_reminder_once(registration: Registration, shared: EventContext, mailer, now: datetime) -> int:
-    try:
-        message = _reminder_message(registration, shared) if _can_receive(registration) else None
-    except Exception as error:
-        raise _NotSent from error
-    with transaction.atomic():
-        if not _stamp_reminder(registration, registration.event, now) or message is None:
-            return 0
-        mailer.open()  # no-op while open; an unreachable server stops the batch (not a _NotSent)
+    written = []  # (registration, message or None when the person cannot receive email)
+    for registration in registrations:
+        event = events[registration.event_id]
+        if not are_reminders_due(event, now=now):
+            continue
+        registration.event = event
+        if event.pk not in shared:
+            shared[event.pk] = EventContext(event, _reminder_context(event, now))
         try:
-            mailer.send_messages([message])
-        except Exception as error:
-            _close_quietly(mailer)  # the next message opens a fresh connection
-            raise _NotSent from error
-    return 1
+            message = _reminder_message(registration, shared[event.pk]) if _can_receive(registration) else None
+        except Exception:
+            logger.exception("The reminder of registration %s could not be written; it stays due.", registration.pk)
+            continue
+        written.append((registration, message))
+    if not written:
+        return 0
+    rows = _stamp_and_queue_reminders(written, events, now)
+    outbox.deliver_on_commit(rows)
+    return len(rows)
 
 
-def _close_quietly(mailer) -> None:
-    try:
-        mailer.close()
-    except Exception:  # the connection is gone already; the next open() makes a new one
-        logger.warning("Closing the connection to the mail server failed.", exc_info=True)
+def _stamp_and_queue_reminders(written, events: dict, now: datetime) -> list:
+    """In one transaction: lock what is still owed, check the events, stamp and queue."""
+    with transaction.atomic():
+        still_owed = dict(
+            Registration.objects.select_for_update()
+            .filter(
+                pk__in=[registration.pk for registration, _message in written],
+                status=RegStatus.CONFIRMED,
+                reminder_sent_at__isnull=True,
+            )
+            .order_by("pk")
+            .values_list("pk", "key")
+        )
+        # Read after the locks: a reschedule, postponement or cancellation committed meanwhile shows here.
+        current = {
+            pk: (status, state, start, end)
+            for pk, status, state, start, end in Event.objects.filter(
+                pk__in={registration.event_id for registration, _message in written}
+            ).values_list("pk", "status", "state", "start", "end")
+        }
+        chosen = [
+            (registration, message)
+            for registration, message in written
+            if still_owed.get(registration.pk) == registration.key
+            and current.get(registration.event_id) == _as_written(events[registration.event_id])
+        ]
+        if not chosen:
+            return []
+        Registration.objects.filter(pk__in=[registration.pk for registration, _message in chosen]).update(
+            reminder_sent_at=now
+        )
+        return outbox.queue_many(
+            [
+                (message, {"kind": "events.reminder", "topic": topic(registration)})
+                for registration, message in chosen
+                if message is not None
+            ]
+        )
 
 
-def _stamp_reminder(registration: Registration, event: Event, now: datetime) -> bool:
-    """Set ``reminder_sent_at`` if nobody has and the registration and its event are still as
-    the email was written; the caller's transaction holds the row until the email is out.
-
-    The UPDATE's conditions are all on the registration's own row, which PostgreSQL checks
-    again on the row's latest version when it had to wait for another transaction holding
-    it (another worker's stamp, a cancellation, a reschedule clearing the stamps). The event
-    is read after that, in a new statement that sees what such a transaction committed; a
-    condition on the event inside the UPDATE (a join, an EXISTS) would be read from the
-    statement's start and miss a reschedule it waited for.
-    """
-    stamped = Registration.objects.filter(
-        pk=registration.pk, key=registration.key, status=RegStatus.CONFIRMED, reminder_sent_at__isnull=True
-    ).update(reminder_sent_at=now)
-    if not stamped:
-        return False
-    as_written = (event.status, event.state, event.start, event.end)
-    if Event.objects.filter(pk=event.pk).values_list("status", "state", "start", "end").first() != as_written:
-        transaction.set_rollback(True)  # moved, postponed, cancelled or unpublished meanwhile: the stamp goes
-        return False
-    return True
+def _as_written(event: Event) -> tuple:
+    return (event.status, event.state, event.start, event.end)
 
 
 def _reminder_context(event: Event, now: datetime) -> dict:
@@ -350,20 +355,38 @@ def send_event_cancelled(event_id: int) -> int:
             event_cancelled_notified_at__isnull=True,
         ).values_list("pk", flat=True)
     )
-    sent = 0
+    rows = []
     for registration_id in waiting_ids:
         with transaction.atomic():
             registration = _lock(registration_id)
             if registration is None or registration.event_cancelled_notified_at is not None:
                 continue
             if not registration.event.is_cancelled:
-                return sent
+                break
             if _can_receive(registration):
-                _compose("event_cancelled", registration).send()
-                sent += 1
+                rows.append(
+                    outbox.queue(
+                        _compose("event_cancelled", registration),
+                        kind="events.event_cancelled",
+                        topic=topic(registration),
+                        key=f"events.registration:{registration.pk}:event_cancelled",
+                    )
+                )
             registration.event_cancelled_notified_at = timezone.now()
             registration.save(update_fields=["event_cancelled_notified_at"])
-    return sent
+    outbox.deliver_on_commit(rows)
+    return sum(row is not None for row in rows)
+
+
+def _told_of_changes(event: Event):
+    """The registrations a change of date concerns: still active, and made before the change
+    (someone who registered after it knew the date)."""
+    registrations = Registration.objects.filter(
+        event=event, status__in=(RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED)
+    )
+    if event.schedule_changed_at is not None:
+        registrations = registrations.filter(created_at__lt=event.schedule_changed_at)
+    return registrations
 
 
 def schedule_key(event: Event) -> str:
@@ -377,23 +400,73 @@ def send_schedule_change(event_id: int) -> int:
         return 0
     key = schedule_key(event)
     registration_ids = list(
-        Registration.objects.filter(
-            event_id=event_id, status__in=(RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED)
-        )
-        .exclude(schedule_notified_as=key)
-        .values_list("pk", flat=True)
+        _told_of_changes(event).exclude(schedule_notified_as=key).order_by("pk").values_list("pk", flat=True)
     )
-    sent = 0
+    rows = []
     for registration_id in registration_ids:
         with transaction.atomic():
             registration = _lock(registration_id)
             if registration is None or schedule_key(registration.event) != key:
-                return sent  # the event changed again; the task enqueued for that change tells them
+                break  # the event changed again; the task enqueued for that change tells them
             if registration.schedule_notified_as == key:
                 continue
             if _can_receive(registration):
-                _compose("schedule_change", registration, {"cancel_url": personal_url(registration, "cancel")}).send()
-                sent += 1
+                rows.append(
+                    outbox.queue(
+                        _compose("schedule_change", registration, {"cancel_url": personal_url(registration, "cancel")}),
+                        kind="events.schedule_change",
+                        topic=topic(registration),
+                        key=f"events.registration:{registration.pk}:schedule:{key}",
+                    )
+                )
             registration.schedule_notified_as = key
             registration.save(update_fields=["schedule_notified_as"])
-    return sent
+    outbox.deliver_on_commit(rows)
+    return sum(row is not None for row in rows)
+
+
+# --- What a lost worker left owed (the workers' sweep) --------------------------------------
+
+
+def queue_owed_emails(*, now: datetime | None = None) -> int:
+    """Queue every email a change of state still owes and no task is about to send (the change
+    is older than the sweep's grace time); return how many. The outbox's own sweep delivers them.
+
+    Status emails of the last fortnight's changes, reminders due, cancellations and changes of
+    date: each through the same stamped function as its task, so nothing is told twice.
+    """
+    from events.services import send_due_reminders
+
+    now = now or timezone.now()
+    settled = now - workers.sweep_grace()
+    fortnight = now - timedelta(days=14)
+    queued = 0
+    owed_status = (
+        Registration.objects.filter(status_changed_at__lte=settled, status_changed_at__gte=fortnight)
+        .filter(Q(status_notified_at__isnull=True) | Q(status_notified_at__lt=F("status_changed_at")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for registration_id in owed_status:
+        queued += queue_registration_email(registration_id) is not None
+    queued += send_due_reminders(now=now)
+    cancelled = (
+        Registration.objects.filter(
+            event__state=Event.State.CANCELLED,
+            event__updated_at__lte=settled,
+            event__end__gt=fortnight,
+            status__in=(RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED),
+            event_cancelled_notified_at__isnull=True,
+        )
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    for event_id in cancelled:
+        queued += send_event_cancelled(event_id)
+    changed = Event.objects.filter(
+        schedule_changed_at__lte=settled, schedule_changed_at__gte=fortnight, end__gt=now
+    ).exclude(state=Event.State.CANCELLED)
+    for event in changed.only("pk", "state", "start", "schedule_changed_at"):
+        if _told_of_changes(event).exclude(schedule_notified_as=schedule_key(event)).exists():
+            queued += send_schedule_change(event.pk)
+    return queued

@@ -40,7 +40,9 @@ def new_registration_key() -> str:
 
 # The reminder task's bookkeeping is not content: restoring a revision must not bring back an
 # older one (the task it stood for may have run).
-@reversion.register(follow=["partners", "speakers", "sessions", "documents"], exclude=["reminders_enqueued_for"])
+@reversion.register(
+    follow=["partners", "speakers", "sessions", "documents"], exclude=["reminders_enqueued_for", "schedule_changed_at"]
+)
 class Event(Publishable):
     class Kind(models.TextChoices):
         SEMINAR = "seminar", _("Seminar")
@@ -166,6 +168,9 @@ class Event(Publishable):
     # The reminder time for which the event's reminder task (events.tasks.send_event_reminders)
     # is enqueued: the first confirmation enqueues it, the others see it is there.
     reminders_enqueued_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # When participants were last owed a "new date"/"postponed" email (events.emails tells those
+    # who registered before it; the workers' sweep finds it if its task was lost).
+    schedule_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     search_document = SearchVectorField(null=True, editable=False)
     SEARCH_FIELDS = (("title", "A"), ("summary", "B"), ("description", "C"))
@@ -492,6 +497,7 @@ class Registration(models.Model):
             models.Index(fields=["event", "status", "waitlisted_at"], name="events_reg_waitlist_idx"),
             models.Index(fields=["participant", "-created_at"], name="events_reg_participant_idx"),
             models.Index(fields=["status", "reminder_sent_at"], name="events_reg_reminder_idx"),
+            models.Index(fields=["status_changed_at"], name="events_reg_changed_idx"),
         ]
 
     def __str__(self):

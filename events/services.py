@@ -32,6 +32,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from events.models import Event, Registration, new_registration_key
+from portal import outbox
 
 RegStatus = Registration.Status
 
@@ -308,6 +309,8 @@ def cancel(*, registration: Registration) -> Registration:
         locked.cancelled_at = now
         locked.key = new_registration_key()  # revokes the confirm, cancel and join links
         locked.save()
+        # Emails about it still waiting in the outbox carry links that no longer work: taken back.
+        outbox.withdraw(topic=f"events.event:{locked.event_id}/registration:{locked.pk}")
         _notify_status(locked)
         if freed_seat:
             promote_from_waitlist(event=event)
@@ -340,11 +343,11 @@ def promote_from_waitlist(*, event: Event) -> list[Registration]:
     return promoted
 
 
-def join(*, registration: Registration, now: datetime | None = None) -> str:
-    """The online access address, for a confirmed participant inside the access window.
+def check_join(*, registration: Registration, now: datetime | None = None) -> str:
+    """The online access address, if ``registration`` may join now; else the reason, raised.
 
-    The window runs from ``join_opens_minutes_before`` the start until the end. The first
-    use records attendance (confirmed → attended, online).
+    A confirmed (or already attended) participant may join inside the access window, from
+    ``join_opens_minutes_before`` the start until the end. Reading this records nothing.
     """
     now = now or timezone.now()
     event = registration.event
@@ -365,6 +368,15 @@ def join(*, registration: Registration, now: datetime | None = None) -> str:
         raise RegistrationClosed(_("This event has been postponed."))
     if now < event.join_opens_at:
         raise JoinNotOpenYet(_("The access opens shortly before the start."), opens_at=event.join_opens_at)
+    return event.online_url
+
+
+def join(*, registration: Registration, now: datetime | None = None) -> str:
+    """The participant's own "Join now" (a POST, never the opening of a link: mail scanners
+    open links in emails): the access address, and the first time it records attendance
+    (confirmed → attended, online)."""
+    now = now or timezone.now()
+    url = check_join(registration=registration, now=now)
     if registration.status == RegStatus.CONFIRMED:
         with transaction.atomic():
             locked = Registration.objects.select_for_update().get(pk=registration.pk)
@@ -374,7 +386,7 @@ def join(*, registration: Registration, now: datetime | None = None) -> str:
                 locked.attendance = Registration.Attendance.ONLINE
                 locked.status_notified_at = now  # no email for attending
                 locked.save()
-    return event.online_url
+    return url
 
 
 def check_in(*, registration: Registration, actor) -> Registration:
@@ -409,6 +421,8 @@ def cancel_event(*, event: Event, actor, note: str = "") -> Event:
         locked.state = Event.State.CANCELLED
         locked.state_note = note.strip() or locked.state_note
         locked.save(update_fields=["state", "state_note", "updated_at"])
+        # Reminders and "new date" emails still waiting (a mail server down) no longer hold.
+        outbox.withdraw(topic=f"events.event:{locked.pk}", kinds=("events.reminder", "events.schedule_change"))
         from events.tasks import send_event_cancelled
 
         transaction.on_commit(lambda: send_event_cancelled.enqueue(locked.pk))
@@ -490,11 +504,8 @@ REMINDER_BATCH_SIZE = 200
 
 
 def send_due_reminders(*, now: datetime | None = None) -> int:
-    """Send every reminder that is due and not yet sent (the cron sweep; safe to run any time).
-
-    A batch that fails (the mail server refused a message) does not stop the others; the
-    error is raised once every batch has been tried.
-    """
+    """Queue every reminder that is due and not yet sent, in batches (the workers' sweep and
+    the ``send_event_reminders`` command; safe to run any time); the outbox delivers them."""
     from events import emails
 
     now = now or timezone.now()
@@ -503,18 +514,12 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
     for event_id, registration_id in due:
         by_event.setdefault(event_id, []).append(registration_id)
     events = Event.objects.in_bulk(list(by_event))
-    sent, failures = 0, []
+    sent = 0
     for event_id, registration_ids in by_event.items():
         if not are_reminders_due(events[event_id], now=now):
             continue
         for batch in _batches(registration_ids):
-            try:
-                sent += emails.send_reminders(batch, now=now)
-            except emails.RemindersNotSent as error:
-                sent += error.sent
-                failures.append(error)
-    if failures:
-        raise emails.RemindersNotSent(sent=sent, failed=[pk for error in failures for pk in error.failed])
+            sent += emails.send_reminders(batch, now=now)
     return sent
 
 
@@ -589,8 +594,14 @@ def _notify_status(registration: Registration) -> None:
 
 
 def _notify_schedule_change(event: Event) -> None:
+    """Participants who registered before now are owed the new date (the caller holds the row lock)."""
     from events.tasks import send_schedule_change
 
+    event.schedule_changed_at = timezone.now()
+    Event.objects.filter(pk=event.pk).update(
+        schedule_changed_at=event.schedule_changed_at
+    )  # not save(): no search refresh
+    outbox.withdraw(topic=f"events.event:{event.pk}", kinds=("events.reminder", "events.schedule_change"))
     transaction.on_commit(lambda: send_schedule_change.enqueue(event.pk))
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from events import calendar as ical
 from events import services
+from events.emails import participant_zone
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
 from portal import services as workflow
@@ -346,17 +347,21 @@ def registration_cancel(request, slug, token):
     return _private(render(request, "events/registration_cancel.html", {"event": event, "registration": registration}))
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def registration_join(request, slug, token):
-    """The personal access link: inside its window it records attendance and leads to the
-    online access address; before, a page says when it opens, in the participant's time."""
+    """The personal access link. Opening it (GET) records nothing and leads nowhere by itself:
+    mail security scanners open the links in emails, and must not mark anyone as attending nor
+    learn the meeting's address. Inside the window the page has a "Join now" button; pressing it
+    (POST) records attendance and leads to the online access address. Before the window, the
+    page says when it opens, in the participant's time."""
     event = _event_for_link(slug)
     try:
         registration = services.read_token(token, services.JOIN, event=event, user=request.user)
-        url = services.join(registration=registration)
+        if request.method == "POST":
+            url = services.join(registration=registration)
+        else:
+            services.check_join(registration=registration)
     except services.JoinNotOpenYet as error:
-        from events.emails import participant_zone
-
         zone, country, _language = participant_zone(registration.participant)
         return _private(
             render(
@@ -367,6 +372,8 @@ def registration_join(request, slug, token):
         )
     except services.RegistrationError as error:
         return _link_problem(request, event, error)
+    if request.method != "POST":
+        return _private(render(request, "events/join_now.html", {"event": event, "registration": registration}))
     response = _private(HttpResponseRedirect(url))
     response["Referrer-Policy"] = "no-referrer"  # the meeting platform is not told the personal link
     return response

@@ -16,6 +16,14 @@ class ObservatoryConfig(AppConfig):
         _register_personal_data()
         _register_api()
         _invalidate_cached_pages_on_change()
+        _register_sweeps()
+
+
+def _register_sweeps():
+    from observatory import emails
+    from portal import registry
+
+    registry.register_sweep(registry.Sweep("comment-decisions", emails.notify_owed_comment_decisions, order=60))
 
 
 def _register_on_site_pages():

@@ -1,19 +1,23 @@
 """The email that tells a participant what became of their comment (plain text and HTML)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from observatory.models import Comment
+from portal import outbox, workers
 
 DECISIONS = (Comment.Status.APPROVED, Comment.Status.REJECTED)
 
 
 def notify_comment_decision(comment_id: int) -> int:
-    """Send the decision once: the status last told (``notified_status``) is checked under a row lock.
+    """Queue the decision once: the status last told (``notified_status``) is checked under a row lock.
 
     An approval is told once; a later rejection (after reports) is told too.
     """
@@ -49,9 +53,27 @@ def notify_comment_decision(comment_id: int) -> int:
                 message.attach_alternative(
                     render_to_string("observatory/email/comment_decision.html", context), "text/html"
                 )
-            message.send()
+            row = outbox.queue(
+                message,
+                kind="observatory.comment_decision",
+                topic=f"observatory.comment:{comment.pk}",
+                key=f"observatory.comment:{comment.pk}:{comment.status}:{comment.moderated_at or ''}",
+            )
             sent = 1
         comment.notified_status = comment.status
         comment.decision_notified_at = timezone.now()
         comment.save(update_fields=["notified_status", "decision_notified_at"])
-        return sent
+    outbox.deliver_on_commit([row] if sent else [])
+    return sent
+
+
+def notify_owed_comment_decisions() -> int:
+    """The workers' sweep: moderators' decisions of the last fortnight their author was not told of."""
+    now = timezone.now()
+    owed = (
+        Comment.objects.filter(status__in=DECISIONS, moderated_at__gte=now - timedelta(days=14))
+        .filter(moderated_at__lte=now - workers.sweep_grace())
+        .exclude(notified_status=F("status"))
+        .values_list("pk", flat=True)
+    )
+    return sum(notify_comment_decision(comment_id) for comment_id in owed)

@@ -447,6 +447,7 @@ class Comment(models.Model):
             models.Index(fields=["publication", "status", "author_sector"], name="observatory_comment_sector_idx"),
             models.Index(fields=["status", "created_at"], name="observatory_comment_queue_idx"),
             models.Index(fields=["participant", "-created_at"], name="observatory_comment_mine_idx"),
+            models.Index(fields=["status", "moderated_at"], name="observatory_comment_told_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -20,7 +20,7 @@ from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
 from portal import services
-from portal.models import Body, Country, News, NewsLink, Topic, WorkflowEvent
+from portal.models import Body, Country, News, NewsLink, OutboundEmail, Topic, WorkerHeartbeat, WorkflowEvent
 
 Action = WorkflowEvent.Action
 
@@ -425,3 +425,55 @@ class NewsAdmin(PublishableAdmin, TranslationAdmin):
 admin.site.site_header = _("Pacific Alliance portal")
 admin.site.site_title = _("Pacific Alliance portal")
 admin.site.index_title = _("Editorial administration")
+
+
+# --- Outgoing email and workers (superusers only: they hold personal data) --------------------
+
+
+class SuperusersOnlyMixin:
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(SuperusersOnlyMixin, admin.ModelAdmin):
+    """What the outbox holds (portal.outbox): waiting, sent, failed; failed ones can be sent again."""
+
+    list_display = ("subject", "recipient_list", "kind", "state", "attempts", "created_at", "sent_at")
+    list_filter = ("state", "kind")
+    search_fields = ("subject", "kind", "topic")
+    date_hierarchy = "created_at"
+    readonly_fields = ("kind", "topic", "state", "recipients", "subject", "language", "created_at",
+                       "next_attempt_at", "attempts", "last_error", "sent_at")  # fmt: skip
+    fields = readonly_fields
+    actions = ["send_again"]
+
+    @admin.display(description=_("to"))
+    def recipient_list(self, obj):
+        return ", ".join(obj.recipients)
+
+    @admin.action(description=_("Send the selected failed emails again"))
+    def send_again(self, request, queryset):
+        count = queryset.filter(state=OutboundEmail.State.FAILED).update(
+            state=OutboundEmail.State.QUEUED, next_attempt_at=timezone.now(), claimed_until=None
+        )
+        self.message_user(
+            request, gettext("%(count)d email(s) will be sent again by the workers.") % {"count": count}, messages.INFO
+        )
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(SuperusersOnlyMixin, admin.ModelAdmin):
+    list_display = ("worker_id", "host", "pid", "started_at", "seen_at")

@@ -19,6 +19,16 @@ class PortalConfig(AppConfig):
 
         cache.connect_signals()
         request_ids.connect_signals()
+        _register_sweeps()
+
+
+def _register_sweeps():
+    from portal import emails, outbox, registry
+
+    registry.register_sweep(registry.Sweep("workflow-notifications", emails.notify_owed_workflow_events, order=40))
+    # Last: what the other sweeps queued goes out in the same run.
+    registry.register_sweep(registry.Sweep("outbox", lambda: outbox.deliver_due().sent, order=900))
+    registry.register_sweep(registry.Sweep("outbox-prune", outbox.prune, order=950))
 
 
 def _register_news():

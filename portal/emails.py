@@ -1,4 +1,9 @@
-"""Workflow notification emails (plain text and HTML), sent by portal.tasks after commit."""
+"""Workflow notification emails (plain text and HTML), queued by portal.tasks after commit.
+
+Each workflow event is told once: ``notified_at`` is set in the transaction that queues its
+emails in the outbox (portal.outbox); the workers' sweep tells what a lost task left untold."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -8,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from portal import outbox, workers
 from portal.models import WorkflowEvent
 
 Action = WorkflowEvent.Action
@@ -33,7 +39,7 @@ def recipients_for(event: WorkflowEvent) -> list:
 
 
 def notify_workflow_event(event_id: int) -> int:
-    """Send the notifications of one event once: ``notified_at`` is checked under a row lock."""
+    """Queue the notifications of one event once: ``notified_at`` is checked under a row lock."""
     with transaction.atomic():
         event = WorkflowEvent.objects.select_for_update().filter(pk=event_id, notified_at__isnull=True).first()
         if event is None:
@@ -41,15 +47,31 @@ def notify_workflow_event(event_id: int) -> int:
         recipients = recipients_for(event)
         item = event.item
         opts = type(item)._meta if item is not None else None
-        messages = []
+        rows = []
         for user in recipients:
             with translation.override(getattr(user, "preferred_language", settings.LANGUAGE_CODE)):
-                messages.append(_workflow_message(event, item, opts, user))
-        for message in messages:
-            message.send()
+                message = _workflow_message(event, item, opts, user)
+            rows.append(
+                outbox.queue(
+                    message,
+                    kind=f"portal.workflow.{event.action}",
+                    topic=f"portal.workflowevent:{event.pk}",
+                    key=f"portal.workflowevent:{event.pk}:{user.pk}",
+                )
+            )
         event.notified_at = timezone.now()
         event.save(update_fields=["notified_at"])
-        return len(messages)
+    outbox.deliver_on_commit(rows)
+    return len(rows)
+
+
+def notify_owed_workflow_events() -> int:
+    """The workers' sweep: workflow events of the last fortnight nobody was told of."""
+    now = timezone.now()
+    owed = WorkflowEvent.objects.filter(
+        notified_at__isnull=True, created_at__lte=now - workers.sweep_grace(), created_at__gte=now - timedelta(days=14)
+    ).values_list("pk", flat=True)
+    return sum(notify_workflow_event(event_id) for event_id in owed)
 
 
 def _workflow_message(event, item, opts, user) -> EmailMultiAlternatives:

@@ -17,7 +17,18 @@ from portal.querysets import NewsQuerySet, PublishableQuerySet
 from portal.richtext import RichTextField
 from portal.status import Status
 
-__all__ = ["Body", "Country", "News", "NewsLink", "Publishable", "Status", "Topic", "WorkflowEvent"]
+__all__ = [
+    "Body",
+    "Country",
+    "News",
+    "NewsLink",
+    "OutboundEmail",
+    "Publishable",
+    "Status",
+    "Topic",
+    "WorkerHeartbeat",
+    "WorkflowEvent",
+]
 
 
 # --- Taxonomy -----------------------------------------------------------------------------
@@ -298,6 +309,89 @@ class NewsLink(models.Model):
 
     def __str__(self):
         return self.label
+
+
+# --- Outgoing email and task workers --------------------------------------------------------
+
+
+class OutboundEmail(models.Model):
+    """One email the portal owes somebody, written in the same transaction as the change it
+    tells of, and delivered by portal.outbox (see there for the guarantee and its limit).
+
+    Personal data: the message holds the recipient's address and personal links. Rows are
+    erased with the account and pruned ``OUTBOX_KEEP_DAYS`` after sending.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (given up)")
+        WITHDRAWN = "withdrawn", _("Withdrawn before sending")
+
+    kind = models.CharField(_("kind"), max_length=80, help_text=_("Which email, e.g. events.reminder."))
+    #: What the email is about, as "app.model:pk/…": lets a later change withdraw it before it goes.
+    topic = models.CharField(_("about"), max_length=200, blank=True)
+    #: One row per key (a registration's status change, a workflow event…): queuing twice is refused.
+    key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED)
+    recipients = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=998)
+    #: The whole message (addresses, headers with its Message-ID, bodies, attachments) as
+    #: portal.outbox.serialise writes it; a retry sends exactly the same message.
+    message = models.JSONField()
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    #: A sender holds the row until then; a sender that died loses it when the time passes.
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_by = models.CharField(max_length=64, blank=True, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="portal_outbox_due_idx",
+                condition=Q(state="queued"),
+            ),
+            models.Index(fields=["topic"], name="portal_outbox_topic_idx", condition=Q(state="queued")),
+            models.Index(fields=["state", "sent_at"], name="portal_outbox_state_sent_idx"),
+            models.Index(fields=["-created_at", "-id"], name="portal_outbox_newest_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False), name="portal_outbox_sent_has_time"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.recipients)}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker that is alive (``manage.py run_worker`` beats every few seconds).
+
+    A task left running by a worker whose heartbeat stopped (killed, machine lost) is put
+    back in the queue by the other workers (portal.workers).
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+
+    def __str__(self):
+        return f"{self.worker_id} ({self.host}:{self.pid})"
 
 
 class TaskRequest(models.Model):

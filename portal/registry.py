@@ -9,6 +9,7 @@ From its AppConfig.ready(), an app may register:
   template with ``block_context(request)`` as ``data``, in ``order``.
 - a **sitemap**: ``register_sitemap("events", EventSitemap)``.
 - an **API endpoint**: ``register_api("events", EventViewSet, basename="event")`` under /api/v1/.
+- a **sweep**: ``register_sweep(Sweep(key, run))``, run by the task workers on a schedule.
 
 Each must run a fixed number of queries whatever the amount of content.
 """
@@ -85,3 +86,27 @@ def register_api_paths(patterns: list) -> None:
 
 def api_paths() -> list:
     return list(_api_paths)
+
+
+# --- Sweeps ---------------------------------------------------------------------------------
+# Work that the task workers do by themselves on a schedule (portal.workers): each app
+# registers what it owes and finds by looking at its own state (an email not yet sent for a
+# change, a reminder due). Every sweep must be safe to run at any time, on several workers at once.
+
+
+@dataclass(frozen=True)
+class Sweep:
+    key: str
+    run: Callable  # () -> int: how many things it did
+    order: int = 100
+
+
+_sweeps: dict[str, Sweep] = {}
+
+
+def register_sweep(sweep: Sweep) -> None:
+    _sweeps[sweep.key] = sweep
+
+
+def sweeps() -> list[Sweep]:
+    return sorted(_sweeps.values(), key=lambda sweep: (sweep.order, sweep.key))

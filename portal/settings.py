@@ -292,11 +292,32 @@ CACHES["content"] = (
 
 # Background tasks: Django's tasks framework. The database backend is worked by
 # `manage.py db_worker`; tests run tasks immediately so mailoutbox sees them.
-if IS_TEST:
+# TASKS_BACKEND=database in the test profile is for tests that start real worker processes.
+TASKS_BACKEND = env("TASKS_BACKEND", "immediate" if IS_TEST else "database")
+if TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-else:
+elif TASKS_BACKEND == "database":
     # django_tasks_db's backend, enqueueing in one transaction with the task's request id.
     TASKS = {"default": {"BACKEND": "portal.request_ids.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
+
+# Task workers (`manage.py run_worker`, portal.workers): heartbeats, take-over of the tasks of a
+# lost worker, and the sweeps of what is still owed (emails), with no cron job.
+WORKER_HEARTBEAT_SECONDS = env("WORKER_HEARTBEAT_SECONDS", 5.0, cast=float)
+WORKER_LEASE_SECONDS = env("WORKER_LEASE_SECONDS", 30.0, cast=float)
+WORKER_MAX_ATTEMPTS = env("WORKER_MAX_ATTEMPTS", 5, cast=int)
+WORKER_SWEEP_SECONDS = env("WORKER_SWEEP_SECONDS", 60.0, cast=float)
+WORKER_SWEEP_GRACE_SECONDS = env("WORKER_SWEEP_GRACE_SECONDS", 120.0, cast=float)
+
+# The outbox (portal.outbox): every email is queued with the change it tells of and delivered
+# after commit, with retries while the mail server is unreachable.
+OUTBOX_BATCH_SIZE = env("OUTBOX_BATCH_SIZE", 200, cast=int)
+OUTBOX_CLAIM_SECONDS = env("OUTBOX_CLAIM_SECONDS", 600.0, cast=float)
+OUTBOX_RETRY_SECONDS = env("OUTBOX_RETRY_SECONDS", 30.0, cast=float)
+OUTBOX_RETRY_MAX_SECONDS = env("OUTBOX_RETRY_MAX_SECONDS", 1800.0, cast=float)
+OUTBOX_GIVE_UP_HOURS = env("OUTBOX_GIVE_UP_HOURS", 72.0, cast=float)
+OUTBOX_KEEP_DAYS = env("OUTBOX_KEEP_DAYS", 30, cast=int)
 
 # Email: SMTP in production; files under var/mail/ for the demo (one .log file per sending batch).
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Pacific Alliance portal <no-reply@alianzapacifico.example>")

@@ -40,6 +40,13 @@ def _english_by_default():
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed():`` runs what the code defers to after commit: the email tasks, and the
+    outbox's delivery of what they queued (each test runs in one transaction that never commits)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
 def privacy_policy(db):
     from accounts.models import PrivacyPolicy
 

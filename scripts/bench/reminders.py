@@ -8,10 +8,10 @@ starting in 12 hours (its reminder, 24 hours before, is due) gets --participants
 registrations, confirmed two days ago: then the first confirmation enqueued the event's
 reminder task (`send_event_reminders`, events.services.schedule_event_reminders) for the
 reminder time, which has now passed, so it is enqueued here the same way. One
-`db_worker` runs that task, which splits the reminders into `send_reminder_batch` tasks
+`run_worker` runs that task, which splits the reminders into `send_reminder_batch` tasks
 of services.REMINDER_BATCH_SIZE (a worker in --batch mode stops when it finds the queue
 empty, so the others would stop before the batches exist); then --workers `manage.py
-db_worker --batch` processes, configured to send through the sink, work the batches until
+run_worker --batch` processes, configured to send through the sink, work the batches until
 the queue is empty. Each participant must get exactly one email.
 
 Tasks already waiting in the queue (the demo's notifications) are worked off first, so
@@ -73,7 +73,7 @@ def run_workers(count: int, env: dict, *options: str) -> tuple[float, list[int]]
             [
                 sys.executable,
                 "manage.py",
-                "db_worker",
+                "run_worker",
                 "--batch",
                 "--no-startup-delay",
                 "--queue-name",

@@ -16,9 +16,3 @@ def fresh_member_zones():
 def members(db):
     """The four member countries with their IANA zones."""
     return {code: CountryFactory(code=code) for code in ("CL", "CO", "MX", "PE")}
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """``with committed():`` runs what the code defers to after commit (the email tasks)."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)

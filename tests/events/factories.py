@@ -115,15 +115,18 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(OpenEventFactory)
     participant = factory.SubFactory(ParticipantFactory)
     status = Registration.Status.PENDING
+    status_changed_at = factory.LazyFunction(timezone.now)
 
 
 class ConfirmedRegistrationFactory(RegistrationFactory):
+    """Confirmed, and told so (its email is not owed any more)."""
+
     status = Registration.Status.CONFIRMED
-    confirmed_at = factory.LazyFunction(timezone.now)
-    status_notified_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.SelfAttribute("status_changed_at")
+    status_notified_at = factory.SelfAttribute("status_changed_at")
 
 
 class WaitlistedRegistrationFactory(RegistrationFactory):
     status = Registration.Status.WAITLISTED
-    waitlisted_at = factory.LazyFunction(timezone.now)
-    status_notified_at = factory.LazyFunction(timezone.now)
+    waitlisted_at = factory.SelfAttribute("status_changed_at")
+    status_notified_at = factory.SelfAttribute("status_changed_at")

@@ -242,12 +242,13 @@ def test_the_migration_copies_the_existing_text_into_english(members):
 # --- Emails -------------------------------------------------------------------------------
 
 
-def _reminder_for(participant, event):
+def _reminder_for(participant, event, committed):
     registration = ConfirmedRegistrationFactory(event=event, participant=participant)
-    assert emails.send_reminder(registration.pk) == 1
+    with committed():
+        assert emails.send_reminder(registration.pk) == 1
 
 
-def test_the_reminder_is_written_in_the_participants_language(spanish_names, mailoutbox):
+def test_the_reminder_is_written_in_the_participants_language(spanish_names, committed, mailoutbox):
     event = OpenEventFactory(
         title_en="Workshop on business digital security",
         title_es="Taller de seguridad digital para empresas",
@@ -260,8 +261,8 @@ def test_the_reminder_is_written_in_the_participants_language(spanish_names, mai
     spanish.profile.save()
 
     with translation.override("en"):  # whatever the sender's language, each gets their own
-        _reminder_for(english, event)
-        _reminder_for(spanish, event)
+        _reminder_for(english, event, committed)
+        _reminder_for(spanish, event, committed)
 
     to_english, to_spanish = mailoutbox
     english_html = to_english.alternatives[0][0]
@@ -294,13 +295,13 @@ def test_the_confirmation_and_its_calendar_file_follow_the_participants_language
     assert f"/es/events/{event.slug}/" in ics
 
 
-def test_a_participant_without_a_profile_gets_the_sites_language(members, mailoutbox):
+def test_a_participant_without_a_profile_gets_the_sites_language(members, committed, mailoutbox):
     from tests.factories import UserFactory
 
     person = UserFactory()
     event = OpenEventFactory(start=in_days(0, hours=5))
     registration = ConfirmedRegistrationFactory(event=event, participant=person)
-    with translation.override("es"):
+    with translation.override("es"), committed():
         emails.send_reminder(registration.pk)
     assert '<html lang="en">' in mailoutbox[0].alternatives[0][0]
 

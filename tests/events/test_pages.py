@@ -356,12 +356,42 @@ def test_join_link_opens_the_access_address_only_inside_its_window(client, membe
 
     now = ConfirmedRegistrationFactory(event=OpenEventFactory(start=in_days(0, hours=0.2)))
     url = reverse("events:registration_join", args=[now.event.slug, services.make_token(now, "join")])
-    response = client.get(url)
+    response = client.post(url)
     assert response.status_code == 302
     assert response["Location"] == now.event.online_url
     assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
     now.refresh_from_db()
     assert now.status == Registration.Status.ATTENDED
+    assert now.attendance == Registration.Attendance.ONLINE
+
+
+def test_opening_the_join_link_records_nothing_and_reveals_nothing_as_a_mail_scanner_would(client, members):
+    """Mail security scanners open the links of emails: a GET shows a "Join now" button, and only
+    the participant's press of it (a POST) records attendance and leads to the meeting."""
+    registration = ConfirmedRegistrationFactory(event=OpenEventFactory(start=in_days(0, hours=0.2)))
+    url = reverse("events:registration_join", args=[registration.event.slug, services.make_token(registration, "join")])
+    for _scanner_visit in range(3):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Join now" in html and '<form method="post">' in html
+        assert registration.event.online_url not in html
+        assert "no-store" in response["Cache-Control"]
+    assert client.head(url).status_code == 200
+    registration.refresh_from_db()
+    assert (registration.status, registration.attended_at) == (Registration.Status.CONFIRMED, None)
+
+
+def test_joining_again_after_attending_leads_to_the_meeting_without_a_second_record(client, members):
+    registration = ConfirmedRegistrationFactory(event=OpenEventFactory(start=in_days(0, hours=0.2)))
+    url = reverse("events:registration_join", args=[registration.event.slug, services.make_token(registration, "join")])
+    assert client.post(url)["Location"] == registration.event.online_url
+    registration.refresh_from_db()
+    first = registration.attended_at
+    assert client.post(url)["Location"] == registration.event.online_url
+    registration.refresh_from_db()
+    assert registration.attended_at == first
 
 
 def test_my_account_lists_registrations_with_cancel_links(client, members):

@@ -1,5 +1,6 @@
 """Reminders in batches: a fixed number of reads per batch, each participant's own email, each sent once."""
 
+import smtplib
 import threading
 import time
 from collections import Counter
@@ -10,10 +11,12 @@ from django.core import signing
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from events import emails, services
 from events.models import Event, Registration
+from portal import outbox
+from portal.models import OutboundEmail
 from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, ParticipantFactory, in_days
 
 pytestmark = pytest.mark.django_db
@@ -50,46 +53,56 @@ def statements(queries):
     return [statement for statement in sql if "SAVEPOINT" not in statement]
 
 
+@pytest.fixture
+def remind(django_capture_on_commit_callbacks):
+    """``remind(ids)``: a batch task's work, with what it defers to after commit (the outbox's
+    delivery) run, as in a worker."""
+
+    def run(ids):
+        with django_capture_on_commit_callbacks(execute=True):
+            return emails.send_reminders(ids)
+
+    return run
+
+
 # --- Queries ------------------------------------------------------------------------------
 
 
-def test_the_reads_of_a_batch_do_not_grow_with_its_size(due_event, mailoutbox):
+def test_the_queries_of_a_batch_do_not_grow_with_its_size_but_for_one_stamp_per_email(due_event, remind, mailoutbox):
     small = confirmed(due_event, 2)
     large = confirmed(due_event, 20)
-    emails.send_reminders([confirmed(due_event, 1)[0].pk])  # the member countries' zones are cached now
+    remind([confirmed(due_event, 1)[0].pk])  # the member countries' zones are cached now
 
     with CaptureQueriesContext(connection) as two:
-        assert emails.send_reminders([r.pk for r in small]) == 2
+        assert remind([r.pk for r in small]) == 2
     with CaptureQueriesContext(connection) as twenty:
-        assert emails.send_reminders([r.pk for r in large]) == 20
+        assert remind([r.pk for r in large]) == 20
 
-    # The batch's reads: the registrations with their people, profiles and countries; the
-    # events with their countries. Then, in each email's own transaction, its stamp and a
-    # look at the event once the row is the batch's (still as the email was written?).
+    # The batch: the registrations with their people, profiles and countries; the events with
+    # their countries; then in one transaction the owed rows locked, the events read again, the
+    # stamps and the outbox's rows (one INSERT). Then the outbox claims the rows and sends them,
+    # stamping each one as sent right after the mail server took it.
     for queries, size in ((two, 2), (twenty, 20)):
         sql = statements(queries.captured_queries)
-        batch_reads, per_email = sql[:2], sql[2:]
-        assert batch_reads[0].startswith('SELECT "events_registration"."id"')
-        assert 'INNER JOIN "accounts_user"' in batch_reads[0] and '"accounts_profile"' in batch_reads[0]
-        assert batch_reads[1].startswith('SELECT "events_event"."id"')
-        assert len(per_email) == 2 * size
-        assert all(stamp.startswith('UPDATE "events_registration" SET "reminder_sent_at"') for stamp in per_email[::2])
-        assert all(look.startswith("SELECT") and 'FROM "events_event"' in look for look in per_email[1::2])
+        batch, delivery = sql[:6], sql[6:]
+        assert batch[0].startswith('SELECT "events_registration"."id"')
+        assert 'INNER JOIN "accounts_user"' in batch[0] and '"accounts_profile"' in batch[0]
+        assert batch[1].startswith('SELECT "events_event"."id"')
+        assert batch[2].startswith("SELECT") and '"events_registration"."key"' in batch[2]
+        assert batch[3].startswith("SELECT") and 'FROM "events_event"' in batch[3]
+        assert batch[4].startswith('UPDATE "events_registration" SET "reminder_sent_at"')
+        assert batch[5].startswith('INSERT INTO "portal_outboundemail"')
+        claim, sent = delivery[:3], delivery[3:]
+        assert [statement.split()[0] for statement in claim] == ["SELECT", "UPDATE", "SELECT"]
+        assert len(sent) == size
+        assert all(stamp.startswith('UPDATE "portal_outboundemail" SET "state"') for stamp in sent)
 
 
-def test_one_reminder_on_its_own_runs_four_queries(due_event, mailoutbox):
-    first, second = confirmed(due_event, 2)
-    emails.send_reminder(first.pk)
-    with CaptureQueriesContext(connection) as queries:
-        assert emails.send_reminder(second.pk) == 1
-    assert len(statements(queries.captured_queries)) == 4  # registration + person, event, stamp, event again
-
-
-def test_a_batch_uses_one_connection_to_the_mail_server(due_event, mailoutbox, settings):
+def test_a_batch_uses_one_connection_to_the_mail_server(due_event, remind, mailoutbox, settings):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.CountingBackend"}}
     CountingBackend.opened = 0
     registrations = confirmed(due_event, 5)
-    assert emails.send_reminders([r.pk for r in registrations]) == 5
+    assert remind([r.pk for r in registrations]) == 5
     assert CountingBackend.opened == 1
     assert len(mailoutbox) == 5
 
@@ -121,7 +134,7 @@ class CountingBackend(EmailBackend):
 # --- Each participant's own email ---------------------------------------------------------
 
 
-def test_each_email_of_a_batch_is_the_participants_own(spanish_names, mailoutbox):
+def test_each_email_of_a_batch_is_the_participants_own(spanish_names, remind, mailoutbox):
     event = OpenEventFactory(
         title_en="Workshop on business digital security",
         title_es="Taller de seguridad digital para empresas",
@@ -138,7 +151,7 @@ def test_each_email_of_a_batch_is_the_participants_own(spanish_names, mailoutbox
     ]
 
     with translation.override("es"):  # whatever the worker's language
-        assert emails.send_reminders([r.pk for r in registrations]) == 3
+        assert remind([r.pk for r in registrations]) == 3
 
     by_recipient = {message.to[0]: message for message in mailoutbox}
     to_english, to_spanish, to_other = (by_recipient[person.email] for person in (english, spanish, other_english))
@@ -159,23 +172,25 @@ def test_each_email_of_a_batch_is_the_participants_own(spanish_names, mailoutbox
         assert signing.loads(join_token, salt="events.registration.join")["r"] == registration.pk
         assert signing.loads(cancel_token, salt="events.registration.cancel")["r"] == registration.pk
         assert event.online_url not in message.body
+        assert message.extra_headers["Message-ID"]  # kept by every attempt (portal.outbox)
 
 
 # --- Exactly once -------------------------------------------------------------------------
 
 
-def test_a_batch_that_runs_again_or_overlaps_another_sends_nothing_twice(due_event, mailoutbox):
+def test_a_batch_that_runs_again_or_overlaps_another_sends_nothing_twice(due_event, remind, committed, mailoutbox):
     first, second, third, fourth = confirmed(due_event, 4)
-    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 3
-    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 0  # the same batch again
-    assert emails.send_reminders([second.pk, third.pk, fourth.pk]) == 1  # an overlapping one
-    assert emails.send_reminder(first.pk) == 0  # a single reminder task
-    assert services.send_due_reminders() == 0  # the cron sweep
+    assert remind([first.pk, second.pk, third.pk]) == 3
+    assert remind([first.pk, second.pk, third.pk]) == 0  # the same batch again
+    assert remind([second.pk, third.pk, fourth.pk]) == 1  # an overlapping one
+    assert remind([first.pk]) == 0  # a single reminder task
+    with committed():
+        assert services.send_due_reminders() == 0  # the sweep
     assert recipients(mailoutbox) == Counter(r.participant.email for r in (first, second, third, fourth))
     assert Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).count() == 0
 
 
-def test_a_reminder_another_worker_sent_meanwhile_is_not_sent_again(due_event, mailoutbox, monkeypatch):
+def test_a_reminder_another_worker_sent_meanwhile_is_not_sent_again(due_event, remind, mailoutbox, monkeypatch):
     first, second, third = confirmed(due_event, 3)
     write = emails._reminder_message
 
@@ -187,7 +202,7 @@ def test_a_reminder_another_worker_sent_meanwhile_is_not_sent_again(due_event, m
         return write(registration, shared)
 
     monkeypatch.setattr(emails, "_reminder_message", another_worker_is_faster)
-    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 2
+    assert remind([first.pk, second.pk, third.pk]) == 2
     assert recipients(mailoutbox) == Counter(r.participant.email for r in (first, second, third))
 
 
@@ -247,7 +262,7 @@ def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(set
     event = OpenEventFactory(start=in_days(0, hours=5), capacity=None)
     (registration,) = confirmed(event, 1)
     mail.outbox = []
-    holding, errors = threading.Event(), []
+    holding, release, errors = threading.Event(), threading.Event(), []
 
     def reschedule():
         try:
@@ -255,7 +270,7 @@ def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(set
                 start, moving = in_days(7), Event.objects.get(pk=event.pk)
                 services.reschedule_event(event=moving, start=start, end=start + timedelta(hours=2), actor=editor)
                 holding.set()  # the event and the registration's row are this transaction's now
-                time.sleep(1)  # the batch reads the event as it was, writes the email, waits for the row
+                release.wait(timeout=30)  # until the batch waits for the row (see below)
         except Exception as error:
             errors.append(repr(error))
         finally:
@@ -264,8 +279,13 @@ def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(set
     thread = threading.Thread(target=reschedule)
     thread.start()
     assert holding.wait(timeout=30)
+    # The batch reads the event as it was, writes the email, then waits for the registration's
+    # row; the reschedule commits once the batch is waiting (a lock wait seen from pg_locks).
+    watcher = threading.Thread(target=_release_when_waiting, args=(release,))
+    watcher.start()
     assert emails.send_reminders([registration.pk]) == 0
     thread.join(timeout=30)
+    watcher.join(timeout=30)
 
     assert errors == []
     assert mail.outbox == []
@@ -273,10 +293,28 @@ def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(set
     assert registration.reminder_sent_at is None  # the new time's reminder will go
 
 
+def _release_when_waiting(release):
+    """Set ``release`` once some session of this database waits for a row lock (at most 20 s)."""
+    from django.db import connections as thread_connections
+
+    try:
+        with thread_connections["default"].cursor() as cursor:
+            for _attempt in range(2000):
+                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+    finally:
+        release.set()
+        thread_connections.close_all()
+
+
 # --- Changes while a batch runs -----------------------------------------------------------
 
 
-def test_a_registration_cancelled_before_or_during_the_batch_gets_no_reminder(due_event, mailoutbox, monkeypatch):
+def test_a_registration_cancelled_before_or_during_the_batch_gets_no_reminder(
+    due_event, remind, committed, mailoutbox, monkeypatch
+):
     first, second, third, before = confirmed(due_event, 4)
     services.cancel(registration=before)
     write = emails._reminder_message
@@ -289,7 +327,7 @@ def test_a_registration_cancelled_before_or_during_the_batch_gets_no_reminder(du
 
     monkeypatch.setattr(emails, "_reminder_message", cancelled_meanwhile)
     mailoutbox.clear()
-    assert emails.send_reminders([first.pk, second.pk, third.pk, before.pk]) == 2
+    assert remind([first.pk, second.pk, third.pk, before.pk]) == 2
     reminders = [message for message in mailoutbox if message.subject.startswith("Reminder")]
     assert sorted(message.to[0] for message in reminders) == sorted([first.participant.email, third.participant.email])
     second.refresh_from_db()
@@ -297,7 +335,7 @@ def test_a_registration_cancelled_before_or_during_the_batch_gets_no_reminder(du
 
 
 def test_no_old_time_reminder_once_the_event_is_moved_or_cancelled_during_the_batch(
-    due_event, mailoutbox, monkeypatch, editor
+    due_event, remind, mailoutbox, monkeypatch, editor
 ):
     first, second, third = confirmed(due_event, 3)
     write = emails._reminder_message
@@ -310,40 +348,45 @@ def test_no_old_time_reminder_once_the_event_is_moved_or_cancelled_during_the_ba
         return message
 
     monkeypatch.setattr(emails, "_reminder_message", moved_meanwhile)
-    assert emails.send_reminders([first.pk, second.pk, third.pk]) == 0
+    assert remind([first.pk, second.pk, third.pk]) == 0
     assert not [message for message in mailoutbox if message.subject.startswith("Reminder")]
     assert not Registration.objects.filter(reminder_sent_at__isnull=False).exists()
 
 
-def test_a_refused_message_does_not_lose_or_repeat_the_others(due_event, mailoutbox, monkeypatch):
+def test_a_refused_address_fails_alone_and_the_others_go(due_event, remind, mailoutbox, monkeypatch):
     first, refused, third = confirmed(due_event, 3)
     send = EmailBackend.send_messages
 
     def refuse_one(backend, messages):
         if messages[0].to == [refused.participant.email]:
-            raise OSError("550 mailbox unavailable")
+            raise smtplib.SMTPRecipientsRefused({refused.participant.email: (550, b"mailbox unavailable")})
         return send(backend, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", refuse_one)
-    with pytest.raises(emails.RemindersNotSent) as failure:
-        emails.send_reminders([first.pk, refused.pk, third.pk])
-    assert (failure.value.sent, failure.value.failed) == (2, [refused.pk])
+    assert remind([first.pk, refused.pk, third.pk]) == 3
     assert recipients(mailoutbox) == Counter([first.participant.email, third.participant.email])
-    refused.refresh_from_db()
-    assert refused.reminder_sent_at is None  # still due
-
-    monkeypatch.setattr(EmailBackend, "send_messages", send)
-    assert services.send_due_reminders() == 1  # the sweep sends the one left, only that one
-    assert recipients(mailoutbox) == Counter(r.participant.email for r in (first, refused, third))
+    # A permanent refusal (5xx) is not retried; it is kept, failed, for the administrators to see.
+    failed = OutboundEmail.objects.get(state=OutboundEmail.State.FAILED)
+    assert failed.recipients == [refused.participant.email] and "550" in failed.last_error
 
 
-def test_an_unreachable_mail_server_stops_the_batch_and_leaves_every_reminder_due(due_event, mailoutbox, settings):
+def test_while_the_mail_server_is_unreachable_the_reminders_wait_in_the_outbox_and_go_once_it_is_back(
+    due_event, remind, committed, mailoutbox, settings
+):
     settings.MAILERS = {"default": {"BACKEND": f"{__name__}.UnreachableBackend"}}
     registrations = confirmed(due_event, 3)
-    with pytest.raises(ConnectionRefusedError):
-        emails.send_reminders([r.pk for r in registrations])
+    assert remind([r.pk for r in registrations]) == 3
     assert mailoutbox == []
-    assert Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).count() == 3
+    waiting = OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED, kind="events.reminder")
+    assert waiting.count() == 3 and all(row.attempts == 1 and "refused" in row.last_error for row in waiting)
+    assert outbox.deliver_due().sent == 0  # not before their next attempt
+
+    del settings.MAILERS  # the server is back
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    later = timezone.now() + timedelta(seconds=settings.OUTBOX_RETRY_SECONDS + 1)
+    assert outbox.deliver(now=later).sent == 3
+    assert recipients(mailoutbox) == Counter(r.participant.email for r in registrations)
+    assert outbox.deliver(now=later).sent == 0
 
 
 class UnreachableBackend(EmailBackend):
@@ -351,7 +394,7 @@ class UnreachableBackend(EmailBackend):
         raise ConnectionRefusedError("[Errno 111] Connection refused")
 
 
-def test_a_reminder_that_cannot_be_written_does_not_stop_the_others(due_event, mailoutbox, monkeypatch):
+def test_a_reminder_that_cannot_be_written_does_not_stop_the_others(due_event, remind, mailoutbox, monkeypatch):
     first, broken, third = confirmed(due_event, 3)
     write = emails._reminder_message
 
@@ -361,18 +404,16 @@ def test_a_reminder_that_cannot_be_written_does_not_stop_the_others(due_event, m
         return write(registration, shared)
 
     monkeypatch.setattr(emails, "_reminder_message", break_one)
-    with pytest.raises(emails.RemindersNotSent) as failure:
-        emails.send_reminders([first.pk, broken.pk, third.pk])
-    assert (failure.value.sent, failure.value.failed) == (2, [broken.pk])
+    assert remind([first.pk, broken.pk, third.pk]) == 2
     assert recipients(mailoutbox) == Counter([first.participant.email, third.participant.email])
-    assert Registration.objects.get(pk=broken.pk).reminder_sent_at is None
+    assert Registration.objects.get(pk=broken.pk).reminder_sent_at is None  # still due for the sweep
 
 
-def test_an_inactive_account_is_stamped_without_an_email(due_event, mailoutbox):
+def test_an_inactive_account_is_stamped_without_an_email(due_event, remind, mailoutbox):
     active, inactive = confirmed(due_event, 2)
     inactive.participant.is_active = False
     inactive.participant.save()
-    assert emails.send_reminders([active.pk, inactive.pk]) == 1
+    assert remind([active.pk, inactive.pk]) == 1
     assert recipients(mailoutbox) == Counter([active.participant.email])
     assert not Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).exists()
 
@@ -386,14 +427,16 @@ def test_the_events_task_splits_its_due_reminders_into_batches(
     monkeypatch.setattr(services, "REMINDER_BATCH_SIZE", 2)
     registrations = confirmed(due_event, 5)
     ConfirmedRegistrationFactory(event=due_event, status=Status.WAITLISTED)  # no reminder
-    emails.send_reminder(registrations[0].pk)  # already sent: not in a batch
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.send_reminder(registrations[0].pk)  # already sent: not in a batch
 
     with django_capture_on_commit_callbacks() as batches:
         assert services.enqueue_reminder_batches(event_id=due_event.pk) == 2
     assert len(batches) == 2
     mailoutbox.clear()
-    for enqueue in batches:
-        enqueue()  # the immediate backend sends each batch
+    with django_capture_on_commit_callbacks(execute=True):
+        for enqueue in batches:
+            enqueue()  # the immediate backend sends each batch
     assert recipients(mailoutbox) == Counter(r.participant.email for r in registrations[1:])
 
 

@@ -25,7 +25,7 @@ SENDING_TASKS = ("send_reminder", "send_reminder_batch")
 
 
 def run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
+    call_command("run_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
     failed = list(DBTaskResult.objects.failed())
     assert not failed, [f"{task.task_path}: {task.traceback}" for task in failed]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('django_tasks_database', '0021_conditional_partial_index_ordering'),
-        ('portal', '0005_field_labels'),
+        ('portal', '0006_outbox_and_workers'),
     ]
 
     operations = [
