@@ -300,7 +300,6 @@ class Rehearsal:
         request_id = answer.headers.get("X-Request-ID", "")
         if answer.status_code != 201 or len(request_id) != 32:
             return Row("", False, f"POST answered {answer.status_code}, X-Request-ID {request_id!r}")
-        proxy_lines = [line for line in self.access_log() if line["request_id"] == request_id]
 
         def worker_logged():
             return [
@@ -310,6 +309,8 @@ class Rehearsal:
 
         self.wait(lambda: bool(worker_logged()), timeout=20)
         in_workers = worker_logged()
+        # nginx writes its line once the answer is sent: read it now, after the wait.
+        proxy_lines = [line for line in self.access_log() if line["request_id"] == request_id]
         mailed = any(
             self.person.email in message["to"] and event.title in message["subject"] for message in self.mail()
         )
