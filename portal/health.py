@@ -29,7 +29,9 @@ from health_check.views import HealthCheckView
 class TaskBacklog(HealthCheck):
     """The oldest task that is ready to run has waited at most ``max_age``."""
 
-    max_age: datetime.timedelta = dataclasses.field(default=datetime.timedelta(seconds=300))
+    max_age: datetime.timedelta = dataclasses.field(
+        default_factory=lambda: datetime.timedelta(seconds=settings.READYZ_TASK_BACKLOG_MAX_AGE)
+    )
 
     async def run(self):
         # In the request's own thread (and on its connection), not in a pool thread of its own.
@@ -53,27 +55,31 @@ class TaskBacklog(HealthCheck):
         return DBTaskResult.objects.ready().aggregate(oldest=Min(due))["oldest"]
 
 
-def readiness_checks() -> dict[str, HealthCheck]:
-    return {
-        "database": Database(),
-        "cache": Cache(alias="default"),
-        "media_storage": Storage(alias="default"),
-        "task_backlog": TaskBacklog(max_age=datetime.timedelta(seconds=settings.READYZ_TASK_BACKLOG_MAX_AGE)),
-    }
+# Each check's name in the answer.
+NAMES = {Database: "database", Cache: "cache", Storage: "media_storage", TaskBacklog: "task_backlog"}
 
 
 class ReadinessView(HealthCheckView):
     """JSON only: ``{"status": "ok"|"unavailable", "checks": {name: {"ok", "seconds", "error"?}}}``.
-    The parent's dispatch marks the answer never-cacheable."""
+    The parent's dispatch marks the answer never-cacheable. The checks are registered the
+    library's way, so ``manage.py health_check readyz --no-http`` runs the same ones."""
+
+    checks = (
+        (Database, {"alias": "default"}),
+        (Cache, {"alias": "default"}),
+        (Storage, {"alias": "default"}),
+        (TaskBacklog, {}),
+    )
 
     async def get(self, request, *args, **kwargs):
-        checks = readiness_checks()
-        results = await asyncio.gather(*(check.get_result() for check in checks.values()))
+        checks = list(self.get_checks())
+        results = await asyncio.gather(*(check.get_result() for check in checks))
         report = {}
-        for name, result in zip(checks, results, strict=True):
-            report[name] = {"ok": result.error is None, "seconds": round(result.time_taken, 4)}
+        for check, result in zip(checks, results, strict=True):
+            entry = {"ok": result.error is None, "seconds": round(result.time_taken, 4)}
             if result.error is not None:
-                report[name]["error"] = str(result.error)
+                entry["error"] = str(result.error)
+            report[NAMES[type(check)]] = entry
         ready = all(entry["ok"] for entry in report.values())
         return JsonResponse(
             {"status": "ok" if ready else "unavailable", "checks": report}, status=200 if ready else 503
