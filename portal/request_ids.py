@@ -31,25 +31,26 @@ class DatabaseBackend(TasksDatabaseBackend):
             return super().enqueue(task, args, kwargs)
 
 
-def _runs_in_a_worker(task_result) -> bool:
+def _run_later_by_a_worker(task_result) -> bool:
+    """The task waits in the database for a worker (not run at once, in this thread)."""
     return isinstance(task_backends[task_result.backend], TasksDatabaseBackend)
 
 
 def record_task_request(sender, task_result, **kwargs) -> None:
     request_id = get_guid()
-    if request_id and _runs_in_a_worker(task_result):
+    if request_id and _run_later_by_a_worker(task_result):
         TaskRequest.objects.create(task_id=task_result.id, request_id=request_id)
 
 
 def restore_task_request(sender, task_result, **kwargs) -> None:
-    if not _runs_in_a_worker(task_result):
+    if not _run_later_by_a_worker(task_result):
         return
     recorded = TaskRequest.objects.filter(task_id=task_result.id).values_list("request_id", flat=True).first()
     set_guid(recorded or generate_guid())
 
 
 def forget_task_request(sender, task_result, **kwargs) -> None:
-    if _runs_in_a_worker(task_result):
+    if _run_later_by_a_worker(task_result):
         clear_guid()
 
 

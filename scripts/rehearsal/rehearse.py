@@ -598,7 +598,6 @@ class Rehearsal:
         refused = statuses.get(503, 0)
         # None half-done: every participant ends confirmed or waitlisted, the seats exact, and each
         # gets exactly one email saying which (sent after the commit, by a worker).
-        wanted = {link for link in links}
 
         def status_emails():
             return [m for m in self.mail() if event.title in m["subject"] and not m["subject"].startswith("Confirm")]
@@ -615,7 +614,6 @@ class Rehearsal:
             and not [what for _at, what in reads.errors if "Retry-After" in what]
         )  # fmt: skip
         restarts = sum(worker.restarts for worker in self.top.workers)
-        del wanted
         return Row(
             "", ok, f"PostgreSQL restarted in {restarted['to'] - restarted['from']:.1f} s under load: "
             f"{sum(statuses.values())} answers, {refused} refused with 503, unclean {unclean or 'none'}; "

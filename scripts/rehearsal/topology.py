@@ -122,8 +122,9 @@ class Topology:
         self.processes: list[subprocess.Popen] = []
         self.nodes: dict[str, Node] = {}
         self.workers: list[Worker] = []
-        self.nginx_conf: Path | None = None
+        self.nginx_confs: list[Path] = []
         self.pg_started = False
+        self.pg_extra = ""
         self.secret_key = "rehearsal-only-secret-key-" + os.urandom(24).hex()
         self.cert, self.key = base / "tls" / "cert.pem", base / "tls" / "key.pem"
 
@@ -167,7 +168,7 @@ class Topology:
     def _pg_ctl(self, action: str, *extra: str) -> None:
         options = (
             f"-c listen_addresses=127.0.0.1 -p {self.pg_port} -k {self.base / 'pg'} -c max_connections=200 "
-            f"-c shared_buffers=256MB {getattr(self, 'pg_extra', '')}"
+            f"-c shared_buffers=256MB {self.pg_extra}"
         )
         self._as_postgres(
             str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-l", str(self.base / "pg" / "postgresql.log"), "-w",
@@ -356,9 +357,7 @@ class Topology:
         )
         subprocess.run(["nginx", "-t", "-q", "-p", str(prefix), "-c", str(conf)], check=True)
         subprocess.run(["nginx", "-p", str(prefix), "-c", str(conf)], check=True)  # returns once listening
-        if prefix == self.base / "nginx":
-            self.nginx_conf = conf
-        self._nginx_confs = [*getattr(self, "_nginx_confs", []), conf]
+        self.nginx_confs.append(conf)
         return conf
 
     @property
@@ -370,7 +369,7 @@ class Topology:
     def stop_all(self) -> None:
         for worker in self.workers:
             self.stop_worker(worker)
-        for conf in getattr(self, "_nginx_confs", []):
+        for conf in self.nginx_confs:
             subprocess.run(["nginx", "-p", str(conf.parent), "-c", str(conf), "-s", "stop"], capture_output=True)
         for process in reversed(self.processes):
             stop_group(process)

@@ -296,5 +296,5 @@ def test_the_units_run_what_the_rehearsal_runs():
         "ExecStart=/srv/portal/app/.venv/bin/gunicorn --config deploy/gunicorn.conf.py portal.wsgi:application" in web
     )
     assert "ExecStart=/srv/portal/app/.venv/bin/python manage.py run_worker" in worker
-    rehearsal = (ROOT / "scripts" / "rehearsal" / "run.sh").read_text()
-    assert "exec_start portal-web.service" in rehearsal and "exec_start portal-worker@.service" in rehearsal
+    rehearsal = (ROOT / "scripts" / "rehearsal" / "topology.py").read_text()
+    assert 'exec_start("portal-web.service")' in rehearsal and 'exec_start("portal-worker@.service")' in rehearsal
