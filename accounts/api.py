@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from accounts import services
 from accounts.models import Profile
+from portal.api_base import PersonalAnswersMixin
 from portal.models import Country
 
 
@@ -40,7 +41,7 @@ def _me_data(user):
     return data
 
 
-class MeView(GenericAPIView):
+class MeView(PersonalAnswersMixin, GenericAPIView):
     """The signed-in person's account and profile. Nobody else's data is reachable here."""
 
     permission_classes = [permissions.IsAuthenticated]

@@ -1,6 +1,9 @@
+from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
@@ -8,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
+from accounts.adapter import EMAIL_CONFIRMATION_SENT
 from accounts.models import Profile, User
 from portal.models import Country
 
@@ -53,6 +57,27 @@ class SignupForm(ProfileFields, AllauthSignupForm):
         if services.current_privacy_policy() is None:
             raise forms.ValidationError(_("Sign-up is closed until a privacy policy is published."))
         return cleaned
+
+    def try_save(self, request):
+        """An address that already has an account gets the same answer as a new one, as fast.
+
+        allauth creates nothing then and emails the owner instead (enumeration prevention),
+        but a new account's password is hashed (tens of milliseconds, on purpose) and this one
+        was not; and when that email had been sent in the last minutes its rate limit skipped
+        the "Confirmation email sent" message, which a new address always gets. Both would
+        tell who has an account.
+        """
+        if self.account_already_exists:
+            make_password(self.cleaned_data["password1"])
+        user, response = super().try_save(request)
+        if self.account_already_exists and not getattr(request, "email_confirmation_sent_said", False):
+            get_adapter(request).add_message(
+                request,
+                messages.INFO,
+                EMAIL_CONFIRMATION_SENT,
+                {"email": self.cleaned_data["email"], "login": False, "signup": True},
+            )
+        return user, response
 
     def save(self, request):
         # The user, their email address and their profile are created together or not at all.

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts import registry, services
 from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.models import Profile
+from portal.http import keep_private
 
 
 @require_safe
@@ -64,8 +64,7 @@ def my_account(request):
             "sections": sections,
         },
     )
-    add_never_cache_headers(response)
-    return response
+    return keep_private(response)
 
 
 @login_required
@@ -78,7 +77,7 @@ def edit_profile(request):
         services.update_profile(user=request.user, data=form.cleaned_data)
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:my_account")
-    return render(request, "accounts/profile_form.html", {"form": form})
+    return keep_private(render(request, "accounts/profile_form.html", {"form": form}))
 
 
 @login_required
@@ -90,8 +89,7 @@ def download_my_data(request):
     )
     filename = f"pacific-alliance-my-data-{timezone.now():%Y-%m-%d}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    add_never_cache_headers(response)
-    return response
+    return keep_private(response)
 
 
 @login_required
@@ -110,7 +108,7 @@ def delete_account(request):
         logout(request)
         messages.success(request, _("Your account has been deleted and your personal data erased."))
         return redirect("portal:home")
-    return render(request, "accounts/delete_account.html", {"form": form})
+    return keep_private(render(request, "accounts/delete_account.html", {"form": form}))
 
 
 @login_required
@@ -138,5 +136,4 @@ def api_tokens(request):
         "accounts/api_tokens.html",
         {"tokens": AuthToken.objects.filter(user=request.user).order_by("-created"), "new_token": new_token},
     )
-    add_never_cache_headers(response)
-    return response
+    return keep_private(response)

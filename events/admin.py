@@ -16,6 +16,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, T
 
 from events import services
 from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+from portal import uploads
 from portal.admin import PublishableAdmin, QueueFilter
 from portal.search import translated_fields
 
@@ -93,13 +94,7 @@ class EventAdminForm(EventZoneFormMixin, forms.ModelForm):
         return _valid_zone(self.cleaned_data.get("time_zone")) or settings.TIME_ZONE
 
     def clean_cover_image(self):
-        image = self.cleaned_data.get("cover_image")
-        if image and getattr(image, "size", 0) > settings.IMAGE_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                gettext("The image is too large (at most %(mb)s MB).")
-                % {"mb": settings.IMAGE_UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
-        return image
+        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
     def clean(self):
         return self.to_event_zone(super().clean())
@@ -170,6 +165,9 @@ class SpeakerForm(forms.ModelForm):
         # As for the cover image: the admin gives this file input no <label> of its own.
         if "photo" in self.fields:
             self.fields["photo"].widget.attrs["aria-label"] = gettext("Photo")
+
+    def clean_photo(self):
+        return uploads.validate_image(self.cleaned_data.get("photo"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
 
 class SpeakerInline(TranslationStackedInline):

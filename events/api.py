@@ -9,7 +9,6 @@ from types import SimpleNamespace
 
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -21,13 +20,14 @@ from events import services
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
 from events.serializers import (
-    ApiErrorSerializer,
     EventDetailSerializer,
     EventSerializer,
     RegistrationRequestSerializer,
     RegistrationSerializer,
 )
 from portal.api import ReadOnlyViewSet, RequestLanguageMixin, with_search
+from portal.api_base import PersonalAnswersMixin
+from portal.api_schema import ApiErrorSerializer
 
 # --- Events -------------------------------------------------------------------------------
 
@@ -148,6 +148,7 @@ ERRORS = {
     ),
 )
 class MyRegistrationViewSet(
+    PersonalAnswersMixin,
     RequestLanguageMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -175,13 +176,6 @@ class MyRegistrationViewSet(
             .with_waiting_list_position()
             .order_by("-created_at", "-pk")
         )
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # Personal data: never kept by a shared cache.
-        add_never_cache_headers(response)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
 
     def create(self, request, *args, **kwargs):
         serializer = RegistrationRequestSerializer(data=request.data, context=self.get_serializer_context())

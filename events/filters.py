@@ -3,12 +3,16 @@ from datetime import datetime
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 from portal import search
 from portal.models import Body, Country
+
+#: A month from 1900-01 to 2200-12: what the filter accepts, and what the API's schema says.
+MONTH_PATTERN = r"^(19\d\d|2[01]\d\d|2200)-(0[1-9]|1[0-2])$"
 
 
 class MonthInput(forms.TextInput):
@@ -52,6 +56,7 @@ class EventFilter(django_filters.FilterSet):
         label=_("Month"),
         method="filter_month",
         max_length=7,
+        validators=[RegexValidator(MONTH_PATTERN, _("Give a month as YYYY-MM, e.g. 2025-02."))],
         widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
         help_text=_("Events taking place in this month."),
     )
@@ -59,11 +64,6 @@ class EventFilter(django_filters.FilterSet):
     class Meta:
         model = Event
         fields = ["q", "when", "kind", "format", "country", "body", "month"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A mistyped month is an error shown next to the field, not a crash.
-        self.form.fields["month"].validators.append(validate_month)
 
     def filter_text(self, queryset, name, value):
         return search.search(queryset, value, fallback_fields=("title", "summary", "description", "city", "venue"))
@@ -81,22 +81,9 @@ class EventFilter(django_filters.FilterSet):
         return queryset.overlapping(start, end)
 
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def validate_month(value):
-    if value and month_or_none(value) is None:
-        raise forms.ValidationError(_("Give a month as YYYY-MM, e.g. 2025-02."))
-
-
 def month_or_none(value: str) -> tuple[int, int] | None:
-    match = MONTH.match(value or "")
-    if not match:
-        return None
-    year, month = int(match[1]), int(match[2])
-    if not (1 <= month <= 12 and 1900 <= year <= 2200):
-        return None
-    return year, month
+    match = re.match(MONTH_PATTERN, value or "")
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def month_bounds(value: str):

@@ -36,19 +36,6 @@ def absolute_url(serializer, path: str) -> str:
     return request.build_absolute_uri(path) if request else path
 
 
-class ApiErrorDetailSerializer(serializers.Serializer):
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ApiErrorSerializer(serializers.Serializer):
-    """The API's one error shape (portal.api_base.exception_handler), for the schema."""
-
-    error = ApiErrorDetailSerializer()
-
-
 # --- Events -------------------------------------------------------------------------------
 
 

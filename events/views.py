@@ -10,7 +10,6 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -21,6 +20,7 @@ from events.emails import participant_zone
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
 from portal import services as workflow
+from portal.http import keep_private
 from portal.views import paginate
 
 # --- Public pages -------------------------------------------------------------------------
@@ -116,10 +116,7 @@ def event_detail(request, slug):
     response = render(request, "events/event_detail.html", context)
     if is_preview or registration is not None:
         # A draft, or a page with someone's personal links, is never kept by a shared cache.
-        add_never_cache_headers(response)
-        patch_cache_control(response, private=True, no_store=True)
-    if is_preview:
-        response["X-Robots-Tag"] = "noindex"
+        keep_private(response, noindex=is_preview)
     return response
 
 
@@ -259,10 +256,7 @@ def _private(response):
     sites; "no-referrer" here would make browsers send ``Origin: null`` with the page's
     form, which the CSRF check rightly refuses.
     """
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return keep_private(response, noindex=True)
 
 
 def _link_problem(request, event, error):

@@ -30,6 +30,7 @@ from observatory.models import (
 )
 from observatory.resources import PublicationResource
 from portal import services as workflow
+from portal import uploads
 from portal.admin import NewsAdmin, PublishableAdmin, QueueFilter
 from portal.models import News
 
@@ -222,13 +223,7 @@ class PublicationAdminForm(forms.ModelForm):
         _order_link_choices(self)
 
     def clean_cover_image(self):
-        image = self.cleaned_data.get("cover_image")
-        if image and getattr(image, "size", 0) > settings.IMAGE_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                gettext("The image is too large (at most %(mb)s MB).")
-                % {"mb": settings.IMAGE_UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
-        return image
+        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
 
 @admin.register(Publication)

@@ -55,6 +55,12 @@ def _by_label(model, key: str, values) -> list[tuple[str, str]]:
     )
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (``?year=2020``), never a decimal one: NumberFilter's form field takes 2020.5."""
+
+    field_class = forms.IntegerField
+
+
 @dataclass(frozen=True)
 class FacetValue:
     value: str
@@ -79,7 +85,7 @@ class PublicationFilter(django_filters.FilterSet):
     topic = django_filters.CharFilter(
         label=_("Topic"), method="filter_topic", max_length=100, validators=[SLUG], widget=forms.Select
     )
-    year = django_filters.NumberFilter(
+    year = IntegerFilter(
         label=_("Year"), field_name="publication_date", lookup_expr="year", min_value=1900, max_value=2999,
         widget=forms.Select,
     )  # fmt: skip

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -15,6 +14,7 @@ from observatory.filters import PublicationFilter
 from observatory.forms import CommentForm, ReportForm
 from observatory.models import Comment, Observatory, Publication, PublicationFile
 from portal import services as workflow
+from portal.http import client_address, keep_private
 from portal.models import News
 from portal.views import paginate
 
@@ -22,14 +22,6 @@ LATEST_ON_OBSERVATORY = 6
 NEWS_ON_PAGE = 4
 EVENTS_ON_PAGE = 4
 COMMENTS_ON_PAGE = 100
-
-
-def _keep_private(response):
-    """A preview of unpublished content must never be kept by a shared cache or indexed."""
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex"
-    return response
 
 
 # --- Observatories ------------------------------------------------------------------------
@@ -181,7 +173,8 @@ def _render_publication(request, publication, *, form=None, status=200):
         },
         status=status,
     )
-    return _keep_private(response) if is_preview else response
+    # A preview of unpublished content is never kept by a shared cache, nor indexed.
+    return keep_private(response, noindex=True) if is_preview else response
 
 
 @require_safe
@@ -210,7 +203,7 @@ def publication_file(request, slug, file_id):
     if publication.is_live and request.method == "GET":
         services.count_download(file=file)
     response = FileResponse(handle, as_attachment=True, filename=file.download_name, content_type=file.content_type)
-    return _keep_private(response) if not publication.is_live else response
+    return keep_private(response, noindex=True) if not publication.is_live else response
 
 
 # --- Stakeholder input --------------------------------------------------------------------
@@ -256,7 +249,7 @@ def report_comment(request, slug, comment_id):
             reporter_key=services.reporter_key_for(request),
             reason=reason,
             user=request.user,
-            client_address=request.META.get("REMOTE_ADDR", ""),
+            client_address=client_address(request),
         )
     except services.InputError as error:
         messages.warning(request, str(error))

@@ -19,7 +19,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
-from portal import services
+from portal import services, uploads
 from portal.models import Body, Country, News, NewsLink, OutboundEmail, Topic, WorkerHeartbeat, WorkflowEvent
 
 Action = WorkflowEvent.Action
@@ -392,13 +392,7 @@ class NewsAdminForm(forms.ModelForm):
             self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
 
     def clean_cover_image(self):
-        image = self.cleaned_data.get("cover_image")
-        if image and getattr(image, "size", 0) > settings.IMAGE_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError(
-                gettext("The image is too large (at most %(mb)s MB).")
-                % {"mb": settings.IMAGE_UPLOAD_MAX_BYTES // (1024 * 1024)}
-            )
-        return image
+        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
 
 @admin.register(News)

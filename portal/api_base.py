@@ -4,20 +4,64 @@ avoid an import cycle): pagination, ordering, the error shape, conditional GETs.
 import hashlib
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.http import quote_etag
-from rest_framework import exceptions, pagination
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, parsers, throttling
 from rest_framework import filters as drf_filters
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from portal.http import client_address, keep_private
 
 # --- Shared pieces --------------------------------------------------------------------------
 
 
 class Pagination(pagination.PageNumberPagination):
+    """``?page=`` and ``?page_size=`` as the schema says: whole numbers from 1 (empty: the
+    default). A page past the end is a 404; a size above ``max_page_size`` gives that size."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()  # "?page=last" would be a page the schema cannot describe
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if raw == "":
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: [_("Give a whole number from 1.")]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            parameter["allowEmptyValue"] = True
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page (default {self.page_size}); above {self.max_page_size}, {self.max_page_size}."
+                )
+        return parameters
+
+
+class AnonRateThrottle(throttling.AnonRateThrottle):
+    """Anonymous clients, told apart by portal.http.client_address (TRUSTED_PROXY_COUNT)."""
+
+    def get_ident(self, request):
+        return client_address(request)
+
+
+class UserRateThrottle(throttling.UserRateThrottle):
+    """Signed-in clients by account; anonymous ones by portal.http.client_address."""
+
+    def get_ident(self, request):
+        return client_address(request)
 
 
 def exception_handler(exc, context):
@@ -40,8 +84,53 @@ def exception_handler(exc, context):
     else:
         message = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
         code = getattr(getattr(exc, "detail", None), "code", None) or getattr(exc, "default_code", "error")
-    response.data = {"error": {"status": response.status_code, "code": code, "message": message, "fields": fields}}
+    response.data = error_body(response.status_code, code, message, fields)
     return response
+
+
+def error_body(status: int, code: str, message: str, fields: dict | None = None) -> dict:
+    """The API's one error shape."""
+    return {"error": {"status": status, "code": code, "message": message, "fields": fields or {}}}
+
+
+def api_error(status: int, code: str, message: str) -> JsonResponse:
+    """An error in the API's shape from outside a REST framework view (unknown /api/ address,
+    an unreachable database: portal.errors)."""
+    return JsonResponse(error_body(status, code, message), status=status, json_dumps_params={"ensure_ascii": False})
+
+
+#: Deepest nesting of arrays and objects a JSON body may have; no endpoint takes more than 3.
+MAX_JSON_DEPTH = 32
+
+
+class JSONParser(parsers.JSONParser):
+    """REST framework's JSON parser with a bound on nesting. Python's decoder recurses once per
+    level and gives up (RecursionError, a 500) around a thousand; a body nested deeper than
+    MAX_JSON_DEPTH, or so deep that the decoder gives up, is a 400 in the error shape."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            too_deep = _nested_deeper_than(data, MAX_JSON_DEPTH)
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            raise exceptions.ParseError(
+                _("JSON parse error - arrays and objects are nested more than %(depth)s levels deep.")
+                % {"depth": MAX_JSON_DEPTH}
+            )
+        return data
+
+
+def _nested_deeper_than(data, limit: int) -> bool:
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 def _as_list(messages):
@@ -63,6 +152,14 @@ class OrderingFilter(drf_filters.OrderingFilter):
         if request.query_params.get("search") or request.query_params.get("q"):
             return None
         return self.get_default_ordering(view)
+
+
+class PersonalAnswersMixin:
+    """Every answer of this view (its errors too) is about the person who asked: never kept
+    by a shared cache or the browser."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return keep_private(super().finalize_response(request, response, *args, **kwargs))
 
 
 class ConditionalListMixin:

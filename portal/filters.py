@@ -3,10 +3,16 @@ from django import forms
 from django.db.models.functions import ExtractYear
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from portal import search
 from portal.cache import remember
 from portal.models import Body, Country, News, Topic
+
+
+@extend_schema_field({"type": "integer", "description": "A year with published news."})
+class YearFilter(django_filters.ChoiceFilter):
+    """A year among those with content (the choices are set per request): a whole number."""
 
 
 class NewsFilter(django_filters.FilterSet):
@@ -39,7 +45,7 @@ class NewsFilter(django_filters.FilterSet):
         queryset=Topic.objects.all(),
         empty_label=_("All topics"),
     )
-    year = django_filters.ChoiceFilter(
+    year = YearFilter(
         label=_("Year"),
         field_name="published_at",
         lookup_expr="year",

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.utils import translation
 
 from portal import cache as page_cache
+from portal.http import keep_private
 
 SKIPPED_PREFIXES = (
     "/admin/",
@@ -75,3 +76,24 @@ class AnonymousPageCacheMiddleware:
         # default), exactly as LocaleMiddleware chooses it under i18n_patterns.
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
         return ":".join(["page", str(page_cache.content_version()), language, request.get_full_path()])
+
+
+class SignedInAnswersArePrivateMiddleware:
+    """Whatever a signed-in person gets (a page with their name in the header, allauth's
+    email, password and two-factor pages, recovery codes, the admin, an API answer to their
+    token) is never kept by a shared cache or the browser: ``portal.http.keep_private``.
+
+    The views of personal answers that need no sign-in (personal links, previews) call the
+    same helper themselves. Placed after the authentication middleware; the REST framework
+    sets ``request.user`` for a token before the answer comes back through here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            keep_private(response)
+        return response

@@ -65,6 +65,12 @@ else:
     ALLOWED_HOSTS = env("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list)
 
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", [], cast=list)
+# How many proxies of ours every request passes (TLS proxy, load balancer…): the client's
+# address is read from X-Forwarded-For accordingly (portal.http.client_address), for every
+# rate limit. 0: no proxy, X-Forwarded-For is ignored. Never more than really sit in front.
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", 0, cast=int)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = _("Pacific Alliance")
 
@@ -99,12 +105,17 @@ INSTALLED_APPS = [
     "portal",
     "observatory",
     "events",
+    "django_countries",
+    "organisations",
+    "integrity",
 ]
 
 MIDDLEWARE = [
     # First: every response, a redirect or a cached page included, carries the request id.
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    # A view that cannot reach the database answers 503 + Retry-After (portal.errors).
+    "portal.errors.DatabaseUnavailableMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions, locale, CSRF and auth: a hit for an anonymous visitor skips them all.
@@ -114,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.SignedInAnswersArePrivateMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.EditorsNeedTwoFactorMiddleware",
@@ -182,6 +194,9 @@ LOGIN_REDIRECT_URL = "accounts:my_account"
 
 # Accounts (django-allauth): email is the login; it must be verified before any participation.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's rate limits read the client's address through the adapter's get_client_ip, which
+# is portal.http.client_address; its own setting says the same, for any part that reads it.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -222,6 +237,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 (Django's recommendation) for new and changed passwords; existing PBKDF2 hashes still
+# work and are upgraded to Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 if IS_TEST:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -247,7 +270,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads are named by the portal, never by the visitor (portal.uploads.stored_name).
+    "default": {"BACKEND": "portal.uploads.UploadStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -455,16 +479,23 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api_base.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+    # REST framework's three, with a JSON parser that refuses absurdly nested bodies (a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api_base.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
+    # The throttles' client address is portal.http.client_address (NUM_PROXIES says the same
+    # to any other part of REST framework that reads it).
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api_base.AnonRateThrottle", "portal.api_base.UserRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_ANON_RATE", "10000/minute" if IS_TEST else "120/minute"),
         "user": env("API_USER_RATE", "10000/minute" if IS_TEST else "600/minute"),
     },
     "EXCEPTION_HANDLER": "portal.api_base.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every error an operation answers, and every filter as it is checked (portal.api_schema).
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.AutoSchema",
 }
 REST_KNOX = {
     "TOKEN_TTL": None,  # tokens live until their owner revokes them on "My account"
@@ -483,6 +514,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"AssessmentStatusEnum": "integrity.models.Assessment.Status"},
 }
 
 # The editorial workflow notifies members of this group when an item awaits review.
@@ -512,3 +544,6 @@ EVENTS_PAGE_SIZE = 12
 EVENTS_CONFIRM_LINK_MAX_AGE = env("EVENTS_CONFIRM_LINK_MAX_AGE", 7 * 24 * 3600, cast=int)
 EVENTS_PERSONAL_LINK_MAX_AGE = env("EVENTS_PERSONAL_LINK_MAX_AGE", 400 * 24 * 3600, cast=int)
 EVENTS_DOCUMENT_MAX_BYTES = env("EVENTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, cast=int)
+
+# --- Organisations and the integrity self-assessment (organisations, integrity apps) ---
+ORGANISATIONS_INVITATION_MAX_AGE = env("ORGANISATIONS_INVITATION_MAX_AGE", 14 * 24 * 3600, cast=int)

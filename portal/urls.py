@@ -25,6 +25,8 @@ urlpatterns = i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("observatory.urls")),
     path("", include("events.urls")),
+    path("", include("organisations.urls")),
+    path("", include("integrity.urls")),
     prefix_default_language=False,
 )
 
@@ -47,5 +49,8 @@ if settings.DEBUG:
         path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
     )
 
-handler404 = "portal.views.page_not_found"
-handler500 = "portal.views.server_error"
+# Pages for people, the API's JSON error shape under /api/; 503 while the database is away.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

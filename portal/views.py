@@ -4,10 +4,8 @@ from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template.response import TemplateResponse
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_safe
 from portal import registry, search, services
 from portal.cache import remember
 from portal.filters import NewsFilter
+from portal.http import keep_private
 from portal.models import Country, News
 from portal.sitemaps import SITEMAPS
 
@@ -88,9 +87,7 @@ def news_detail(request, slug):
     )
     if is_preview:
         # A draft must never be kept by a shared cache or the browser.
-        add_never_cache_headers(response)
-        patch_cache_control(response, private=True, no_store=True)
-        response["X-Robots-Tag"] = "noindex"
+        keep_private(response, noindex=True)
     return response
 
 
@@ -170,14 +167,3 @@ def healthz(request):
 def favicon(request):
     # Resolved per request: the hashed file name exists only after collectstatic.
     return HttpResponsePermanentRedirect(static("img/favicon.svg"))
-
-
-def page_not_found(request, exception):
-    return TemplateResponse(request, "404.html", status=404)
-
-
-def server_error(request):
-    # Rendered without context processors: the database may be what failed.
-    from django.template import loader
-
-    return HttpResponse(loader.get_template("500.html").render(), status=500)

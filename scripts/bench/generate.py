@@ -5,8 +5,10 @@
         .venv/bin/python scripts/bench/generate.py [--scale 1.0] [--seed 2026]
 
 At scale 1: 20,000 news (English and Spanish), 2,000 events with sessions, speakers and
-partners, 50,000 participants (account, profile, verified address), 200,000 registrations
-and 50,000 publications, in a few minutes on two cores. Rows go in in batches with COPY
+partners, 50,000 participants (account, profile, verified address), 200,000 registrations,
+50,000 publications, and 10,000 organisations with five yearly cycles of
+self-assessments (about 35,000 assessments, 700,000 answers, benchmarks once per cycle),
+in a few minutes on two cores. Rows go in in batches with COPY
 (the same values bulk_create would write, several times faster for wide rows); workflow
 states are set directly (status, published_at), not through the services, which would
 send emails and write revisions per row. The search documents are
@@ -97,7 +99,9 @@ class Generator:
             "participants": int(50_000 * scale),
             "registrations": int(200_000 * scale),
             "publications": int(50_000 * scale),
+            "organisations": int(10_000 * scale),
         }
+        self.cycles = 5  # yearly self-assessment cycles, the last one the current year
         self.now = datetime.now(UTC)
         self.timings: dict[str, float] = {}
         self.result: dict = {"requested": dict(self.counts), "created": {}, "notes": []}
@@ -663,6 +667,110 @@ class Generator:
 
     # -- Search documents and statistics ---------------------------------------------------
 
+    def integrity(self):
+        """Organisations (each with a representative among the participants) and five yearly cycles of
+        submitted self-assessments on the demo questionnaire, scored as submitting does, then the
+        benchmarks computed once per cycle (integrity.benchmarks.recompute)."""
+        from integrity import benchmarks, scoring, services
+        from integrity.models import Answer, Assessment, Questionnaire, SectionScore
+        from organisations.models import Membership, Organisation, Sector, SizeClass
+
+        questionnaire = Questionnaire.objects.filter(slug="integrity-self-assessment").first()
+        if questionnaire is None or questionnaire.current_version() is None:
+            from integrity import questionnaires
+
+            path = Path(__file__).resolve().parents[2] / "fixtures" / "integrity" / "questionnaire.json"
+            version = questionnaires.import_json(path.read_text(encoding="utf-8"))
+            questionnaires.publish_version(version=version, actor=self.editor)
+            questionnaire = version.questionnaire
+        version = questionnaire.current_version()
+        spec = services.structure(version)
+        questions = [
+            (question.pk, sorted(((o.pk, o.score) for o in question.options.all()), key=lambda item: item[1]),
+             question.allows_not_applicable)
+            for question in version.questions.prefetch_related("options").order_by("section__position", "position")
+        ]  # fmt: skip
+        total = self.counts["organisations"]
+        countries = [c.code for c in self.members]
+        sizes = list(SizeClass.values)
+        # Sectors as an economy has them: trade, manufacturing and services first, households last.
+        sectors = list(Sector.values)
+        sector_weights = [6, 3, 12, 1, 1, 8, 16, 6, 5, 5, 4, 3, 7, 4, 1, 3, 3, 2, 3, 0.2, 0.1]
+        size_weights = [40, 30, 18, 12]
+        organisations = []
+        for index in range(total):
+            name = f"Bench {self.rng.choice(['Andina', 'Pacífico', 'Austral', 'Caribe', 'Sierra'])} {index:05d} S.A."
+            organisations.append(
+                Organisation(
+                    name=name,
+                    slug=f"bench-{index:05d}",
+                    country=self.rng.choices(countries, weights=[3, 4, 6, 3][: len(countries)])[0],
+                    size_class=self.rng.choices(sizes, weights=size_weights)[0],
+                    sector=self.rng.choices(sectors, weights=sector_weights)[0],
+                    is_led_by_women=self.rng.random() < 0.2,
+                    is_verified=self.rng.random() < 0.8,
+                    is_demo=True,
+                    created_at=self.now - timedelta(days=self.rng.uniform(30, 2000)),
+                )
+            )
+        self.bulk(Organisation, organisations, Progress("organisations", total))
+        representatives = self.participant_ids[:total]
+        self.bulk(
+            Membership,
+            [
+                Membership(organisation_id=org.pk, person_id=person, role=Membership.Role.REPRESENTATIVE,
+                           status=Membership.Status.ACTIVE, created_at=org.created_at, joined_at=org.created_at)
+                for org, person in zip(organisations, representatives, strict=False)
+            ],
+        )  # fmt: skip
+        current = self.now.year
+        maturity = {org.pk: self.rng.uniform(0.1, 0.8) for org in organisations}
+        created = 0
+        for step_number, cycle in enumerate(range(current - self.cycles + 1, current + 1)):
+            taking = [org for org in organisations if self.rng.random() < 0.55 + 0.08 * step_number]
+            progress = Progress(f"self-assessments {cycle}", len(taking))
+            assessments, answers, section_scores = [], [], []
+            for org in taking:
+                level = min(0.97, maturity[org.pk] + 0.05 * step_number)
+                chosen, scored = [], {}
+                for question_id, options, allows_na in questions:
+                    if allows_na and self.rng.random() < 0.07:
+                        chosen.append((question_id, None))
+                        scored[question_id] = scoring.NOT_APPLICABLE
+                        continue
+                    position = min(len(options) - 1, max(0, round(self.rng.gauss(level * (len(options) - 1), 0.9))))
+                    chosen.append((question_id, options[position][0]))
+                    scored[question_id] = options[position][1]
+                result = scoring.score(spec, scored)
+                submitted = datetime(cycle, self.rng.randint(2, 11), self.rng.randint(1, 28), 12, tzinfo=UTC)
+                submitted = min(submitted, self.now - timedelta(hours=1))
+                assessment = Assessment(
+                    questionnaire_id=questionnaire.pk, version_id=version.pk, organisation_id=org.pk, cycle=cycle,
+                    status=Assessment.Status.SUBMITTED, submitted_at=submitted, score=result.overall,
+                    country=org.country, size_class=org.size_class, sector=org.sector, created_at=submitted,
+                )  # fmt: skip
+                assessments.append((assessment, chosen, result))
+            self.bulk(Assessment, [row[0] for row in assessments], progress)
+            for assessment, chosen, result in assessments:
+                for question_id, option_id in chosen:
+                    answers.append(
+                        Answer(assessment_id=assessment.pk, question_id=question_id, option_id=option_id,
+                               is_not_applicable=option_id is None, answered_at=assessment.submitted_at)
+                    )  # fmt: skip
+                section_scores.extend(
+                    SectionScore(assessment_id=assessment.pk, section_code=code, score=value)
+                    for code, value in result.sections.items()
+                )
+            self.bulk(Answer, answers)
+            self.bulk(SectionScore, section_scores)
+            created += len(assessments)
+            started = time.monotonic()
+            shown = benchmarks.recompute(questionnaire=questionnaire, cycle=cycle)
+            self.result.setdefault("benchmark_recompute_s", {})[cycle] = round(time.monotonic() - started, 2)
+            self.result.setdefault("benchmark_groups_shown", {})[cycle] = shown
+        self.result["created"]["organisations"] = total
+        self.result["created"]["self_assessments"] = created
+
     def search_documents(self, model, expression):
         """One UPDATE for the whole table, with its GIN indexes dropped first and built again after.
 
@@ -765,6 +873,12 @@ class Generator:
             except Exception as error:  # the observatory app is being finished: report, go on
                 traceback.print_exc()
                 self.result["notes"].append(f"publications NOT generated: {error!r}")
+        with self.step("organisations and self-assessments"):
+            try:
+                self.integrity()
+            except Exception as error:  # report, go on: the rest of the dataset is still useful
+                traceback.print_exc()
+                self.result["notes"].append(f"self-assessments NOT generated: {error!r}")
         with self.step("search documents"):
             self.all_search_documents()
         with self.step("VACUUM ANALYZE"):

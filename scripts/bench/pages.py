@@ -95,6 +95,7 @@ def pick_endpoints(rotate: int) -> list[dict]:
     query = urllib.parse.urlencode({"q": SEARCH_WORDS})
     rows.append({"key": "site_search", "label": "/search/?q=", "path": f"/search/?{query}"})
     now = timezone.now()
+    rows.extend(integrity_endpoints())
     rows.append(
         {
             "key": "news_detail_many",
@@ -132,9 +133,68 @@ def pick_endpoints(rotate: int) -> list[dict]:
     return rows
 
 
-def probe(base: str, path: str) -> dict:
+def integrity_endpoints() -> list[dict]:
+    """The self-assessment's public dashboard (whole cycle and a filtered group), the benchmarks API,
+    and one organisation's results page, read by its representative (a session made here)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from integrity.models import Assessment, BenchmarkStat
+    from organisations.models import Membership
+
+    stat = (
+        BenchmarkStat.objects.shown().filter(metric="overall").exclude(country="").order_by("-cycle", "-count").first()
+    )
+    if stat is None:
+        return []
+    rows = [
+        {"key": "integrity_dashboard", "label": "/integrity/dashboard/", "path": "/integrity/dashboard/"},
+        {
+            "key": "integrity_dashboard_filtered",
+            "label": "/integrity/dashboard/ for one group",
+            "path": f"/integrity/dashboard/?year={stat.cycle}&country={stat.country}&size_class={stat.size_class}",
+        },
+        {
+            "key": "api_integrity_benchmarks",
+            "label": "/api/v1/integrity/benchmarks/",
+            "path": f"/api/v1/integrity/benchmarks/?country={stat.country}",
+        },
+    ]
+    assessment = (
+        Assessment.objects.submitted()
+        .filter(cycle=stat.cycle, country=stat.country)
+        .exclude(organisation__memberships=None)
+        .order_by("pk")
+        .first()
+    )
+    membership = (
+        Membership.objects.active().filter(organisation_id=assessment.organisation_id).select_related("person").first()
+        if assessment
+        else None
+    )
+    if membership is not None:
+        user = membership.person
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        rows.append(
+            {
+                "key": "integrity_results",
+                "label": "a self-assessment's results (signed in)",
+                "path": f"/integrity/assessments/{assessment.pk}/results/",
+                "headers": [f"Cookie: {settings.SESSION_COOKIE_NAME}={session.session_key}"],
+            }
+        )
+    return rows
+
+
+def probe(base: str, path: str, headers: list[str] | None = None) -> dict:
     """One GET: its status, size and X-Cache header, before the load."""
-    request = urllib.request.Request(base + path, headers={"User-Agent": "portal-bench"})
+    extra = dict(header.split(": ", 1) for header in headers or [])
+    request = urllib.request.Request(base + path, headers={"User-Agent": "portal-bench", **extra})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             body = response.read()
@@ -145,10 +205,13 @@ def probe(base: str, path: str) -> dict:
         return {"status": 0, "bytes": 0, "x_cache": "", "error": str(error)}
 
 
-def run_wrk(url: str, *, seconds: int, connections: int, threads: int, paths_file: str = "") -> dict:
+def run_wrk(
+    url: str, *, seconds: int, connections: int, threads: int, paths_file: str = "", headers: list[str] | None = None
+) -> dict:
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-        "-s", str(HERE / "stats.lua"), "-H", "User-Agent: portal-bench", url,
+        "-s", str(HERE / "stats.lua"), "-H", "User-Agent: portal-bench",
+        *[part for header in headers or [] for part in ("-H", header)], url,
     ]  # fmt: skip
     env = {**os.environ, "BENCH_PATHS": paths_file, "BENCH_WRK_THREADS": str(threads)}
     completed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=seconds + 60)
@@ -222,9 +285,11 @@ def main():
                 Path(paths_file).write_text("\n".join(paths) + "\n")
                 warmup_file = os.path.join(tmp, f"{row['key']}-warmup.txt")
                 Path(warmup_file).write_text("\n".join(warmup_paths) + "\n")
-            check = probe(args.base, first_path)
+            headers = row.get("headers")
+            check = probe(args.base, first_path, headers)
             # The machine may be shared: the 1-minute load average says how busy it was already.
             entry = {**row, "probe": check, "load_before": round(os.getloadavg()[0], 2)}
+            entry.pop("headers", None)  # a session cookie: not for the report
             entry.pop("paths", None)
             if paths:
                 entry["path"] = f"{first_path} … ({len(paths):,} paths)"
@@ -243,13 +308,19 @@ def main():
                     connections=connections,
                     threads=args.threads,
                     paths_file=warmup_file or paths_file,
+                    headers=headers,
                 )
             measured = run_wrk(
-                url, seconds=args.duration, connections=args.connections, threads=args.threads, paths_file=paths_file
+                url,
+                seconds=args.duration,
+                connections=args.connections,
+                threads=args.threads,
+                paths_file=paths_file,
+                headers=headers,
             )
             notes += [measured.pop("note")] if measured["note"] else []
             entry.update(measured, note="; ".join(notes))
-            entry["x_cache_after"] = probe(args.base, first_path).get("x_cache", "")
+            entry["x_cache_after"] = probe(args.base, first_path, headers).get("x_cache", "")
             if row["key"] == "ceiling":
                 ceiling = measured["rps"]
             entry["ratio_to_ceiling"] = round(measured["rps"] / ceiling, 3) if ceiling else None

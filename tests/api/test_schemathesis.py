@@ -10,7 +10,11 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.factories import BodyFactory, CountryFactory, PublishedNewsFactory, TopicFactory
 
@@ -39,4 +43,6 @@ def api_data(db):
 def test_api_conforms_to_its_schema(case, api_data):
     from schemathesis.checks import not_a_server_error
 
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
+    case.call_and_validate(
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
+    )

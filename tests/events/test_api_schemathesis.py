@@ -15,7 +15,11 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from events.models import Event
 from tests.events.factories import (
@@ -77,5 +81,5 @@ def test_the_events_endpoints_conform_to_their_schema(case, token):
 
     case.call_and_validate(
         headers={"Authorization": f"Token {token}"},
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance],
     )

@@ -53,9 +53,11 @@ def test_documents_of_the_right_type_are_accepted(name, content):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("exit-document.pdf", b"<html>not a pdf</html>", "not a .pdf"),
-        ("script.exe", b"MZ...", "Upload a PDF"),
-        ("agenda.docx", b"PK\x03\x04broken", "not a .docx"),
+        ("exit-document.pdf", b"just some text", "is not a PDF, Word, Excel, PowerPoint or OpenDocument file"),
+        ("exit-document.pdf", b"<html>not a pdf</html>", "also a web page"),
+        ("script.exe", b"MZ...", "is a Windows program"),
+        ("agenda.docx", b"PK\x03\x04broken", "does not recognise the content"),
+        ("agenda.pdf", _docx_bytes(), "is named .pdf but its content is DOCX"),
     ],
 )
 def test_documents_are_checked_by_content_not_name(name, content, message):

@@ -9,7 +9,11 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.factories import BodyFactory, CountryFactory, TopicFactory
 from tests.observatory.factories import CollaboratorFactory, ObservatoryFactory, PublicationFileFactory
@@ -50,4 +54,6 @@ def test_observatory_endpoints_conform_to_the_schema(case, observatory_data):
         # Random slugs only ever give a 404: half the detail calls ask for a row that exists.
         real = "procurement" if case.path.startswith("/api/v1/observatories/") else PUBLISHED
         case.path_parameters["slug"] = real
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
+    case.call_and_validate(
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
+    )

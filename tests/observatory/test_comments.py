@@ -328,3 +328,21 @@ def test_deleting_the_account_anonymises_comments_but_keeps_the_sector_counts(cl
     html = client.get(publication.get_absolute_url()).content.decode()
     assert "Former participant" in html and "Kept input" in html
     assert publication.comments.public().count_by_sector() == {"academia": 1}
+
+
+def test_behind_the_proxy_each_visitor_has_its_own_report_allowance(settings):
+    from django.test import Client
+
+    settings.OBSERVATORY_REPORT_RATE = "1/h"
+    settings.TRUSTED_PROXY_COUNT = 1
+    first, second = ApprovedCommentFactory(), ApprovedCommentFactory()
+    alice = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    bob = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.23")
+    alice.post(report_url(first), {"reason": "spam"})
+    bob.post(report_url(second), {"reason": "spam"})
+    second.refresh_from_db()
+    assert second.report_count == 1
+    # Alice's own X-Forwarded-For entries do not give her a new allowance.
+    spoofing = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7")
+    response = spoofing.post(report_url(second), {"reason": "spam"}, follow=True)
+    assert "many reports in a short time" in response.content.decode()

@@ -61,8 +61,9 @@ def test_a_long_utf8_text_cut_inside_a_character_is_still_text():
     [
         ("report.pdf", b"just some text, not a PDF", "is named .pdf but its content is CSV"),
         ("data.xlsx", pdf_bytes(), "is named .xlsx but its content is PDF"),
-        ("installer.exe", b"MZ\x90\x00\x03", "not a PDF, an Excel workbook"),
-        ("macro.xlsm", zip_with("[Content_Types].xml", "xl/workbook.xml", "xl/vbaProject.bin"), "not a PDF"),
+        ("installer.exe", b"MZ\x90\x00\x03", "is a Windows program"),
+        ("macro.xlsm", zip_with("[Content_Types].xml", "xl/workbook.xml", "xl/vbaProject.bin"), "contains macros"),
+        ("slides.pptx", zip_with("[Content_Types].xml", "ppt/presentation.xml"), "is not a PDF, an Excel workbook"),
     ],
 )
 def test_validation_refuses_wrong_types_with_a_clear_message(name, data, message):
@@ -76,9 +77,10 @@ def test_validation_refuses_files_over_the_size_limit(settings):
         validate_publication_file(upload("big.csv", b"a,b\n" * 1000))
 
 
-def test_any_other_name_is_accepted_when_the_content_is_right():
-    validate_publication_file(upload("export-without-extension", csv_bytes()))
+def test_the_extension_may_be_in_capitals_but_not_missing():
     validate_publication_file(upload("report.PDF", pdf_bytes()))
+    with pytest.raises(ValidationError, match=r"Give the file its extension \(\.csv\)"):
+        validate_publication_file(upload("export-without-extension", csv_bytes()))
 
 
 # --- Through the admin --------------------------------------------------------------------
@@ -140,7 +142,7 @@ def test_a_wrong_upload_shows_a_message_and_saves_nothing(author_client):
     fake = upload("report.pdf", b"<html><script>alert(1)</script></html>")
     response = author_client.post(ADD_URL, publication_form(**{"files-0-file": fake}))
     assert response.status_code == 200
-    assert "is named .pdf but its content is CSV" in response.content.decode()
+    assert "This file is also a web page" in response.content.decode()
     assert not Publication.objects.exists()
     assert not PublicationFile.objects.exists()
 

@@ -208,7 +208,7 @@ def test_styled_404_page(client):
 def test_500_page_renders_without_a_database():
     from django.test import RequestFactory
 
-    from portal.views import server_error
+    from portal.errors import server_error
 
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500

@@ -90,7 +90,7 @@ class Sink:
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content)
-        subject = str(make_header(decode_header(message["Subject"])))
+        subject = " ".join(str(make_header(decode_header(message["Subject"]))).split())  # unfolded
         with self.changed:
             self.accepted.extend((recipient, subject) for recipient in envelope.rcpt_tos)
             self.changed.notify_all()

@@ -35,6 +35,11 @@ DEMO_USERS = [
     ("editor@demo.alianzapacifico.example", "Elena Editora", EDITORS),
     ("author@demo.alianzapacifico.example", "Andrés Autor", AUTHORS),
 ]
+# Participants of a demo company (created by the integrity app's seed_integrity).
+DEMO_COMPANY_USERS = [
+    ("representative@demo.alianzapacifico.example", "Rosa Representante", "Company representative"),
+    ("colleague@demo.alianzapacifico.example", "Carlos Colega", "Colleague (asks to join the company)"),
+]
 
 
 @dataclass
@@ -119,6 +124,7 @@ class Command(BaseCommand):
             created, updated = self.load_news(editor)
             call_command("seed_events", force=True, verbosity=options.get("verbosity", 1))  # events app
             call_command("seed_observatory", force=True, verbosity=options.get("verbosity", 1))  # observatory app
+            call_command("seed_integrity", force=True, verbosity=options.get("verbosity", 1))  # integrity app
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
@@ -128,6 +134,8 @@ class Command(BaseCommand):
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role[:-1]:<7} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write("  The editor has two-factor authentication on: in the demo, enter the code 000000.")
+        for email, _name, role in DEMO_COMPANY_USERS:
+            self.stdout.write(f"  {role}: {email}  password: {DEMO_PASSWORD}")
 
     def load_taxonomy(self):
         data = json.loads((FIXTURES / "taxonomy.json").read_text(encoding="utf-8"))

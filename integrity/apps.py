@@ -1,0 +1,79 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrityConfig(AppConfig):
+    name = "integrity"
+    verbose_name = _("Integrity")
+
+    def ready(self):
+        from integrity.roles import INTEGRITY_GRANTS
+        from portal.roles import register_grants
+
+        register_grants("integrity", INTEGRITY_GRANTS)
+        _register_on_site_pages()
+        _register_personal_data()
+        _register_api()
+
+
+def _register_on_site_pages():
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from integrity.models import Initiative
+    from integrity.sitemaps import InitiativeSitemap, IntegritySectionSitemap
+    from integrity.views import assessment_section
+    from organisations.registry import OrganisationSection, register_section
+    from portal import registry, search
+
+    registry.register_search(
+        registry.SearchProvider(
+            key="initiatives",
+            label=_("Integrity initiatives"),
+            search=lambda text: search.search(
+                Initiative.objects.published().defer("goals", "activities", "search_document"),
+                text,
+                fallback_fields=("name", "summary", "mission", "activities"),
+            ),
+            result_template="integrity/includes/initiative_result.html",
+            more_url=lambda text: f"{reverse('integrity:initiative_list')}?{urlencode({'q': text})}",
+            order=40,
+        )
+    )
+    registry.register_sitemap("integrity-sections", IntegritySectionSitemap)
+    registry.register_sitemap("initiatives", InitiativeSitemap)
+    register_section(
+        OrganisationSection(
+            key="integrity",
+            label=_("Integrity self-assessment and pledges"),
+            template="integrity/includes/organisation_section.html",
+            section_context=assessment_section,
+            order=10,
+        )
+    )
+
+
+def _register_personal_data():
+    from accounts.registry import PersonalData, register
+    from integrity import services
+
+    register(
+        PersonalData(
+            key="integrity",
+            label=_("My answers to self-assessments"),
+            export=services.export_my_answers,
+            erase=services.erase_my_answers,
+            order=45,
+        )
+    )
+
+
+def _register_api():
+    from integrity.api import BenchmarkView, InitiativeViewSet, MyAssessmentViewSet
+    from portal import registry
+
+    registry.register_api("integrity/initiatives", InitiativeViewSet, basename="integrity-initiative")
+    registry.register_api("me/assessments", MyAssessmentViewSet, basename="my-assessment")
+    from django.urls import path
+
+    registry.register_api_paths([path("integrity/benchmarks/", BenchmarkView.as_view(), name="integrity-benchmarks")])
