@@ -602,7 +602,7 @@ class Rehearsal:
         def status_emails():
             return [m for m in self.mail() if event.title in m["subject"] and not m["subject"].startswith("Confirm")]
 
-        self.wait(lambda: len(status_emails()) >= people and self.queue_idle(), timeout=60)
+        self.wait(lambda: len(status_emails()) >= people and self.queue_idle(), timeout=120)
         per_person = {}
         for message in status_emails():
             for address in message["to"]:

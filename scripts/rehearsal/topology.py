@@ -276,6 +276,13 @@ class Topology:
                 "FORWARDED_ALLOW_IPS": "127.0.0.1",
                 # The rehearsal's rate-limit check counts to this, through both nodes.
                 "API_ANON_RATE": "20/minute",
+                # The same take-over and sweeps as production, on a shorter clock, so that what a
+                # worker lost in the database restart is owed and delivered within the run.
+                "WORKER_HEARTBEAT_SECONDS": "2",
+                "WORKER_LEASE_SECONDS": "8",
+                "WORKER_SWEEP_SECONDS": "10",
+                "WORKER_SWEEP_GRACE_SECONDS": "15",
+                "OUTBOX_RETRY_SECONDS": "5",
                 **overrides,
             }
         )
