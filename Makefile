@@ -61,7 +61,7 @@ $(VENV)/.installed-bench: pyproject.toml constraints.txt | $(VENV)/.installed
 bench: $(VENV)/.installed-bench
 	@scripts/bench/run.sh
 
-# The production rehearsal (not part of `make test`; about 5 minutes, bounded): nginx, two app
+# The production rehearsal (not part of `make test`; about 4 minutes, bounded): nginx, two app
 # nodes, PostgreSQL, Redis and two workers on loopback, then the checks as a table (README,
 # "Running in production"). MIGRATIONS=1 also times every migration on the benchmark's dataset.
 rehearsal: $(VENV)/.installed-bench
