@@ -15,9 +15,10 @@ class PortalConfig(AppConfig):
         _register_news()
         post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")
 
-        from portal.cache import connect_signals
+        from portal import cache, request_ids
 
-        connect_signals()
+        cache.connect_signals()
+        request_ids.connect_signals()
         _register_sweeps()
 
 

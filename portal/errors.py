@@ -13,7 +13,7 @@ from the database before any view runs).
 import logging
 import sys
 
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -94,18 +94,33 @@ class DatabaseUnavailableMiddleware:
 
 
 class NullCharacterMiddleware:
-    """An address whose path or query holds the null character is a 400 with a message: no text
-    of the portal may hold one, and PostgreSQL refuses it in any lookup (a 500 otherwise, from
-    every view that reads a parameter itself). Forms refuse it in posted fields already."""
+    """No text of the portal may hold the null character, and PostgreSQL refuses it in any lookup.
+
+    Under /api/ an address whose path or query holds one is a 400 in the error shape before
+    anything reads it. Pages read their parameters through forms, which refuse it with the
+    page's own message ("some filters could not be applied"); for a view that would still
+    send one to the database, the DataError becomes a 400 page, never a 500.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
-        ):
-            return bad_request(
-                request, None, message=_("The address holds a null character (%00), which no page takes.")
-            )
+        if is_api(request) and _has_null_character(request):
+            return bad_request(request, None, message=null_character_message())
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DataError) and "NUL" in str(exception):
+            return bad_request(request, exception, message=null_character_message())
+        return None
+
+
+def null_character_message() -> str:
+    return _("The address holds a null character (%00), which no page takes.")
+
+
+def _has_null_character(request) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+    )

@@ -15,6 +15,7 @@ SKIPPED_PREFIXES = (
     "/static/",
     "/media/",
     "/healthz",  # liveness, and the benchmark's bare ceiling: no cache lookup
+    "/readyz",  # readiness: answers 503 itself when the cache is down
 )
 
 

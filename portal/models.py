@@ -392,3 +392,21 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.worker_id} ({self.host}:{self.pid})"
+
+
+class TaskRequest(models.Model):
+    """The request id of the request (or task) that enqueued a task: the worker restores it, so
+    that its log lines for the task carry the same id (portal.request_ids). It goes when the
+    task's result is pruned."""
+
+    task = models.OneToOneField(
+        "django_tasks_database.DBTaskResult", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    request_id = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("task's request")
+        verbose_name_plural = _("tasks' requests")
+
+    def __str__(self):
+        return f"{self.task_id} ← {self.request_id}"

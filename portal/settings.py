@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "reversion_compare",
     "django_prose_editor",
     "django_tasks_db",
+    "django_guid",
+    "health_check",
     "accounts",
     "portal",
     "observatory",
@@ -109,6 +111,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, a redirect or a cached page included, carries the request id.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     # A view that cannot reach the database answers 503 + Retry-After (portal.errors).
     "portal.errors.DatabaseUnavailableMiddleware",
@@ -261,7 +265,9 @@ USE_TZ = True
 
 # Static files are served by the app itself (whitenoise); nothing comes from a CDN.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes: in production one folder kept across releases, so that pages of the
+# old release still find their hashed files while a new one rolls out (README, "Upgrades").
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -317,7 +323,8 @@ TASKS_BACKEND = env("TASKS_BACKEND", "immediate" if IS_TEST else "database")
 if TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 elif TASKS_BACKEND == "database":
-    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    # django_tasks_db's backend, enqueueing in one transaction with the task's request id.
+    TASKS = {"default": {"BACKEND": "portal.request_ids.DatabaseBackend", "QUEUES": ["default"]}}
 else:
     raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
 
@@ -391,6 +398,8 @@ CSRF_COOKIE_HTTPONLY = False
 if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", True, cast=bool)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Probes may ask an app node directly over plain HTTP (the proxy, monitoring).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, cast=int)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -401,12 +410,62 @@ if IS_PRODUCTION:
 # with an accessible name (static/js/prose-editor.js).
 DJANGO_PROSE_EDITOR_PRESETS = {"portal": [Script("js/prose-editor.js", type="module")]}
 
+# Logs: one JSON object a line in production (for the journal and a log shipper), readable text
+# elsewhere; every line carries the request id (below) of the request or task it belongs to.
+LOG_FORMAT = env("LOG_FORMAT", "json" if IS_PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(process)d",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING" if IS_TEST else "INFO")},
+    # django-guid says at INFO, for every request, whether the id came from the proxy.
+    "loggers": {"django_guid": {"level": "WARNING"}},
 }
+
+# Request ids (django-guid): taken from the proxy's X-Request-ID (nginx sets it, deploy/nginx/)
+# when it is a valid UUID (32 hex digits, as nginx's $request_id), else made here; returned in
+# the response's X-Request-ID. Tasks carry the id of the request that enqueued them
+# (portal.request_ids), so the worker's lines for them carry it too.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "UUID_FORMAT": "hex",
+}
+
+# Error tracking: the Sentry SDK, only when SENTRY_DSN is set (nothing is sent otherwise). No
+# personal data is sent (send_default_pii off); each event is tagged with its request id.
+SENTRY_DSN = env("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from portal.logs import tag_sentry_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", PORTAL_ENV),
+        release=env("SENTRY_RELEASE", "") or None,
+        traces_sample_rate=env("SENTRY_TRACES_SAMPLE_RATE", 0.0, cast=float),
+        send_default_pii=False,
+        before_send=tag_sentry_event,
+    )
+
+# Readiness (/readyz, portal.health): the oldest task that should have run may have waited this
+# long (s) before the node reports the task queue as not worked.
+READYZ_TASK_BACKLOG_MAX_AGE = env("READYZ_TASK_BACKLOG_MAX_AGE", 300, cast=int)
 
 # Public API (/api/v1/): read-only content for everyone, "me" endpoints for participants.
 REST_FRAMEWORK = {

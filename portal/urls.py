@@ -7,6 +7,7 @@ from django.views.static import serve
 from accounts.views import staff_login
 from portal import views
 from portal.feeds import LatestNewsFeed
+from portal.health import ReadinessView
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -39,6 +40,7 @@ urlpatterns += [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", ReadinessView.as_view(), name="readyz"),
 ]
 
 if settings.DEBUG:

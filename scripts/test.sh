@@ -12,16 +12,7 @@ export DJANGO_SETTINGS_MODULE=portal.test_settings
 CI=${CI:-false}
 
 say() { printf '\n== %s\n' "$*"; }
-as_root() { [ "$(id -u)" = 0 ]; }
-
-ensure_debian_package() { # $1 = command that must exist, $2 = package
-  [ -x "$1" ] && return 0
-  if as_root && command -v apt-get >/dev/null; then
-    say "Installing $2 from Debian's packages"
-    (apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1; }) || true
-  fi
-  [ -x "$1" ]
-}
+. scripts/debian.sh  # as_root, ensure_debian_package
 
 say "ruff"
 $BIN/ruff check .
@@ -45,6 +36,14 @@ else
   if [ "$CI" = true ]; then echo "error: /usr/bin/chromium is missing and could not be installed (CI=true)."; exit 1; fi
   echo "note: /usr/bin/chromium is missing and could not be installed: browser tests will be skipped."
 fi
+
+# The shipped production configuration (tests/deploy) runs Debian's nginx with its brotli
+# modules and systemd-analyze; those tests skip without them, except under CI=true.
+ensure_debian_package /usr/sbin/nginx nginx || true
+ensure_debian_package /usr/lib/nginx/modules/ngx_http_brotli_static_module.so \
+  libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static || true
+ensure_debian_package /usr/bin/systemd-analyze systemd || true
+ensure_debian_package /usr/bin/openssl openssl || true
 
 say "Tests on SQLite"
 env -u DATABASE_URL $BIN/python -m pytest "$@"

@@ -133,6 +133,20 @@ def test_a_null_character_in_an_api_address_is_a_json_400(client, path):
     assert "null character" in assert_error_shape(client.get(path), 400)["message"]
 
 
-def test_a_null_character_in_a_page_address_is_a_400_page(client):
-    response = client.get("/publications/?q=%00")
+def test_a_null_character_that_reaches_the_database_from_a_page_is_a_400_page(client, monkeypatch):
+    """Pages read parameters through forms, which refuse it; a view that would not is caught."""
+    from django.db import DataError
+
+    from portal import views
+
+    def careless_search(text):
+        raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    monkeypatch.setattr(views, "_search_everything", careless_search)
+    response = client.get("/search/?q=water")
     assert response.status_code == 400 and "null character" in response.content.decode()
+
+
+def test_a_null_character_in_a_page_filter_gets_the_pages_own_message(client):
+    response = client.get("/publications/?q=%00")
+    assert response.status_code == 200 and "could not be applied" in response.content.decode()
