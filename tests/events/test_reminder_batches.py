@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from events import emails, services
 from events.models import Event, Registration
+from events.services import reminders
 from portal import outbox
 from portal.models import OutboundEmail
 from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, ParticipantFactory, in_days
@@ -424,7 +425,7 @@ def test_an_inactive_account_is_stamped_without_an_email(due_event, remind, mail
 def test_the_events_task_splits_its_due_reminders_into_batches(
     due_event, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "REMINDER_BATCH_SIZE", 2)
+    monkeypatch.setattr(reminders, "REMINDER_BATCH_SIZE", 2)
     registrations = confirmed(due_event, 5)
     ConfirmedRegistrationFactory(event=due_event, status=Status.WAITLISTED)  # no reminder
     with django_capture_on_commit_callbacks(execute=True):
