@@ -247,8 +247,6 @@ def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = No
       killed after it leaves the emails in the outbox, which other workers deliver;
     - a message that cannot be written is logged and stays due; the others go.
     """
-    from events.services import are_reminders_due
-
     now = now or timezone.now()
     registrations = list(
         Registration.objects.filter(
@@ -264,7 +262,7 @@ def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = No
     written = []  # (registration, message or None when the person cannot receive email)
     for registration in registrations:
         event = events[registration.event_id]
-        if not are_reminders_due(event, now=now):
+        if not event.are_reminders_due(now=now):
             continue
         registration.event = event
         if event.pk not in shared:

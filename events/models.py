@@ -4,7 +4,7 @@ An Event is under the shared editorial workflow (portal.models.Publishable). Its
 ``state`` (as scheduled, postponed, cancelled) is a separate thing: it says whether the
 event takes place, and changes only through events.services.
 
-Registrations move through an explicit state machine (events.services.MOVES):
+Registrations move through an explicit state machine (events.services.registration.MOVES):
 
     pending ──confirm──▶ confirmed ──join / check in──▶ attended
        │         └─(full)─▶ waitlisted ──promote──▶ confirmed
@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from events.querysets import EventQuerySet, RegistrationQuerySet
@@ -289,12 +290,36 @@ class Event(Publishable):
     def registration_closes(self):
         return self.registration_closes_at or self.start
 
+    def registration_closed_reason(self, *, now=None) -> str | None:
+        """Why nobody can register for the event now, or None when registration is open."""
+        now = now or timezone.now()
+        if not self.is_live:
+            return gettext("This event is not published.")
+        if not self.registration_enabled:
+            return gettext("This event takes no registrations on the portal.")
+        if self.is_cancelled:
+            return gettext("This event has been cancelled.")
+        if self.is_postponed:
+            return gettext("This event has been postponed; registration reopens when a new date is set.")
+        if self.start <= now:
+            return gettext("This event has already started or taken place.")
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return gettext("Registration opens on %(when)s.") % {
+                "when": timezone.localtime(self.registration_opens_at, self.zone).strftime("%Y-%m-%d %H:%M %Z")
+            }
+        if now >= self.registration_closes:
+            return gettext("Registration has closed.")
+        return None
+
     @property
     def is_registration_open(self) -> bool:
-        """Open to new registrations now (the rule itself is in services.check_registration_open)."""
-        from events.services import registration_closed_reason
+        """Open to new registrations now (the rule: ``registration_closed_reason``)."""
+        return self.registration_closed_reason() is None
 
-        return registration_closed_reason(self) is None
+    def are_reminders_due(self, *, now=None) -> bool:
+        """The event's reminders go now: it is live and as scheduled, its reminder time has come, it has not ended."""
+        now = now or timezone.now()
+        return self.is_live and self.state == self.State.SCHEDULED and self.reminder_at <= now < self.end
 
     @property
     def seats_left(self) -> int | None:

@@ -105,7 +105,7 @@ def event_detail(request, slug):
         "is_preview": is_preview,
         "admin_url": reverse("admin:events_event_change", args=[event.pk]) if is_preview else "",
         "registration": registration,
-        "closed_reason": services.registration_closed_reason(event) if event.registration_enabled else None,
+        "closed_reason": event.registration_closed_reason() if event.registration_enabled else None,
         "next_path": event.get_absolute_url(),
         "outcome_documents": _outcome_documents(event),
     }

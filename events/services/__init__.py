@@ -44,13 +44,10 @@ from events.services.registration import (
     join,
     promote_from_waitlist,
     register,
-    registration_closed_reason,
     resend_confirmation,
-    seats_taken,
 )
 from events.services.reminders import (
     REMINDER_BATCH_SIZE,
-    are_reminders_due,
     enqueue_reminder_batches,
     schedule_event_reminders,
     send_due_reminders,
@@ -61,9 +58,9 @@ __all__ = [
     "AlreadyRegistered", "CannotParticipate", "EventChangeRefused", "EventFull", "EventOver", "InvalidToken",
     "InvalidTransition", "JoinNotOpenYet", "LinkPurpose", "NotYourLink", "RegistrationClosed", "RegistrationError",
     "TokenExpired",
-    "are_reminders_due", "cancel", "cancel_event", "check_in", "check_join", "confirm", "enqueue_reminder_batches",
+    "cancel", "cancel_event", "check_in", "check_join", "confirm", "enqueue_reminder_batches",
     "erase_registrations", "export_registrations", "follow_reminder_lead_time", "join", "make_token",
     "my_registrations", "my_registrations_section", "postpone_event", "promote_from_waitlist", "read_token",
-    "register", "registration_closed_reason", "reschedule_event", "resend_confirmation", "schedule_event_reminders",
-    "seats_taken", "send_due_reminders",
+    "register", "reschedule_event", "resend_confirmation", "schedule_event_reminders",
+    "send_due_reminders",
 ]  # fmt: skip

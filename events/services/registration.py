@@ -51,37 +51,6 @@ def _move(registration: Registration, target: str, *, now: datetime) -> None:
     registration.status_changed_at = now
 
 
-# --- Reads --------------------------------------------------------------------------------
-
-
-def registration_closed_reason(event: Event, *, now: datetime | None = None) -> str | None:
-    """Why nobody can register for ``event`` now, or None when registration is open."""
-    now = now or timezone.now()
-    if not event.is_live:
-        return _("This event is not published.")
-    if not event.registration_enabled:
-        return _("This event takes no registrations on the portal.")
-    if event.is_cancelled:
-        return _("This event has been cancelled.")
-    if event.is_postponed:
-        return _("This event has been postponed; registration reopens when a new date is set.")
-    if event.start <= now:
-        return _("This event has already started or taken place.")
-    if event.registration_opens_at and now < event.registration_opens_at:
-        return _("Registration opens on %(when)s.") % {"when": _format(event.registration_opens_at, event)}
-    if now >= event.registration_closes:
-        return _("Registration has closed.")
-    return None
-
-
-def seats_taken(event: Event) -> int:
-    return Registration.objects.filter(event=event).seated().count()
-
-
-def _format(moment: datetime, event: Event) -> str:
-    return timezone.localtime(moment, event.zone).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def register(*, event: Event, participant) -> Registration:
     """Register ``participant`` for ``event``: a pending registration and an email to confirm it.
 
@@ -98,7 +67,7 @@ def register(*, event: Event, participant) -> Registration:
     now = timezone.now()
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
-        reason = registration_closed_reason(event, now=now)
+        reason = event.registration_closed_reason(now=now)
         if reason:
             raise RegistrationClosed(reason)
         existing = Registration.objects.select_for_update().filter(event=event, participant=participant).first()
@@ -107,7 +76,11 @@ def register(*, event: Event, participant) -> Registration:
                 _("You are already registered for this event (%(status)s).")
                 % {"status": existing.get_status_display().lower()}
             )
-        if event.capacity is not None and not event.has_waiting_list and seats_taken(event) >= event.capacity:
+        if (
+            event.capacity is not None
+            and not event.has_waiting_list
+            and event.registrations.seats_taken() >= event.capacity
+        ):
             raise EventFull(_("This event is full."))
         if existing is not None:
             _move(existing, RegStatus.PENDING, now=now)
@@ -158,7 +131,7 @@ def confirm(*, registration: Registration) -> Registration:
             raise RegistrationClosed(_("This event is no longer open for registration."))
         if event.start <= now:
             raise RegistrationClosed(_("This event has already started or taken place."))
-        if event.capacity is None or seats_taken(event) < event.capacity:
+        if event.capacity is None or event.registrations.seats_taken() < event.capacity:
             _move(locked, RegStatus.CONFIRMED, now=now)
             locked.confirmed_at = now
         elif event.has_waiting_list:
@@ -209,7 +182,7 @@ def promote_from_waitlist(*, event: Event) -> list[Registration]:
             return []
         waiting = Registration.objects.filter(event=event).waiting_list().select_for_update()
         if event.capacity is not None:
-            free = event.capacity - seats_taken(event)
+            free = event.capacity - event.registrations.seats_taken()
             if free <= 0:
                 return []
             waiting = waiting[:free]

@@ -11,12 +11,6 @@ from events.models import Event, Registration
 RegStatus = Registration.Status
 
 
-def are_reminders_due(event: Event, *, now: datetime | None = None) -> bool:
-    """The event's reminders go now: it is live and as scheduled, its reminder time has come, it has not ended."""
-    now = now or timezone.now()
-    return event.is_live and event.state == Event.State.SCHEDULED and event.reminder_at <= now < event.end
-
-
 #: Reminders per task (events.tasks.send_reminder_batch): enough to share the event's part of
 #: the email and the SMTP connection, few enough that several workers share an event's reminders.
 REMINDER_BATCH_SIZE = 200
@@ -35,7 +29,7 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
     events = Event.objects.in_bulk(list(by_event))
     sent = 0
     for event_id, registration_ids in by_event.items():
-        if not are_reminders_due(events[event_id], now=now):
+        if not events[event_id].are_reminders_due(now=now):
             continue
         for batch in _batches(registration_ids):
             sent += emails.send_reminders(batch, now=now)
@@ -55,7 +49,7 @@ def enqueue_reminder_batches(*, event_id: int, now: datetime | None = None) -> i
     now = now or timezone.now()
     with transaction.atomic():
         event = Event.objects.select_for_update().filter(pk=event_id).first()
-        if event is None or not are_reminders_due(event, now=now):
+        if event is None or not event.are_reminders_due(now=now):
             return 0  # cancelled, postponed or moved: a task for the new time does the work
         registration_ids = list(
             Registration.objects.filter(event=event, status=RegStatus.CONFIRMED, reminder_sent_at__isnull=True)
