@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events import calendar, times
+from events.links import CANCEL, CONFIRM, JOIN, personal_url
 from events.models import Event, Registration
 from portal import outbox, workers
 
@@ -43,18 +44,6 @@ STATUS_EMAILS = {
     RegStatus.WAITLISTED: "registration_waitlisted",
     RegStatus.CANCELLED: "registration_cancelled",
 }
-
-
-def personal_url(registration: Registration, purpose: str) -> str:
-    """The participant's own link, in their language (/es/… for Spanish), whatever language is active."""
-    from events.services import make_token
-
-    with translation.override(registration.participant.preferred_language):
-        path = reverse(
-            f"events:registration_{purpose}",
-            kwargs={"slug": registration.event.slug, "token": make_token(registration, purpose)},
-        )
-    return settings.SITE_URL + path
 
 
 def participant_zone(participant) -> tuple[str | None, str | None, str]:
@@ -189,15 +178,15 @@ def queue_registration_email(registration_id: int):
 def _status_message(what: str, registration: Registration):
     extra = {}
     if registration.status == RegStatus.PENDING:
-        extra["confirm_url"] = personal_url(registration, "confirm")
+        extra["confirm_url"] = personal_url(registration, CONFIRM)
         extra["confirm_days"] = settings.EVENTS_CONFIRM_LINK_MAX_AGE // (24 * 3600)
     if registration.status in (RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED):
-        extra["cancel_url"] = personal_url(registration, "cancel")
+        extra["cancel_url"] = personal_url(registration, CANCEL)
     if registration.status == RegStatus.WAITLISTED:
         extra["position"] = registration.waiting_list_position
     attach = registration.status == RegStatus.CONFIRMED
     if attach and registration.event.is_online and registration.event.online_url:
-        extra["join_url"] = personal_url(registration, "join")
+        extra["join_url"] = personal_url(registration, JOIN)
     return _compose(what, registration, extra, attach_calendar=attach)
 
 
@@ -335,9 +324,9 @@ def _reminder_context(event: Event, now: datetime) -> dict:
 
 def _reminder_message(registration: Registration, shared: EventContext):
     event = registration.event
-    extra = {"cancel_url": personal_url(registration, "cancel")}
+    extra = {"cancel_url": personal_url(registration, CANCEL)}
     if event.is_online and event.online_url:
-        extra["join_url"] = personal_url(registration, "join")
+        extra["join_url"] = personal_url(registration, JOIN)
     return _compose("reminder", registration, extra, shared=shared)
 
 
@@ -411,7 +400,7 @@ def send_schedule_change(event_id: int) -> int:
             if _can_receive(registration):
                 rows.append(
                     outbox.queue(
-                        _compose("schedule_change", registration, {"cancel_url": personal_url(registration, "cancel")}),
+                        _compose("schedule_change", registration, {"cancel_url": personal_url(registration, CANCEL)}),
                         kind="events.schedule_change",
                         topic=topic(registration),
                         key=f"events.registration:{registration.pk}:schedule:{key}",

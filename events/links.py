@@ -1,13 +1,17 @@
 """Personal links (confirm, cancel, join): signed tokens and the addresses that carry them.
 
 A token (django.core.signing) carries the registration and its current ``key``; a new key
-(set on cancellation and on registering again) revokes every earlier link.
+(set on cancellation and on registering again) revokes every earlier link. Every personal
+address is built here: ``personal_path`` for the pages (the event page, "My account", the
+page after confirming), ``personal_url`` for the emails (absolute, in the participant's language).
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
@@ -58,3 +62,17 @@ def read_token(token: str, purpose: str, *, event: Event, user=None) -> Registra
     if user is not None and user.is_authenticated and user.pk != registration.participant_id:
         raise NotYourLink(_("This link belongs to another participant. Sign out, or use the link from your own email."))
     return registration
+
+
+def personal_path(registration: Registration, purpose: str) -> str:
+    """The path of the participant's own link for ``purpose``, in the active language."""
+    return reverse(
+        f"events:registration_{purpose}",
+        kwargs={"slug": registration.event.slug, "token": make_token(registration, purpose)},
+    )
+
+
+def personal_url(registration: Registration, purpose: str) -> str:
+    """The participant's own link, in their language (/es/… for Spanish), whatever language is active."""
+    with translation.override(registration.participant.preferred_language):
+        return settings.SITE_URL + personal_path(registration, purpose)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from events import calendar as ical
-from events import services
+from events import links, services
 from events.emails import participant_zone
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
@@ -110,9 +110,9 @@ def event_detail(request, slug):
         "outcome_documents": _outcome_documents(event),
     }
     if registration is not None and registration.is_active:
-        context["cancel_url"] = _personal_path(registration, services.CANCEL)
+        context["cancel_url"] = links.personal_path(registration, links.CANCEL)
         if registration.holds_seat and event.is_online and event.online_url and not event.is_past:
-            context["join_url"] = _personal_path(registration, services.JOIN)
+            context["join_url"] = links.personal_path(registration, links.JOIN)
     response = render(request, "events/event_detail.html", context)
     if is_preview or registration is not None:
         # A draft, or a page with someone's personal links, is never kept by a shared cache.
@@ -205,13 +205,6 @@ def feed_ics(request):
 # --- Registration -------------------------------------------------------------------------
 
 
-def _personal_path(registration: Registration, purpose: str) -> str:
-    return reverse(
-        f"events:registration_{purpose}",
-        kwargs={"slug": registration.event.slug, "token": services.make_token(registration, purpose)},
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request, slug):
@@ -288,7 +281,7 @@ def registration_confirm(request, slug, token):
     scanners that open links confirm nothing)."""
     event = _event_for_link(slug)
     try:
-        registration = services.read_token(token, services.CONFIRM, event=event, user=request.user)
+        registration = links.read_token(token, links.CONFIRM, event=event, user=request.user)
     except services.InvalidToken as error:
         return _link_problem(request, event, error)
     if registration.status != Registration.Status.PENDING:
@@ -310,7 +303,7 @@ def registration_confirm(request, slug, token):
                     "event": event,
                     "registration": registration,
                     "position": registration.waiting_list_position,
-                    "cancel_url": _personal_path(registration, services.CANCEL),
+                    "cancel_url": links.personal_path(registration, links.CANCEL),
                 },
             )
         )
@@ -321,7 +314,7 @@ def registration_confirm(request, slug, token):
 def registration_cancel(request, slug, token):
     event = _event_for_link(slug)
     try:
-        registration = services.read_token(token, services.CANCEL, event=event, user=request.user)
+        registration = links.read_token(token, links.CANCEL, event=event, user=request.user)
     except services.InvalidToken as error:
         return _link_problem(request, event, error)
     if request.method == "POST":
@@ -350,7 +343,7 @@ def registration_join(request, slug, token):
     page says when it opens, in the participant's time."""
     event = _event_for_link(slug)
     try:
-        registration = services.read_token(token, services.JOIN, event=event, user=request.user)
+        registration = links.read_token(token, links.JOIN, event=event, user=request.user)
         if request.method == "POST":
             url = services.join(registration=registration)
         else:

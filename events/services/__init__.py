@@ -27,7 +27,6 @@ from events.errors import (
     RegistrationError,
     TokenExpired,
 )
-from events.links import CANCEL, CONFIRM, JOIN, PURPOSES, LinkPurpose, make_token, read_token
 from events.services.changes import cancel_event, follow_reminder_lead_time, postpone_event, reschedule_event
 from events.services.personal_data import (
     erase_registrations,
@@ -54,9 +53,9 @@ from events.services.reminders import (
 )
 
 __all__ = [
-    "CANCEL", "CONFIRM", "JOIN", "MOVES", "PURPOSES", "REMINDER_BATCH_SIZE",
+    "MOVES", "REMINDER_BATCH_SIZE",
     "AlreadyRegistered", "CannotParticipate", "EventChangeRefused", "EventFull", "EventOver", "InvalidToken",
-    "InvalidTransition", "JoinNotOpenYet", "LinkPurpose", "NotYourLink", "RegistrationClosed", "RegistrationError",
+    "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed", "RegistrationError",
     "TokenExpired",
     "cancel", "cancel_event", "check_in", "check_join", "confirm", "enqueue_reminder_batches",
     "erase_registrations", "export_registrations", "follow_reminder_lead_time", "join", "make_token",

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from events.links import CANCEL, make_token
+from events.links import CANCEL, personal_path
 from events.models import Registration
 from events.services.registration import MOVES, cancel
 
@@ -20,8 +20,6 @@ def my_registrations(user) -> list[Registration]:
 
 def my_registrations_section(user) -> dict:
     """What "My account" shows: each registration, with a cancel link while it can be cancelled."""
-    from django.urls import reverse
-
     rows = []
     for registration in my_registrations(user):
         can_cancel = registration.status in MOVES[RegStatus.CANCELLED] and not registration.event.is_past
@@ -29,12 +27,7 @@ def my_registrations_section(user) -> dict:
             {
                 "registration": registration,
                 "event": registration.event,
-                "cancel_url": reverse(
-                    "events:registration_cancel",
-                    kwargs={"slug": registration.event.slug, "token": make_token(registration, CANCEL)},
-                )
-                if can_cancel
-                else "",
+                "cancel_url": personal_path(registration, CANCEL) if can_cancel else "",
             }
         )
     return {"registrations": rows}

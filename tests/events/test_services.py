@@ -6,7 +6,7 @@ import pytest
 from django.core import signing
 from django.utils import timezone
 
-from events import emails, services
+from events import emails, links, services
 from events.models import Event, Registration
 from tests.events.factories import (
     ConfirmedRegistrationFactory,
@@ -211,10 +211,10 @@ def test_cancel_frees_the_seat_and_promotes_the_first_on_the_waiting_list(member
 
 def test_cancel_revokes_the_personal_links(members):
     registration = ConfirmedRegistrationFactory()
-    token = services.make_token(registration, services.JOIN)
+    token = links.make_token(registration, links.JOIN)
     services.cancel(registration=registration)
     with pytest.raises(services.InvalidToken, match="cancelled"):
-        services.read_token(token, services.JOIN, event=registration.event)
+        links.read_token(token, links.JOIN, event=registration.event)
 
 
 def test_cancel_twice_is_refused(members):
@@ -293,27 +293,27 @@ def test_check_in_needs_the_permission(members, author):
 def test_tokens_are_personal_purpose_bound_and_tamper_proof(members):
     registration = RegistrationFactory()
     event = registration.event
-    token = services.make_token(registration, services.CONFIRM)
-    assert services.read_token(token, services.CONFIRM, event=event) == registration
+    token = links.make_token(registration, links.CONFIRM)
+    assert links.read_token(token, links.CONFIRM, event=event) == registration
     with pytest.raises(services.InvalidToken):
-        services.read_token(token, services.CANCEL, event=event)  # another purpose
+        links.read_token(token, links.CANCEL, event=event)  # another purpose
     with pytest.raises(services.InvalidToken):
-        services.read_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), services.CONFIRM, event=event)
+        links.read_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), links.CONFIRM, event=event)
     with pytest.raises(services.InvalidToken):
-        services.read_token(token, services.CONFIRM, event=OpenEventFactory())  # another event
+        links.read_token(token, links.CONFIRM, event=OpenEventFactory())  # another event
     with pytest.raises(services.NotYourLink):
-        services.read_token(token, services.CONFIRM, event=event, user=ParticipantFactory())
+        links.read_token(token, links.CONFIRM, event=event, user=ParticipantFactory())
     forged = signing.dumps({"r": registration.pk, "k": registration.key}, salt="not-the-salt")
     with pytest.raises(services.InvalidToken):
-        services.read_token(forged, services.CONFIRM, event=event)
+        links.read_token(forged, links.CONFIRM, event=event)
 
 
 def test_an_old_confirmation_link_expires(members, settings):
     registration = RegistrationFactory()
-    token = services.make_token(registration, services.CONFIRM)
+    token = links.make_token(registration, links.CONFIRM)
     settings.EVENTS_CONFIRM_LINK_MAX_AGE = -1
     with pytest.raises(services.TokenExpired):
-        services.read_token(token, services.CONFIRM, event=registration.event)
+        links.read_token(token, links.CONFIRM, event=registration.event)
 
 
 # --- reminders ----------------------------------------------------------------------------

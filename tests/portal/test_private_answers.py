@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
 
-from events import services as event_services
+from events import links
 from tests.events.factories import OpenEventFactory, RegistrationFactory
 from tests.factories import DraftNewsFactory, ParticipantFactory, PublishedNewsFactory
 from tests.observatory.factories import DraftPublicationFactory, PublicationFileFactory
@@ -105,10 +105,10 @@ def test_the_event_page_with_my_registration_is_private(signed_in, person):
     assert_private(signed_in.get(registration.event.get_absolute_url()))
 
 
-@pytest.mark.parametrize("purpose", [event_services.CONFIRM, event_services.CANCEL])
+@pytest.mark.parametrize("purpose", [links.CONFIRM, links.CANCEL])
 def test_personal_link_pages_are_private_without_signing_in(purpose):
     registration = RegistrationFactory()
-    token = event_services.make_token(registration, purpose)
+    token = links.make_token(registration, purpose)
     url = reverse(f"events:registration_{purpose}", args=[registration.event.slug, token])
     response = Client().get(url)
     assert response.status_code == 200
