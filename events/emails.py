@@ -209,6 +209,35 @@ def send_confirmation_link(registration_id: int) -> int:
 # --- The reminders --------------------------------------------------------------------------
 
 
+#: Reminders per task (events.tasks.send_reminder_batch): enough to share the event's part of
+#: the email and the SMTP connection, few enough that several workers share an event's reminders.
+REMINDER_BATCH_SIZE = 200
+
+
+def batches(ids: list[int]):
+    """``ids`` in lists of at most ``REMINDER_BATCH_SIZE``."""
+    for first in range(0, len(ids), REMINDER_BATCH_SIZE):
+        yield ids[first : first + REMINDER_BATCH_SIZE]
+
+
+def send_due_reminders(*, now: datetime | None = None) -> int:
+    """Queue every reminder that is due and not yet sent, in batches (the workers' sweep and
+    the ``send_event_reminders`` command; safe to run any time); the outbox delivers them."""
+    now = now or timezone.now()
+    due = Registration.objects.reminder_due(now).order_by("event_id", "pk").values_list("event_id", "pk")
+    by_event: dict[int, list[int]] = {}
+    for event_id, registration_id in due:
+        by_event.setdefault(event_id, []).append(registration_id)
+    events = Event.objects.in_bulk(list(by_event))
+    sent = 0
+    for event_id, registration_ids in by_event.items():
+        if not events[event_id].are_reminders_due(now=now):
+            continue
+        for batch in batches(registration_ids):
+            sent += send_reminders(batch, now=now)
+    return sent
+
+
 def send_reminder(registration_id: int, *, now: datetime | None = None) -> int:
     """One participant's reminder (a late confirmation; a task enqueued before reminders
     went in batches)."""
@@ -422,8 +451,6 @@ def queue_owed_emails(*, now: datetime | None = None) -> int:
     Status emails of the last fortnight's changes, reminders due, cancellations and changes of
     date: each through the same stamped function as its task, so nothing is told twice.
     """
-    from events.services import send_due_reminders
-
     now = now or timezone.now()
     settled = now - workers.sweep_grace()
     fortnight = now - timedelta(days=14)

@@ -31,6 +31,7 @@ from events.querysets import EventQuerySet, RegistrationQuerySet
 from events.validators import validate_document
 from portal.models import Body, Country, Publishable, validate_time_zone
 from portal.richtext import RichTextField
+from portal.search import refresh_search_document
 
 __all__ = ["Event", "EventDocument", "EventPartner", "Registration", "Session", "Speaker"]
 
@@ -207,8 +208,6 @@ class Event(Publishable):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from portal.search import refresh_search_document
-
         refresh_search_document(self)
 
     def get_absolute_url(self):

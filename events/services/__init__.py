@@ -45,19 +45,14 @@ from events.services.registration import (
     register,
     resend_confirmation,
 )
-from events.services.reminders import (
-    REMINDER_BATCH_SIZE,
-    enqueue_reminder_batches,
-    schedule_event_reminders,
-    send_due_reminders,
-)
+from events.services.reminders import schedule_event_reminders, send_due_reminders
 
 __all__ = [
-    "MOVES", "REMINDER_BATCH_SIZE",
+    "MOVES",
     "AlreadyRegistered", "CannotParticipate", "EventChangeRefused", "EventFull", "EventOver", "InvalidToken",
     "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed", "RegistrationError",
     "TokenExpired",
-    "cancel", "cancel_event", "check_in", "check_join", "confirm", "enqueue_reminder_batches",
+    "cancel", "cancel_event", "check_in", "check_join", "confirm",
     "erase_registrations", "export_registrations", "follow_reminder_lead_time", "join", "make_token",
     "my_registrations", "my_registrations_section", "postpone_event", "promote_from_waitlist", "read_token",
     "register", "reschedule_event", "resend_confirmation", "schedule_event_reminders",

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events import tasks
 from events.errors import EventChangeRefused
 from events.models import Event, Registration
 from events.services.reminders import schedule_event_reminders
@@ -27,9 +28,7 @@ def cancel_event(*, event: Event, actor, note: str = "") -> Event:
         locked.save(update_fields=["state", "state_note", "updated_at"])
         # Reminders and "new date" emails still waiting (a mail server down) no longer hold.
         outbox.withdraw(topic=f"events.event:{locked.pk}", kinds=("events.reminder", "events.schedule_change"))
-        from events.tasks import send_event_cancelled
-
-        transaction.on_commit(lambda: send_event_cancelled.enqueue(locked.pk))
+        transaction.on_commit(lambda: tasks.send_event_cancelled.enqueue(locked.pk))
     event.refresh_from_db()
     return event
 
@@ -101,11 +100,9 @@ def follow_reminder_lead_time(*, event: Event) -> None:
 
 def _notify_schedule_change(event: Event) -> None:
     """Participants who registered before now are owed the new date (the caller holds the row lock)."""
-    from events.tasks import send_schedule_change
-
     event.schedule_changed_at = timezone.now()
     Event.objects.filter(pk=event.pk).update(
         schedule_changed_at=event.schedule_changed_at
     )  # not save(): no search refresh
     outbox.withdraw(topic=f"events.event:{event.pk}", kinds=("events.reminder", "events.schedule_change"))
-    transaction.on_commit(lambda: send_schedule_change.enqueue(event.pk))
+    transaction.on_commit(lambda: tasks.send_schedule_change.enqueue(event.pk))

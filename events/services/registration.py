@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.services import can_participate
+from events import tasks
 from events.errors import (
     AlreadyRegistered,
     CannotParticipate,
@@ -58,8 +60,6 @@ def register(*, event: Event, participant) -> Registration:
     open; one registration per event and person (a cancelled one may be renewed). When the
     event is full and has no waiting list, nobody more can register.
     """
-    from accounts.services import can_participate
-
     if not can_participate(participant):
         raise CannotParticipate(
             _("Confirm your email address and complete your profile before registering for events.")
@@ -107,9 +107,7 @@ def resend_confirmation(*, registration: Registration) -> None:
     """Send the confirmation link again (the participant lost it, or it expired)."""
     if registration.status != RegStatus.PENDING:
         raise InvalidTransition(_("This registration does not wait for confirmation."))
-    from events.tasks import send_confirmation_link
-
-    transaction.on_commit(lambda: send_confirmation_link.enqueue(registration.pk))
+    transaction.on_commit(lambda: tasks.send_confirmation_link.enqueue(registration.pk))
 
 
 def confirm(*, registration: Registration) -> Registration:
@@ -262,6 +260,4 @@ def check_in(*, registration: Registration, actor) -> Registration:
 
 
 def _notify_status(registration: Registration) -> None:
-    from events.tasks import send_registration_email
-
-    transaction.on_commit(lambda: send_registration_email.enqueue(registration.pk))
+    transaction.on_commit(lambda: tasks.send_registration_email.enqueue(registration.pk))

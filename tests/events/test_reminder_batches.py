@@ -13,9 +13,8 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from events import emails, services
+from events import emails, services, tasks
 from events.models import Event, Registration
-from events.services import reminders
 from portal import outbox
 from portal.models import OutboundEmail
 from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, ParticipantFactory, in_days
@@ -425,14 +424,14 @@ def test_an_inactive_account_is_stamped_without_an_email(due_event, remind, mail
 def test_the_events_task_splits_its_due_reminders_into_batches(
     due_event, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(reminders, "REMINDER_BATCH_SIZE", 2)
+    monkeypatch.setattr(emails, "REMINDER_BATCH_SIZE", 2)
     registrations = confirmed(due_event, 5)
     ConfirmedRegistrationFactory(event=due_event, status=Status.WAITLISTED)  # no reminder
     with django_capture_on_commit_callbacks(execute=True):
         emails.send_reminder(registrations[0].pk)  # already sent: not in a batch
 
     with django_capture_on_commit_callbacks() as batches:
-        assert services.enqueue_reminder_batches(event_id=due_event.pk) == 2
+        assert tasks.enqueue_reminder_batches(event_id=due_event.pk) == 2
     assert len(batches) == 2
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -444,7 +443,7 @@ def test_the_events_task_splits_its_due_reminders_into_batches(
 def test_the_events_task_finds_nothing_due_when_the_event_no_longer_takes_place(due_event, mailoutbox):
     confirmed(due_event, 2)
     Event.objects.filter(pk=due_event.pk).update(state=Event.State.POSTPONED)
-    assert services.enqueue_reminder_batches(event_id=due_event.pk) == 0
+    assert tasks.enqueue_reminder_batches(event_id=due_event.pk) == 0
     assert mailoutbox == []
 
 
