@@ -54,3 +54,7 @@ class EventOver(RegistrationError):
 
 class EventChangeRefused(RegistrationError):
     """An organiser's change to the event (cancel, postpone, reschedule) that cannot be made."""
+
+
+class EventChangeNotAllowed(EventChangeRefused):
+    """The person may not make this change to the event (postponing and cancelling are for editors)."""

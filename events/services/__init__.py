@@ -1,7 +1,8 @@
 """Registration and the event's own life: one service function per move, a module per concern.
 
 - ``registration``: the participant's moves (register, confirm, cancel, promote, join, check in);
-- ``changes``: the event's own life (cancel, postpone, reschedule, a new reminder lead time);
+- ``changes``: the event's own life, one ``update_event`` (times, seats, reminder lead time,
+  postponing and cancelling, and who may do each);
 - ``reminders``: when reminders are due, their task per event and reminder time, the batches;
 - ``personal_data``: "My account", the export and the erasure of a participant's registrations.
 
@@ -16,6 +17,7 @@ Views, the admin, tasks and commands call these functions; none sets a status it
 from events.errors import (
     AlreadyRegistered,
     CannotParticipate,
+    EventChangeNotAllowed,
     EventChangeRefused,
     EventFull,
     EventOver,
@@ -27,7 +29,14 @@ from events.errors import (
     RegistrationError,
     TokenExpired,
 )
-from events.services.changes import cancel_event, follow_reminder_lead_time, postpone_event, reschedule_event
+from events.services.changes import (
+    EventUpdate,
+    cancel_event,
+    check_event_changes,
+    postpone_event,
+    reschedule_event,
+    update_event,
+)
 from events.services.personal_data import (
     erase_registrations,
     export_registrations,
@@ -48,13 +57,17 @@ from events.services.registration import (
 from events.services.reminders import schedule_event_reminders, send_due_reminders
 
 __all__ = [
-    "MOVES",
-    "AlreadyRegistered", "CannotParticipate", "EventChangeRefused", "EventFull", "EventOver", "InvalidToken",
-    "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed", "RegistrationError",
-    "TokenExpired",
-    "cancel", "cancel_event", "check_in", "check_join", "confirm",
-    "erase_registrations", "export_registrations", "follow_reminder_lead_time", "join", "make_token",
-    "my_registrations", "my_registrations_section", "postpone_event", "promote_from_waitlist", "read_token",
-    "register", "reschedule_event", "resend_confirmation", "schedule_event_reminders",
-    "send_due_reminders",
+    # errors
+    "AlreadyRegistered", "CannotParticipate", "EventChangeNotAllowed", "EventChangeRefused", "EventFull",
+    "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed",
+    "RegistrationError", "TokenExpired",
+    # the participants' moves
+    "MOVES", "cancel", "check_in", "check_join", "confirm", "join", "promote_from_waitlist", "register",
+    "resend_confirmation",
+    # the event's own life
+    "EventUpdate", "cancel_event", "check_event_changes", "postpone_event", "reschedule_event", "update_event",
+    # reminders
+    "schedule_event_reminders", "send_due_reminders",
+    # personal data
+    "erase_registrations", "export_registrations", "my_registrations", "my_registrations_section",
 ]  # fmt: skip

@@ -478,7 +478,7 @@ def test_confirmations_enqueue_one_reminder_task_per_event_and_reminder_time(mem
     assert event.reminders_enqueued_for == event.reminder_at
 
 
-def test_a_new_lead_time_moves_the_events_reminder_task(members, settings, committed):
+def test_a_new_lead_time_moves_the_events_reminder_task(members, settings, committed, editor):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     from django.tasks import default_task_backend
 
@@ -486,14 +486,13 @@ def test_a_new_lead_time_moves_the_events_reminder_task(members, settings, commi
     registration = ConfirmedRegistrationFactory(event=event, status=Status.PENDING)
     with committed():
         services.confirm(registration=registration)
-    Event.objects.filter(pk=event.pk).update(reminder_hours_before=48)  # as the admin's form saves it
-    event.refresh_from_db()
     with committed():
-        services.follow_reminder_lead_time(event=event)
+        update = services.update_event(event=event, actor=editor, changes={"reminder_hours_before": 48})
+    assert not update.rescheduled  # the event's time is the same: nobody is told anything
     event.refresh_from_db()
     tasks = [(r.task.name, r.task.run_after) for r in default_task_backend.results]
     assert tasks[-1] == ("send_event_reminders", event.reminder_at)
     assert event.reminders_enqueued_for == event.reminder_at == event.start - timedelta(hours=48)
     with committed():
-        services.follow_reminder_lead_time(event=event)  # nothing changed: no second task
+        services.update_event(event=event, actor=editor, changes={"reminder_hours_before": 48})  # no change
     assert len(default_task_backend.results) == len(tasks)
