@@ -1,18 +1,20 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from portal.roles import AUTHORS, EDITORS
+
 _CONTENT = ("eventpartner", "speaker", "session", "eventdocument")
 
 EVENTS_GRANTS = {
     # Authors write and submit their own event drafts (rule in portal.services.can_edit) and
     # see how many registered, not who.
-    "Authors": [
+    AUTHORS: [
         "add_event", "change_event", "view_event",
         *(f"{verb}_{model}" for model in _CONTENT for verb in ("add", "change", "delete", "view")),
         "view_registration",
     ],
     # Editors publish, postpone and cancel events, check participants in and export the lists.
-    "Editors": [
+    EDITORS: [
         "add_event", "change_event", "delete_event", "view_event", "publish_event",
         *(f"{verb}_{model}" for model in _CONTENT for verb in ("add", "change", "delete", "view")),
         "view_registration", "change_registration", "view_registration_personal_data",

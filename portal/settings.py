@@ -458,10 +458,6 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"AssessmentStatusEnum": "integrity.models.Assessment.Status"},
 }
 
-# The editorial workflow notifies members of this group when an item awaits review.
-EDITORS_GROUP = "Editors"
-AUTHORS_GROUP = "Authors"
-
 NEWS_PAGE_SIZE = 12
 
 # --- Observatories and publications (observatory app) ---

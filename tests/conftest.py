@@ -77,6 +77,17 @@ def editor(db):
 
 
 @pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser, with an authenticator app: a superuser may publish anything,
+    so the admin asks it for two-factor authentication as it asks every editor."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    user = django_user_model.objects.create_superuser(email="admin@example.org", password=factories.PASSWORD)
+    TOTP.activate(user, factories.TOTP_SECRET)
+    return user
+
+
+@pytest.fixture
 def editor_client(client, editor):
     client.force_login(editor)
     return client
