@@ -167,7 +167,7 @@ ACTION_BUTTONS = {
 
 
 class PublishableAdmin(CompareVersionAdmin):
-    """Admin for any type under the editorial workflow (news now; publications, events later).
+    """Admin for any type under the editorial workflow (news, events, publications, initiatives).
 
     Status and publication time are read-only: they change only through the workflow
     buttons, which call portal.services. Revisions come from django-reversion, with
@@ -189,12 +189,11 @@ class PublishableAdmin(CompareVersionAdmin):
         return format_html('<span class="workflow-badge workflow-{}">{}</span>', obj.status, obj.workflow_label)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), *self.workflow_readonly_fields]
-        if obj is not None and obj.first_published_at is not None and "slug" not in fields:
-            fields.append("slug")  # the address stays stable once it has been public
-        return fields
+        return [*super().get_readonly_fields(request, obj), *self.workflow_readonly_fields]
 
     def get_prepopulated_fields(self, request, obj=None):
+        # Once public the address is frozen (Publishable.clean refuses a change with a message):
+        # the title no longer rewrites it as one types.
         if obj is not None and obj.first_published_at is not None:
             return {}
         return super().get_prepopulated_fields(request, obj)

@@ -170,6 +170,9 @@ class Publishable(models.Model):
 
     #: Fields a revision restore leaves alone: they belong to the workflow, not the content.
     WORKFLOW_FIELDS = ("status", "published_at", "first_published_at", "author", "created_at", "updated_at")
+    #: The field that holds the item's public address (its URL): frozen once the item has been public.
+    SLUG_FIELD = "slug"
+    ADDRESS_IS_FROZEN = _("This address has been public: it cannot change (links to it would break).")
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField(
@@ -207,6 +210,34 @@ class Publishable(models.Model):
                 name="%(app_label)s_%(class)s_published_has_date",
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        # Every writer (admin, import, restore, command, shell) passes here: an address that has
+        # been public stays, or links to it and search engines' entries would break.
+        if self.changes_public_address(update_fields=kwargs.get("update_fields")):
+            raise ValidationError({self.SLUG_FIELD: self.ADDRESS_IS_FROZEN})
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.changes_public_address():
+            raise ValidationError({self.SLUG_FIELD: self.ADDRESS_IS_FROZEN})
+
+    def changes_public_address(self, *, update_fields=None) -> bool:
+        """Whether saving would change the slug of an item that has ever been public
+        (``first_published_at`` set, as stored): one query, none for a new item or a save
+        of other fields."""
+        if self._state.adding or self.pk is None:
+            return False
+        if update_fields is not None and self.SLUG_FIELD not in update_fields:
+            return False
+        public = (
+            type(self)
+            ._base_manager.filter(pk=self.pk, first_published_at__isnull=False)
+            .values_list(self.SLUG_FIELD, flat=True)
+            .first()
+        )
+        return public is not None and public != getattr(self, self.SLUG_FIELD)
 
     @property
     def is_live(self) -> bool:

@@ -21,7 +21,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,7 +176,9 @@ def restore_revision(*, item: Publishable, version: Version, actor, comment: str
     """Bring back the content of an earlier revision; the workflow state is left as it is.
 
     Only someone who may edit the item may restore it, and the version must be one of
-    this item's own. The restore is itself saved as a new revision.
+    this item's own. An item that has been public keeps its address (slug): a revision from
+    before its publication brings back its content, not its old URL. The restore is itself
+    saved as a new revision.
     """
     model = type(item)
     with transaction.atomic():
@@ -188,8 +190,16 @@ def restore_revision(*, item: Publishable, version: Version, actor, comment: str
         ):
             raise InvalidTransition(_("That revision belongs to another item."))
         kept = {name: getattr(locked, name) for name in model.WORKFLOW_FIELDS}
+        if locked.first_published_at is not None:
+            kept[model.SLUG_FIELD] = getattr(locked, model.SLUG_FIELD)
         with reversion.create_revision():
-            version.revision.revert(delete=True)
+            try:
+                with transaction.atomic():
+                    version.revision.revert(delete=True)
+            except IntegrityError as error:  # e.g. its old slug is another item's now
+                raise InvalidTransition(
+                    _("This revision cannot be restored: another item now uses its address.")
+                ) from error
             restored = model._base_manager.get(pk=item.pk)
             for name, value in kept.items():
                 setattr(restored, name, value)
