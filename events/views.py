@@ -203,6 +203,11 @@ def feed_ics(request):
 
 
 # --- Registration -------------------------------------------------------------------------
+#
+# Pages reached through a personal link are private and not indexed (keep_private, noindex).
+# The site's ``Referrer-Policy: same-origin`` already keeps the link's token from other sites;
+# "no-referrer" on these pages would make browsers send ``Origin: null`` with the page's form,
+# which the CSRF check rightly refuses.
 
 
 @login_required
@@ -242,29 +247,20 @@ def resend_confirmation(request, slug):
     return HttpResponseRedirect(event.get_absolute_url() + "#registration")
 
 
-def _private(response):
-    """Pages reached through a personal link: never cached or indexed.
-
-    The site's ``Referrer-Policy: same-origin`` already keeps the link's token from other
-    sites; "no-referrer" here would make browsers send ``Origin: null`` with the page's
-    form, which the CSRF check rightly refuses.
-    """
-    return keep_private(response, noindex=True)
-
-
 def _link_problem(request, event, error):
     status = 400
     if isinstance(error, services.NotYourLink):
         status = 403
     elif isinstance(error, services.TokenExpired):
         status = 410
-    return _private(
+    return keep_private(
         render(
             request,
             "events/link_problem.html",
             {"event": event, "message": str(error), "is_expired": isinstance(error, services.TokenExpired)},
             status=status,
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -295,7 +291,7 @@ def registration_confirm(request, slug, token):
             registration = services.confirm(registration=registration)
         except services.RegistrationError as error:
             return _link_problem(request, event, error)
-        return _private(
+        return keep_private(
             render(
                 request,
                 "events/registration_done.html",
@@ -305,9 +301,13 @@ def registration_confirm(request, slug, token):
                     "position": registration.waiting_list_position,
                     "cancel_url": links.personal_path(registration, links.CANCEL),
                 },
-            )
+            ),
+            noindex=True,
         )
-    return _private(render(request, "events/registration_confirm.html", {"event": event, "registration": registration}))
+    return keep_private(
+        render(request, "events/registration_confirm.html", {"event": event, "registration": registration}),
+        noindex=True,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -322,8 +322,9 @@ def registration_cancel(request, slug, token):
             registration = services.cancel(registration=registration)
         except services.RegistrationError as error:
             return _link_problem(request, event, error)
-        return _private(
-            render(request, "events/registration_done.html", {"event": event, "registration": registration})
+        return keep_private(
+            render(request, "events/registration_done.html", {"event": event, "registration": registration}),
+            noindex=True,
         )
     if registration.status == Registration.Status.CANCELLED or registration.status == Registration.Status.ATTENDED:
         error = services.InvalidTransition(
@@ -331,7 +332,9 @@ def registration_cancel(request, slug, token):
             % {"status": registration.get_status_display().lower()}
         )
         return _link_problem(request, event, error)
-    return _private(render(request, "events/registration_cancel.html", {"event": event, "registration": registration}))
+    return keep_private(
+        render(request, "events/registration_cancel.html", {"event": event, "registration": registration}), noindex=True
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -350,17 +353,20 @@ def registration_join(request, slug, token):
             services.check_join(registration=registration)
     except services.JoinNotOpenYet as error:
         zone, country, _language = participant_zone(registration.participant)
-        return _private(
+        return keep_private(
             render(
                 request,
                 "events/join_wait.html",
                 {"event": event, "opens_at": error.opens_at, "own_zone": zone, "own_country": country},
-            )
+            ),
+            noindex=True,
         )
     except services.RegistrationError as error:
         return _link_problem(request, event, error)
     if request.method != "POST":
-        return _private(render(request, "events/join_now.html", {"event": event, "registration": registration}))
-    response = _private(HttpResponseRedirect(url))
+        return keep_private(
+            render(request, "events/join_now.html", {"event": event, "registration": registration}), noindex=True
+        )
+    response = keep_private(HttpResponseRedirect(url), noindex=True)
     response["Referrer-Policy"] = "no-referrer"  # the meeting platform is not told the personal link
     return response

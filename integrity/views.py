@@ -31,8 +31,8 @@ from integrity.models import (
 )
 from organisations.models import Membership, Organisation
 from organisations.services import membership_of
-from organisations.views import keep_private
 from portal import services as workflow
+from portal.http import keep_private
 from portal.views import paginate
 
 INITIATIVES_PAGE_SIZE = 12
@@ -105,7 +105,7 @@ def initiative_detail(request, slug):
     response = render(request, "integrity/initiative_detail.html", context)
     # A signed-in representative's page has their own forms; a preview is not public.
     if request.user.is_authenticated or context["is_preview"]:
-        return keep_private(response)
+        return keep_private(response, noindex=True)
     return response
 
 
@@ -235,7 +235,8 @@ def assessment_detail(request, pk):
                 "required_left": sum(row["required_left"] for row in rows),
                 "reopenings": list(assessment.reopenings.all()),
             },
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -277,13 +278,14 @@ def assessment_section_form(request, pk, code):
             )
         except services.AssessmentError as error:
             if wants_json:
-                return keep_private(JsonResponse({"saved": False, "message": str(error)}, status=400))
+                return keep_private(JsonResponse({"saved": False, "message": str(error)}, status=400), noindex=True)
             messages.error(request, str(error))
             status = 400
         else:
             if wants_json:
                 return keep_private(
-                    JsonResponse({"saved": True, "changed": changed, "at": timezone.localtime().strftime("%H:%M")})
+                    JsonResponse({"saved": True, "changed": changed, "at": timezone.localtime().strftime("%H:%M")}),
+                    noindex=True,
                 )
             messages.success(request, _("Your answers are saved."))
             sections = list(assessment.version.sections.values_list("code", flat=True))
@@ -320,7 +322,8 @@ def assessment_section_form(request, pk, code):
                 "is_locked": assessment.is_submitted,
             },
             status=status,
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -371,7 +374,8 @@ def assessment_results(request, pk):
                 "chosen_param": results.KIND_PARAMS[data.chosen_kind],
                 "chart": exports.progress_chart(data),
             },
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -389,7 +393,7 @@ def assessment_report(request, pk):
     response["Content-Disposition"] = (
         f'attachment; filename="self-assessment-{assessment.organisation.slug}-{assessment.cycle}.pdf"'
     )
-    return keep_private(response)
+    return keep_private(response, noindex=True)
 
 
 # --- Dashboards -----------------------------------------------------------------------------
@@ -459,7 +463,7 @@ def staff_dashboard(request):
     context = _dashboard_context(request, staff=True)
     if context.get("board"):
         context["all_groups"] = exports.all_groups(context["questionnaire"], context["board"].cycle, context["metric"])
-    return keep_private(render(request, "integrity/staff_dashboard.html", {**context, "staff": True}))
+    return keep_private(render(request, "integrity/staff_dashboard.html", {**context, "staff": True}), noindex=True)
 
 
 @login_required
@@ -481,4 +485,4 @@ def staff_dashboard_export(request):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="integrity-benchmarks-{questionnaire.slug}-{cycle}.xlsx"'
-    return keep_private(response)
+    return keep_private(response, noindex=True)

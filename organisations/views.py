@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -19,13 +18,7 @@ from accounts.services import can_participate
 from organisations import registry, services
 from organisations.forms import InviteForm, JoinSearchForm, OrganisationForm
 from organisations.models import Membership, Organisation
-
-
-def keep_private(response):
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex"
-    return response
+from portal.http import keep_private
 
 
 def _visible_or_404(request, slug) -> Organisation:
@@ -44,7 +37,8 @@ def my_organisations(request):
             request,
             "organisations/organisation_list.html",
             {**data, "can_participate": can_participate(request.user)},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -69,7 +63,8 @@ def organisation_create(request):
             request,
             "organisations/organisation_form.html",
             {"form": form, "can_participate": can_participate(request.user), "is_new": True},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -93,7 +88,8 @@ def organisation_edit(request, slug):
             request,
             "organisations/organisation_form.html",
             {"form": form, "organisation": organisation, "can_participate": True, "is_new": False},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -109,7 +105,8 @@ def organisation_join(request):
             request,
             "organisations/organisation_join.html",
             {"form": form, "results": results, "can_participate": can_participate(request.user)},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -161,7 +158,8 @@ def organisation_detail(request, slug):
                 "invite_form": InviteForm(),
                 "sections": sections,
             },
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -236,7 +234,7 @@ def invitation(request, token):
     """The link of an invitation email: sign in (or up) with the invited address, then join."""
     membership = services.invitation_from_token(token)
     if membership is None:
-        return keep_private(render(request, "organisations/invitation_invalid.html", status=404))
+        return keep_private(render(request, "organisations/invitation_invalid.html", status=404), noindex=True)
     here = reverse("organisations:invitation", kwargs={"token": token})
     context = {
         "membership": membership,
@@ -259,4 +257,4 @@ def invitation(request, token):
                 request, _("Welcome: you are now a member of “%(name)s”.") % {"name": membership.organisation.name}
             )
             return redirect(membership.organisation.get_absolute_url())
-    return keep_private(render(request, "organisations/invitation.html", context))
+    return keep_private(render(request, "organisations/invitation.html", context), noindex=True)
