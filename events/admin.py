@@ -18,7 +18,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, T
 from events import services
 from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
 from portal import uploads
-from portal.admin import PublishableAdmin, QueueFilter
+from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
 from portal.search import translated_fields
 
 PERSONAL_DATA = "events.view_registration_personal_data"
@@ -73,7 +73,7 @@ def _valid_zone(name) -> str | None:
 _EVENT_COLUMNS = frozenset(field.name for field in Event._meta.concrete_fields)
 
 
-class EventAdminForm(EventZoneFormMixin, forms.ModelForm):
+class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
     zone_fields = ("start", "end", "registration_opens_at", "registration_closes_at")
     #: Who is changing the event (set by EventAdmin.get_form for each request).
     actor = None
@@ -94,14 +94,9 @@ class EventAdminForm(EventZoneFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_in_event_zone(self.instance.time_zone or settings.TIME_ZONE)
-        if "cover_image" in self.fields:
-            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
 
     def event_zone_name(self):
         return _valid_zone(self.cleaned_data.get("time_zone")) or settings.TIME_ZONE
-
-    def clean_cover_image(self):
-        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
     def clean(self):
         cleaned = self.to_event_zone(super().clean())

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.querysets import EventQuerySet, RegistrationQuerySet
 from events.validators import validate_document
-from portal.models import Body, Country, Publishable, validate_time_zone
+from portal.models import Body, Country, CoverImage, Publishable, validate_time_zone
 from portal.richtext import RichTextField
 from portal.search import refresh_search_document
 
@@ -45,7 +45,9 @@ def new_registration_key() -> str:
 @reversion.register(
     follow=["partners", "speakers", "sessions", "documents"], exclude=["reminders_enqueued_for", "schedule_changed_at"]
 )
-class Event(Publishable):
+class Event(Publishable, CoverImage):
+    COVER_UPLOAD_TO = "events/%Y/"
+
     class Kind(models.TextChoices):
         SEMINAR = "seminar", _("Seminar")
         WEBINAR = "webinar", _("Webinar")
@@ -124,13 +126,6 @@ class Event(Publishable):
     organising_bodies = models.ManyToManyField(
         Body, verbose_name=_("organising bodies"), blank=True, related_name="events"
     )
-    cover_image = models.ImageField(_("cover image"), upload_to="events/%Y/", blank=True)
-    cover_alt = models.CharField(
-        _("cover image text alternative"),
-        max_length=250,
-        blank=True,
-        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
-    )
 
     # Registration.
     registration_enabled = models.BooleanField(
@@ -194,7 +189,7 @@ class Event(Publishable):
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="events_event_ends_after_start"),
-            models.CheckConstraint(condition=Q(cover_image="") | ~Q(cover_alt=""), name="events_event_cover_has_alt"),
+            *CoverImage.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(registration_opens_at__isnull=True)
                 | Q(registration_closes_at__isnull=True)
@@ -218,8 +213,6 @@ class Event(Publishable):
         errors = {}
         if self.start and self.end and self.end <= self.start:
             errors["end"] = _("The event must end after it starts.")
-        if self.cover_image and not self.cover_alt.strip():
-            errors["cover_alt"] = _("Describe the cover image: a text alternative is required.")
         if self.format in {self.Format.IN_PERSON, self.Format.HYBRID} and not (self.city and self.country_id):
             errors["city"] = _("Say where an in-person or hybrid event takes place: city and country.")
         if self.format == self.Format.IN_PERSON and self.online_url:

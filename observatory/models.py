@@ -12,7 +12,6 @@ through an explicit state machine (observatory.services.COMMENT_MOVES):
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Profile
 from observatory.files import publication_file_name, publication_file_storage, validate_publication_file
 from observatory.querysets import CommentQuerySet, ObservatoryQuerySet, PublicationQuerySet
-from portal.models import Body, Country, Publishable, Topic
+from portal.models import Body, Country, CoverImage, Publishable, Topic
 from portal.richtext import RichTextField
 
 __all__ = [
@@ -155,7 +154,9 @@ class FocusArea(models.Model):
 
 
 @reversion.register(follow=["collaborators", "files"])
-class Publication(Publishable):
+class Publication(Publishable, CoverImage):
+    COVER_UPLOAD_TO = "publications/%Y/"
+
     class Kind(models.TextChoices):
         STUDY = "study", _("Study")
         STATISTICS = "statistics", _("Statistics")
@@ -208,13 +209,6 @@ class Publication(Publishable):
     publication_date = models.DateField(
         _("date of the publication"), help_text=_("When the document itself was issued (the library sorts by it).")
     )
-    cover_image = models.ImageField(_("cover image"), upload_to="publications/%Y/", blank=True)
-    cover_alt = models.CharField(
-        _("cover image text alternative"),
-        max_length=250,
-        blank=True,
-        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
-    )
     external_url = models.URLField(
         _("external link"), max_length=500, blank=True, help_text=_("Where the document is published elsewhere.")
     )
@@ -256,9 +250,7 @@ class Publication(Publishable):
         ]
         constraints = [
             *Publishable.Meta.constraints,
-            models.CheckConstraint(
-                condition=Q(cover_image="") | ~Q(cover_alt=""), name="observatory_publication_cover_has_alt"
-            ),
+            *CoverImage.Meta.constraints,
         ]
 
     def __str__(self):
@@ -272,11 +264,6 @@ class Publication(Publishable):
 
     def get_absolute_url(self):
         return reverse("observatory:publication_detail", kwargs={"slug": self.slug})
-
-    def clean(self):
-        super().clean()
-        if self.cover_image and not self.cover_alt.strip():
-            raise ValidationError({"cover_alt": _("Describe the cover image: a text alternative is required.")})
 
     @property
     def search_config(self) -> str:

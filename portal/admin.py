@@ -370,7 +370,20 @@ class NewsLinkInline(TranslationStackedInline):
     fields = ("label", "url", "position")
 
 
-class NewsAdminForm(forms.ModelForm):
+class CoverImageFormMixin:
+    """For the form of every type with a cover image (portal.models.CoverImage): the upload is
+    checked by content (portal.uploads), and the file input gets the label the admin gives it none of."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "cover_image" in self.fields:  # absent when the form is read-only for this user
+            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
+
+    def clean_cover_image(self):
+        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
+
+
+class NewsAdminForm(CoverImageFormMixin, forms.ModelForm):
     class Meta:
         model = News
         fields = (
@@ -383,15 +396,6 @@ class NewsAdminForm(forms.ModelForm):
             "bodies": forms.CheckboxSelectMultiple,
             "topics": forms.CheckboxSelectMultiple,
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The admin renders a file input in a fieldset with no <label> of its own.
-        if "cover_image" in self.fields:  # absent when the form is read-only for this user
-            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
-
-    def clean_cover_image(self):
-        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
 
 @admin.register(News)
