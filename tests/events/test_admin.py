@@ -84,7 +84,7 @@ def test_export_to_csv_and_xlsx_with_personal_data_only_for_the_permission(
     csv_with = _export(editor_client, 0).content.decode()
     assert "email" in csv_with.splitlines()[0]
     assert people[0].participant.email in csv_with
-    assert "Universidad del Pacífico" in csv_with
+    assert "Universidad de Lima" in csv_with
 
     csv_without = _export(author_client, 0).content.decode()
     assert "email" not in csv_without.splitlines()[0]

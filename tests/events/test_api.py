@@ -16,7 +16,6 @@ from tests.events.factories import (
     DocumentFactory,
     DraftEventFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PartnerFactory,
     PastEventFactory,
     PublishedEventFactory,
@@ -26,7 +25,7 @@ from tests.events.factories import (
     WaitlistedRegistrationFactory,
     in_days,
 )
-from tests.factories import BodyFactory, UserFactory
+from tests.factories import BodyFactory, ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from tests.events.factories import (
     DocumentFactory,
     DraftEventFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PartnerFactory,
     PastEventFactory,
     PublishedEventFactory,
@@ -25,7 +24,7 @@ from tests.events.factories import (
     SpeakerFactory,
     in_days,
 )
-from tests.factories import BodyFactory
+from tests.factories import BodyFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from events import emails, services, tasks
 from events.models import Event, Registration
 from portal import outbox
 from portal.models import OutboundEmail
-from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, ParticipantFactory, in_days
+from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, in_days
+from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,13 +12,12 @@ from tests.events.factories import (
     ConfirmedRegistrationFactory,
     DraftEventFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PastEventFactory,
     RegistrationFactory,
     WaitlistedRegistrationFactory,
     in_days,
 )
-from tests.factories import UserFactory
+from tests.factories import ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
