@@ -2,7 +2,6 @@
 
 import smtplib
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -295,16 +294,26 @@ def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(set
 
 
 def _release_when_waiting(release):
-    """Set ``release`` once some session of this database waits for a row lock (at most 20 s)."""
+    """Set ``release`` once some session of this database waits for a row lock (at most 20 s).
+
+    A thread blocked inside PostgreSQL cannot signal that it waits; PostgreSQL can: the wait
+    is one statement that returns when pg_locks shows a lock not granted (no sleep in Python).
+    """
     from django.db import connections as thread_connections
 
     try:
         with thread_connections["default"].cursor() as cursor:
-            for _attempt in range(2000):
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                if cursor.fetchone()[0]:
-                    break
-                time.sleep(0.01)
+            cursor.execute(
+                """
+                DO $$
+                BEGIN
+                    FOR attempt IN 1..2000 LOOP
+                        EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted);
+                        PERFORM pg_sleep(0.01);
+                    END LOOP;
+                END $$
+                """
+            )
     finally:
         release.set()
         thread_connections.close_all()

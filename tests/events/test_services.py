@@ -52,15 +52,20 @@ def test_register_creates_a_pending_registration_and_emails_the_confirmation_lin
 @pytest.mark.parametrize(
     ("event_kwargs", "message"),
     [
-        ({"registration_opens_at": in_days(1)}, "Registration opens"),
-        ({"registration_closes_at": in_days(-1), "registration_opens_at": in_days(-3)}, "Registration has closed"),
-        ({"registration_enabled": False}, "takes no registrations"),
-        ({"state": Event.State.CANCELLED}, "cancelled"),
-        ({"state": Event.State.POSTPONED}, "postponed"),
+        # Times are made when the test runs (a lambda), not when the suite is collected.
+        (lambda: {"registration_opens_at": in_days(1)}, "Registration opens"),
+        (
+            lambda: {"registration_closes_at": in_days(-1), "registration_opens_at": in_days(-3)},
+            "Registration has closed",
+        ),
+        (lambda: {"registration_enabled": False}, "takes no registrations"),
+        (lambda: {"state": Event.State.CANCELLED}, "cancelled"),
+        (lambda: {"state": Event.State.POSTPONED}, "postponed"),
     ],
+    ids=["not-open-yet", "closed", "no-registration", "cancelled", "postponed"],
 )
 def test_register_refuses_when_registration_is_not_open(members, mailoutbox, event_kwargs, message):
-    event = OpenEventFactory(**event_kwargs)
+    event = OpenEventFactory(**event_kwargs())
     with pytest.raises(services.RegistrationClosed, match=message):
         services.register(event=event, participant=ParticipantFactory())
     assert not Registration.objects.exists()
