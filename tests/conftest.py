@@ -4,6 +4,18 @@ from django.test import Client
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """``pytest --reuse-db tests/…``: on SQLite the test database is then a file
+    (var/test-portal.sqlite3) kept between runs, so a local run of one file skips the
+    migrations; without it (make test, CI) it is built in memory from the migrations."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if request.config.getoption("reuse_db") and database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / "test-portal.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits live in the cache: each test starts with none used."""
