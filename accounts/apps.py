@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from portal.roles import EDITORS
+
 ACCOUNTS_GRANTS = {
     # Editors maintain the privacy policy; nobody but administrators sees participants' profiles.
-    "Editors": ["add_privacypolicy", "change_privacypolicy", "view_privacypolicy"],
+    EDITORS: ["add_privacypolicy", "change_privacypolicy", "view_privacypolicy"],
 }
 
 

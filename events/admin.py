@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, T
 from events import services
 from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
 from portal import uploads
-from portal.admin import PublishableAdmin, QueueFilter
+from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
 from portal.search import translated_fields
 
 PERSONAL_DATA = "events.view_registration_personal_data"
@@ -68,8 +69,14 @@ def _valid_zone(name) -> str | None:
     return name if name in zoneinfo.available_timezones() else None
 
 
-class EventAdminForm(EventZoneFormMixin, forms.ModelForm):
+#: The event's own columns (translations included): what the change form hands to update_event.
+_EVENT_COLUMNS = frozenset(field.name for field in Event._meta.concrete_fields)
+
+
+class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
     zone_fields = ("start", "end", "registration_opens_at", "registration_closes_at")
+    #: Who is changing the event (set by EventAdmin.get_form for each request).
+    actor = None
 
     class Meta:
         model = Event
@@ -87,17 +94,21 @@ class EventAdminForm(EventZoneFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.show_in_event_zone(self.instance.time_zone or settings.TIME_ZONE)
-        if "cover_image" in self.fields:
-            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
 
     def event_zone_name(self):
         return _valid_zone(self.cleaned_data.get("time_zone")) or settings.TIME_ZONE
 
-    def clean_cover_image(self):
-        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
-
     def clean(self):
-        return self.to_event_zone(super().clean())
+        cleaned = self.to_event_zone(super().clean())
+        if self.instance.pk and self.actor is not None:
+            # The rules are the service's (update_event); asked here so that a refused change is
+            # a message on the form and nothing is saved, inlines included.
+            changes = {name: value for name, value in cleaned.items() if name in _EVENT_COLUMNS}
+            try:
+                services.check_event_changes(event=self.instance, actor=self.actor, changes=changes)
+            except services.RegistrationError as error:
+                raise forms.ValidationError(str(error)) from error
+        return cleaned
 
 
 class SessionForm(EventZoneFormMixin, forms.ModelForm):
@@ -283,48 +294,49 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
             gettext("See the registrations"),
         )
 
-    def save_model(self, request, obj, form, change):
-        moved = None
-        if change and ("start" in form.changed_data or "end" in form.changed_data):
-            before = Event.objects.only("start", "end").get(pk=obj.pk)
-            if (before.start, before.end) != (obj.start, obj.end):
-                moved = (obj.start, obj.end)
-                obj.start, obj.end = before.start, before.end
-        super().save_model(request, obj, form, change)
-        if change and not moved and "reminder_hours_before" in form.changed_data:
-            services.follow_reminder_lead_time(event=obj)
-        if moved:
-            try:
-                services.reschedule_event(event=obj, start=moved[0], end=moved[1], actor=request.user)
-            except services.RegistrationError as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("The new time is saved; registered participants are told and their reminders follow it."),
-                    messages.INFO,
-                )
-        if change and obj.registration_enabled:
-            promoted = services.promote_from_waitlist(event=obj)
-            if promoted:
-                self.message_user(
-                    request,
-                    ngettext(
-                        "%(count)d person moved from the waiting list to a seat.",
-                        "%(count)d people moved from the waiting list to a seat.",
-                        len(promoted),
-                    )
-                    % {"count": len(promoted)},
-                    messages.INFO,
-                )
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user  # a class made for this request: its check asks on the person's behalf
+        return form
 
-    def _state_action(self, request, queryset, move, done):
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The form has put the new values on ``obj``; the service saves them with their rules.
+        changes = {name: getattr(obj, name) for name in form.changed_data if name in _EVENT_COLUMNS}
+        try:
+            update = services.update_event(event=obj, actor=request.user, changes=changes)
+        except services.RegistrationError as error:  # the event changed since the form checked
+            transaction.set_rollback(True)
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        obj.refresh_from_db()
+        if update.rescheduled:
+            self.message_user(
+                request,
+                gettext("The new time is saved; registered participants are told and their reminders follow it."),
+                messages.INFO,
+            )
+        if update.promoted:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d person moved from the waiting list to a seat.",
+                    "%(count)d people moved from the waiting list to a seat.",
+                    len(update.promoted),
+                )
+                % {"count": len(update.promoted)},
+                messages.INFO,
+            )
+
+    def _state_action(self, request, queryset, state, done):
         for event in queryset:
-            if not self.has_change_permission(request, event) or not request.user.has_perm("events.publish_event"):
-                self.message_user(request, gettext("Only editors can postpone or cancel events."), messages.ERROR)
-                return
             try:
-                move(event=event, actor=request.user, note=event.state_note)
+                services.update_event(event=event, actor=request.user, changes={"state": state})
+            except services.EventChangeNotAllowed as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
             except services.RegistrationError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
@@ -332,11 +344,11 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
 
     @admin.action(description=_("Postpone the selected events (participants are told)"))
     def postpone_events(self, request, queryset):
-        self._state_action(request, queryset, services.postpone_event, gettext("“%(event)s” is postponed."))
+        self._state_action(request, queryset, Event.State.POSTPONED, gettext("“%(event)s” is postponed."))
 
     @admin.action(description=_("Cancel the selected events (participants are told)"))
     def cancel_events(self, request, queryset):
-        self._state_action(request, queryset, services.cancel_event, gettext("“%(event)s” is cancelled."))
+        self._state_action(request, queryset, Event.State.CANCELLED, gettext("“%(event)s” is cancelled."))
 
 
 # --- Registrations ------------------------------------------------------------------------

@@ -1,18 +1,20 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from portal.roles import AUTHORS, EDITORS
+
 _CONTENT = ("eventpartner", "speaker", "session", "eventdocument")
 
 EVENTS_GRANTS = {
     # Authors write and submit their own event drafts (rule in portal.services.can_edit) and
     # see how many registered, not who.
-    "Authors": [
+    AUTHORS: [
         "add_event", "change_event", "view_event",
         *(f"{verb}_{model}" for model in _CONTENT for verb in ("add", "change", "delete", "view")),
         "view_registration",
     ],
     # Editors publish, postpone and cancel events, check participants in and export the lists.
-    "Editors": [
+    EDITORS: [
         "add_event", "change_event", "delete_event", "view_event", "publish_event",
         *(f"{verb}_{model}" for model in _CONTENT for verb in ("add", "change", "delete", "view")),
         "view_registration", "change_registration", "view_registration_personal_data",
@@ -67,5 +69,28 @@ class EventsConfig(AppConfig):
             )
         )
         registry.register_sweep(registry.Sweep("events-emails", emails.queue_owed_emails, order=50))
+        _watch_what_public_pages_show()
         post_save.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-save")
         post_delete.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-delete")
+
+
+def _watch_what_public_pages_show():
+    """The cached public pages turn when these change (portal.cache.watch)."""
+    from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+    from portal import cache
+
+    # A published event, all but what no page shows: the online access address (only the
+    # personal join link leads to it) and the reminders' bookkeeping.
+    cache.watch(
+        Event,
+        ignore=(*cache.BOOKKEEPING, "online_url", "reminders_enqueued_for", "schedule_changed_at"),
+        shown_when=cache.PUBLISHED,
+    )
+    for part in (EventPartner, Speaker, Session, EventDocument):
+        cache.watch(part, part_of="event")
+    # Of registrations, pages show only the seats they take (``seats_left`` on the event page and
+    # in the API), never who registered. So a registration counts as a change of its event only
+    # when it takes or frees a seat (confirmed, promoted from the waiting list, cancelled after
+    # confirming): a pending or waitlisted registration, attending after confirming and every
+    # email stamp (status_notified_at, reminder_sent_at…) change no page.
+    cache.watch(Registration, fields=(), shown_when={"status__in": Registration.SEATED})

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events import calendar, times
+from events.links import CANCEL, CONFIRM, JOIN, personal_url
 from events.models import Event, Registration
 from portal import outbox, workers
 
@@ -43,18 +44,6 @@ STATUS_EMAILS = {
     RegStatus.WAITLISTED: "registration_waitlisted",
     RegStatus.CANCELLED: "registration_cancelled",
 }
-
-
-def personal_url(registration: Registration, purpose: str) -> str:
-    """The participant's own link, in their language (/es/… for Spanish), whatever language is active."""
-    from events.services import make_token
-
-    with translation.override(registration.participant.preferred_language):
-        path = reverse(
-            f"events:registration_{purpose}",
-            kwargs={"slug": registration.event.slug, "token": make_token(registration, purpose)},
-        )
-    return settings.SITE_URL + path
 
 
 def participant_zone(participant) -> tuple[str | None, str | None, str]:
@@ -189,15 +178,15 @@ def queue_registration_email(registration_id: int):
 def _status_message(what: str, registration: Registration):
     extra = {}
     if registration.status == RegStatus.PENDING:
-        extra["confirm_url"] = personal_url(registration, "confirm")
+        extra["confirm_url"] = personal_url(registration, CONFIRM)
         extra["confirm_days"] = settings.EVENTS_CONFIRM_LINK_MAX_AGE // (24 * 3600)
     if registration.status in (RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED):
-        extra["cancel_url"] = personal_url(registration, "cancel")
+        extra["cancel_url"] = personal_url(registration, CANCEL)
     if registration.status == RegStatus.WAITLISTED:
         extra["position"] = registration.waiting_list_position
     attach = registration.status == RegStatus.CONFIRMED
     if attach and registration.event.is_online and registration.event.online_url:
-        extra["join_url"] = personal_url(registration, "join")
+        extra["join_url"] = personal_url(registration, JOIN)
     return _compose(what, registration, extra, attach_calendar=attach)
 
 
@@ -218,6 +207,35 @@ def send_confirmation_link(registration_id: int) -> int:
 
 
 # --- The reminders --------------------------------------------------------------------------
+
+
+#: Reminders per task (events.tasks.send_reminder_batch): enough to share the event's part of
+#: the email and the SMTP connection, few enough that several workers share an event's reminders.
+REMINDER_BATCH_SIZE = 200
+
+
+def batches(ids: list[int]):
+    """``ids`` in lists of at most ``REMINDER_BATCH_SIZE``."""
+    for first in range(0, len(ids), REMINDER_BATCH_SIZE):
+        yield ids[first : first + REMINDER_BATCH_SIZE]
+
+
+def send_due_reminders(*, now: datetime | None = None) -> int:
+    """Queue every reminder that is due and not yet sent, in batches (the workers' sweep and
+    the ``send_event_reminders`` command; safe to run any time); the outbox delivers them."""
+    now = now or timezone.now()
+    due = Registration.objects.reminder_due(now).order_by("event_id", "pk").values_list("event_id", "pk")
+    by_event: dict[int, list[int]] = {}
+    for event_id, registration_id in due:
+        by_event.setdefault(event_id, []).append(registration_id)
+    events = Event.objects.in_bulk(list(by_event))
+    sent = 0
+    for event_id, registration_ids in by_event.items():
+        if not events[event_id].are_reminders_due(now=now):
+            continue
+        for batch in batches(registration_ids):
+            sent += send_reminders(batch, now=now)
+    return sent
 
 
 def send_reminder(registration_id: int, *, now: datetime | None = None) -> int:
@@ -247,8 +265,6 @@ def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = No
       killed after it leaves the emails in the outbox, which other workers deliver;
     - a message that cannot be written is logged and stays due; the others go.
     """
-    from events.services import are_reminders_due
-
     now = now or timezone.now()
     registrations = list(
         Registration.objects.filter(
@@ -264,7 +280,7 @@ def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = No
     written = []  # (registration, message or None when the person cannot receive email)
     for registration in registrations:
         event = events[registration.event_id]
-        if not are_reminders_due(event, now=now):
+        if not event.are_reminders_due(now=now):
             continue
         registration.event = event
         if event.pk not in shared:
@@ -337,9 +353,9 @@ def _reminder_context(event: Event, now: datetime) -> dict:
 
 def _reminder_message(registration: Registration, shared: EventContext):
     event = registration.event
-    extra = {"cancel_url": personal_url(registration, "cancel")}
+    extra = {"cancel_url": personal_url(registration, CANCEL)}
     if event.is_online and event.online_url:
-        extra["join_url"] = personal_url(registration, "join")
+        extra["join_url"] = personal_url(registration, JOIN)
     return _compose("reminder", registration, extra, shared=shared)
 
 
@@ -413,7 +429,7 @@ def send_schedule_change(event_id: int) -> int:
             if _can_receive(registration):
                 rows.append(
                     outbox.queue(
-                        _compose("schedule_change", registration, {"cancel_url": personal_url(registration, "cancel")}),
+                        _compose("schedule_change", registration, {"cancel_url": personal_url(registration, CANCEL)}),
                         kind="events.schedule_change",
                         topic=topic(registration),
                         key=f"events.registration:{registration.pk}:schedule:{key}",
@@ -435,8 +451,6 @@ def queue_owed_emails(*, now: datetime | None = None) -> int:
     Status emails of the last fortnight's changes, reminders due, cancellations and changes of
     date: each through the same stamped function as its task, so nothing is told twice.
     """
-    from events.services import send_due_reminders
-
     now = now or timezone.now()
     settled = now - workers.sweep_grace()
     fortnight = now - timedelta(days=14)

@@ -4,7 +4,7 @@ An Event is under the shared editorial workflow (portal.models.Publishable). Its
 ``state`` (as scheduled, postponed, cancelled) is a separate thing: it says whether the
 event takes place, and changes only through events.services.
 
-Registrations move through an explicit state machine (events.services.MOVES):
+Registrations move through an explicit state machine (events.services.registration.MOVES):
 
     pending ──confirm──▶ confirmed ──join / check in──▶ attended
        │         └─(full)─▶ waitlisted ──promote──▶ confirmed
@@ -24,12 +24,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from events.querysets import EventQuerySet, RegistrationQuerySet
 from events.validators import validate_document
-from portal.models import Body, Country, Publishable, validate_time_zone
+from portal.models import Body, Country, CoverImage, Publishable, validate_time_zone
 from portal.richtext import RichTextField
+from portal.search import refresh_search_document
 
 __all__ = ["Event", "EventDocument", "EventPartner", "Registration", "Session", "Speaker"]
 
@@ -43,7 +45,9 @@ def new_registration_key() -> str:
 @reversion.register(
     follow=["partners", "speakers", "sessions", "documents"], exclude=["reminders_enqueued_for", "schedule_changed_at"]
 )
-class Event(Publishable):
+class Event(Publishable, CoverImage):
+    COVER_UPLOAD_TO = "events/%Y/"
+
     class Kind(models.TextChoices):
         SEMINAR = "seminar", _("Seminar")
         WEBINAR = "webinar", _("Webinar")
@@ -122,13 +126,6 @@ class Event(Publishable):
     organising_bodies = models.ManyToManyField(
         Body, verbose_name=_("organising bodies"), blank=True, related_name="events"
     )
-    cover_image = models.ImageField(_("cover image"), upload_to="events/%Y/", blank=True)
-    cover_alt = models.CharField(
-        _("cover image text alternative"),
-        max_length=250,
-        blank=True,
-        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
-    )
 
     # Registration.
     registration_enabled = models.BooleanField(
@@ -192,7 +189,7 @@ class Event(Publishable):
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="events_event_ends_after_start"),
-            models.CheckConstraint(condition=Q(cover_image="") | ~Q(cover_alt=""), name="events_event_cover_has_alt"),
+            *CoverImage.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(registration_opens_at__isnull=True)
                 | Q(registration_closes_at__isnull=True)
@@ -206,8 +203,6 @@ class Event(Publishable):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from portal.search import refresh_search_document
-
         refresh_search_document(self)
 
     def get_absolute_url(self):
@@ -218,8 +213,6 @@ class Event(Publishable):
         errors = {}
         if self.start and self.end and self.end <= self.start:
             errors["end"] = _("The event must end after it starts.")
-        if self.cover_image and not self.cover_alt.strip():
-            errors["cover_alt"] = _("Describe the cover image: a text alternative is required.")
         if self.format in {self.Format.IN_PERSON, self.Format.HYBRID} and not (self.city and self.country_id):
             errors["city"] = _("Say where an in-person or hybrid event takes place: city and country.")
         if self.format == self.Format.IN_PERSON and self.online_url:
@@ -289,12 +282,36 @@ class Event(Publishable):
     def registration_closes(self):
         return self.registration_closes_at or self.start
 
+    def registration_closed_reason(self, *, now=None) -> str | None:
+        """Why nobody can register for the event now, or None when registration is open."""
+        now = now or timezone.now()
+        if not self.is_live:
+            return gettext("This event is not published.")
+        if not self.registration_enabled:
+            return gettext("This event takes no registrations on the portal.")
+        if self.is_cancelled:
+            return gettext("This event has been cancelled.")
+        if self.is_postponed:
+            return gettext("This event has been postponed; registration reopens when a new date is set.")
+        if self.start <= now:
+            return gettext("This event has already started or taken place.")
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return gettext("Registration opens on %(when)s.") % {
+                "when": timezone.localtime(self.registration_opens_at, self.zone).strftime("%Y-%m-%d %H:%M %Z")
+            }
+        if now >= self.registration_closes:
+            return gettext("Registration has closed.")
+        return None
+
     @property
     def is_registration_open(self) -> bool:
-        """Open to new registrations now (the rule itself is in services.check_registration_open)."""
-        from events.services import registration_closed_reason
+        """Open to new registrations now (the rule: ``registration_closed_reason``)."""
+        return self.registration_closed_reason() is None
 
-        return registration_closed_reason(self) is None
+    def are_reminders_due(self, *, now=None) -> bool:
+        """The event's reminders go now: it is live and as scheduled, its reminder time has come, it has not ended."""
+        now = now or timezone.now()
+        return self.is_live and self.state == self.State.SCHEDULED and self.reminder_at <= now < self.end
 
     @property
     def seats_left(self) -> int | None:

@@ -64,6 +64,11 @@ class RegistrationQuerySet(models.QuerySet):
     def seated(self):
         return self.filter(status__in=SEATED)
 
+    def seats_taken(self) -> int:
+        """How many of these registrations hold a seat (``event.registrations.seats_taken()``;
+        the moves that take a seat count it under the event's row lock)."""
+        return self.seated().count()
+
     def active(self):
         return self.exclude(status="cancelled")
 
@@ -92,7 +97,7 @@ class RegistrationQuerySet(models.QuerySet):
         """Confirmed registrations whose reminder is due now and not yet sent.
 
         The hours before the start differ per event, so the final check is in Python
-        (services.are_reminders_due); this narrows it to events starting within two weeks.
+        (Event.are_reminders_due); this narrows it to events starting within two weeks.
         """
         now = now or timezone.now()
         return self.filter(

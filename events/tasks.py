@@ -1,4 +1,4 @@
-"""Background work for events, run by `manage.py db_worker` (Django's tasks framework).
+"""Background work for events, run by ``manage.py run_worker`` (Django's tasks framework).
 
 Every task is safe to run twice: the sending functions in events.emails check and set a
 stamp under a row lock (for reminders, a conditional UPDATE of the stamp that also locks
@@ -8,9 +8,14 @@ Reminders: ``send_event_reminders`` (one per event and reminder time) runs at th
 reminder time and enqueues ``send_reminder_batch`` tasks; ``send_reminder`` sends one.
 """
 
-from django.tasks import task
+from datetime import datetime
 
-from events import emails, services
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from events import emails
+from events.models import Event, Registration
 
 
 @task()
@@ -29,12 +34,12 @@ def send_event_reminders(event_id: int) -> int:
     confirmation, and by a reschedule); splits the reminders still due then into batches, a
     task each, so that every worker takes a share. Finds nothing due when the event was
     moved, postponed or cancelled meanwhile (a moved event has its own task)."""
-    return services.enqueue_reminder_batches(event_id=event_id)
+    return enqueue_reminder_batches(event_id=event_id)
 
 
 @task()
 def send_reminder_batch(registration_ids: list[int]) -> int:
-    """Up to ``services.REMINDER_BATCH_SIZE`` reminders of one event (see emails.send_reminders)."""
+    """Up to ``emails.REMINDER_BATCH_SIZE`` reminders of one event (see emails.send_reminders)."""
     return emails.send_reminders(registration_ids)
 
 
@@ -54,3 +59,29 @@ def send_event_cancelled(event_id: int) -> int:
 @task()
 def send_schedule_change(event_id: int) -> int:
     return emails.send_schedule_change(event_id)
+
+
+def enqueue_reminder_batches(*, event_id: int, now: datetime | None = None) -> int:
+    """Split the event's due and unsent reminders into batch tasks (send_reminder_batch), so
+    that every worker takes its share; return the number of batches.
+
+    The event's row is locked while the registrations are listed: a confirmation still in
+    progress (it holds that lock) is listed once it commits, and one that comes after
+    finds the reminder time passed and enqueues its own reminder (events.services.reminders).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or not event.are_reminders_due(now=now):
+            return 0  # cancelled, postponed or moved: a task for the new time does the work
+        registration_ids = list(
+            Registration.objects.filter(
+                event=event, status=Registration.Status.CONFIRMED, reminder_sent_at__isnull=True
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        batches = list(emails.batches(registration_ids))
+        for batch in batches:
+            transaction.on_commit(lambda batch=batch: send_reminder_batch.enqueue(batch))
+    return len(batches)

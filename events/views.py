@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from events import calendar as ical
-from events import services
+from events import links, services
 from events.emails import participant_zone
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
@@ -105,14 +105,14 @@ def event_detail(request, slug):
         "is_preview": is_preview,
         "admin_url": reverse("admin:events_event_change", args=[event.pk]) if is_preview else "",
         "registration": registration,
-        "closed_reason": services.registration_closed_reason(event) if event.registration_enabled else None,
+        "closed_reason": event.registration_closed_reason() if event.registration_enabled else None,
         "next_path": event.get_absolute_url(),
         "outcome_documents": _outcome_documents(event),
     }
     if registration is not None and registration.is_active:
-        context["cancel_url"] = _personal_path(registration, services.CANCEL)
+        context["cancel_url"] = links.personal_path(registration, links.CANCEL)
         if registration.holds_seat and event.is_online and event.online_url and not event.is_past:
-            context["join_url"] = _personal_path(registration, services.JOIN)
+            context["join_url"] = links.personal_path(registration, links.JOIN)
     response = render(request, "events/event_detail.html", context)
     if is_preview or registration is not None:
         # A draft, or a page with someone's personal links, is never kept by a shared cache.
@@ -203,13 +203,11 @@ def feed_ics(request):
 
 
 # --- Registration -------------------------------------------------------------------------
-
-
-def _personal_path(registration: Registration, purpose: str) -> str:
-    return reverse(
-        f"events:registration_{purpose}",
-        kwargs={"slug": registration.event.slug, "token": services.make_token(registration, purpose)},
-    )
+#
+# Pages reached through a personal link are private and not indexed (keep_private, noindex).
+# The site's ``Referrer-Policy: same-origin`` already keeps the link's token from other sites;
+# "no-referrer" on these pages would make browsers send ``Origin: null`` with the page's form,
+# which the CSRF check rightly refuses.
 
 
 @login_required
@@ -249,29 +247,20 @@ def resend_confirmation(request, slug):
     return HttpResponseRedirect(event.get_absolute_url() + "#registration")
 
 
-def _private(response):
-    """Pages reached through a personal link: never cached or indexed.
-
-    The site's ``Referrer-Policy: same-origin`` already keeps the link's token from other
-    sites; "no-referrer" here would make browsers send ``Origin: null`` with the page's
-    form, which the CSRF check rightly refuses.
-    """
-    return keep_private(response, noindex=True)
-
-
 def _link_problem(request, event, error):
     status = 400
     if isinstance(error, services.NotYourLink):
         status = 403
     elif isinstance(error, services.TokenExpired):
         status = 410
-    return _private(
+    return keep_private(
         render(
             request,
             "events/link_problem.html",
             {"event": event, "message": str(error), "is_expired": isinstance(error, services.TokenExpired)},
             status=status,
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -288,7 +277,7 @@ def registration_confirm(request, slug, token):
     scanners that open links confirm nothing)."""
     event = _event_for_link(slug)
     try:
-        registration = services.read_token(token, services.CONFIRM, event=event, user=request.user)
+        registration = links.read_token(token, links.CONFIRM, event=event, user=request.user)
     except services.InvalidToken as error:
         return _link_problem(request, event, error)
     if registration.status != Registration.Status.PENDING:
@@ -302,7 +291,7 @@ def registration_confirm(request, slug, token):
             registration = services.confirm(registration=registration)
         except services.RegistrationError as error:
             return _link_problem(request, event, error)
-        return _private(
+        return keep_private(
             render(
                 request,
                 "events/registration_done.html",
@@ -310,18 +299,22 @@ def registration_confirm(request, slug, token):
                     "event": event,
                     "registration": registration,
                     "position": registration.waiting_list_position,
-                    "cancel_url": _personal_path(registration, services.CANCEL),
+                    "cancel_url": links.personal_path(registration, links.CANCEL),
                 },
-            )
+            ),
+            noindex=True,
         )
-    return _private(render(request, "events/registration_confirm.html", {"event": event, "registration": registration}))
+    return keep_private(
+        render(request, "events/registration_confirm.html", {"event": event, "registration": registration}),
+        noindex=True,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def registration_cancel(request, slug, token):
     event = _event_for_link(slug)
     try:
-        registration = services.read_token(token, services.CANCEL, event=event, user=request.user)
+        registration = links.read_token(token, links.CANCEL, event=event, user=request.user)
     except services.InvalidToken as error:
         return _link_problem(request, event, error)
     if request.method == "POST":
@@ -329,8 +322,9 @@ def registration_cancel(request, slug, token):
             registration = services.cancel(registration=registration)
         except services.RegistrationError as error:
             return _link_problem(request, event, error)
-        return _private(
-            render(request, "events/registration_done.html", {"event": event, "registration": registration})
+        return keep_private(
+            render(request, "events/registration_done.html", {"event": event, "registration": registration}),
+            noindex=True,
         )
     if registration.status == Registration.Status.CANCELLED or registration.status == Registration.Status.ATTENDED:
         error = services.InvalidTransition(
@@ -338,7 +332,9 @@ def registration_cancel(request, slug, token):
             % {"status": registration.get_status_display().lower()}
         )
         return _link_problem(request, event, error)
-    return _private(render(request, "events/registration_cancel.html", {"event": event, "registration": registration}))
+    return keep_private(
+        render(request, "events/registration_cancel.html", {"event": event, "registration": registration}), noindex=True
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -350,24 +346,27 @@ def registration_join(request, slug, token):
     page says when it opens, in the participant's time."""
     event = _event_for_link(slug)
     try:
-        registration = services.read_token(token, services.JOIN, event=event, user=request.user)
+        registration = links.read_token(token, links.JOIN, event=event, user=request.user)
         if request.method == "POST":
             url = services.join(registration=registration)
         else:
             services.check_join(registration=registration)
     except services.JoinNotOpenYet as error:
         zone, country, _language = participant_zone(registration.participant)
-        return _private(
+        return keep_private(
             render(
                 request,
                 "events/join_wait.html",
                 {"event": event, "opens_at": error.opens_at, "own_zone": zone, "own_country": country},
-            )
+            ),
+            noindex=True,
         )
     except services.RegistrationError as error:
         return _link_problem(request, event, error)
     if request.method != "POST":
-        return _private(render(request, "events/join_now.html", {"event": event, "registration": registration}))
-    response = _private(HttpResponseRedirect(url))
+        return keep_private(
+            render(request, "events/join_now.html", {"event": event, "registration": registration}), noindex=True
+        )
+    response = keep_private(HttpResponseRedirect(url), noindex=True)
     response["Referrer-Policy"] = "no-referrer"  # the meeting platform is not told the personal link
     return response

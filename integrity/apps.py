@@ -14,6 +14,7 @@ class IntegrityConfig(AppConfig):
         _register_on_site_pages()
         _register_personal_data()
         _register_api()
+        _watch_what_public_pages_show()
 
 
 def _register_on_site_pages():
@@ -77,3 +78,25 @@ def _register_api():
     from django.urls import path
 
     registry.register_api_paths([path("integrity/benchmarks/", BenchmarkView.as_view(), name="integrity-benchmarks")])
+
+
+def _watch_what_public_pages_show():
+    """The cached public pages turn when these change (portal.cache.watch). The benchmarks are
+    rewritten in bulk: their recompute turns the version itself (integrity.benchmarks)."""
+    from integrity.models import (
+        Initiative,
+        InitiativePartner,
+        InitiativeSource,
+        PledgeSignature,
+        PledgeVersion,
+        Questionnaire,
+    )
+    from portal import cache
+
+    cache.watch(Initiative, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
+    # Its partners, sources and pledge texts; and its signatories, listed on its page: a signature
+    # and a withdrawal turn the version.
+    for part in (InitiativePartner, InitiativeSource, PledgeVersion, PledgeSignature):
+        cache.watch(part, part_of="initiative")
+    # The questionnaires' titles, on the initiative's page and the public dashboard.
+    cache.watch(Questionnaire)

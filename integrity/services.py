@@ -33,7 +33,6 @@ from integrity.models import (
 )
 from organisations.models import Organisation
 from organisations.services import is_representative, membership_of
-from portal.cache import bump_content_version
 
 
 class AssessmentError(Exception):
@@ -81,8 +80,6 @@ def sign_pledge(
         signature = PledgeSignature.objects.create(
             initiative=initiative, organisation=organisation, version=current, signed_by=actor
         )
-        # The list of signatories is on the initiative's public page (cached for anonymous visitors).
-        transaction.on_commit(bump_content_version)
         return signature
 
 
@@ -97,7 +94,6 @@ def withdraw_pledge(*, signature: PledgeSignature, actor, reason: str = "") -> P
         locked.withdrawn_at, locked.withdrawn_by = timezone.now(), actor
         locked.withdrawal_reason = (reason or "").strip()[:2000]
         locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
-        transaction.on_commit(bump_content_version)
     return locked
 
 

@@ -278,7 +278,7 @@ def assessment_section_form(request, pk, code):
             )
         except services.AssessmentError as error:
             if wants_json:
-                return keep_private(JsonResponse({"saved": False, "message": str(error)}, status=400))
+                return keep_private(JsonResponse({"saved": False, "message": str(error)}, status=400), noindex=True)
             messages.error(request, str(error))
             status = 400
         else:
@@ -463,7 +463,7 @@ def staff_dashboard(request):
     context = _dashboard_context(request, staff=True)
     if context.get("board"):
         context["all_groups"] = exports.all_groups(context["questionnaire"], context["board"].cycle, context["metric"])
-    return keep_private(render(request, "integrity/staff_dashboard.html", {**context, "staff": True}))
+    return keep_private(render(request, "integrity/staff_dashboard.html", {**context, "staff": True}), noindex=True)
 
 
 @login_required

@@ -37,8 +37,7 @@ from observatory.models import (
 )
 from observatory.resources import PublicationResource
 from portal import services as workflow
-from portal import uploads
-from portal.admin import NewsAdmin, PublishableAdmin, QueueFilter
+from portal.admin import CoverImageFormMixin, NewsAdmin, PublishableAdmin, QueueFilter
 from portal.models import News
 
 # --- Observatories ------------------------------------------------------------------------
@@ -207,7 +206,7 @@ class PublicationFileInline(TranslationStackedInline):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.download_name)
 
 
-class PublicationAdminForm(forms.ModelForm):
+class PublicationAdminForm(CoverImageFormMixin, forms.ModelForm):
     class Meta:
         model = Publication
         fields = (
@@ -225,12 +224,7 @@ class PublicationAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "cover_image" in self.fields:  # absent when the form is read-only for this user
-            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
         _order_link_choices(self)
-
-    def clean_cover_image(self):
-        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
 
 @admin.register(Publication)

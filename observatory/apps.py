@@ -15,7 +15,7 @@ class ObservatoryConfig(AppConfig):
         _register_on_site_pages()
         _register_personal_data()
         _register_api()
-        _invalidate_cached_pages_on_change()
+        _watch_what_public_pages_show()
         _register_sweeps()
 
 
@@ -110,22 +110,41 @@ def _register_personal_data():
     )
 
 
-def _invalidate_cached_pages_on_change():
-    """Observatories and their parts are shown on public pages too (portal.cache watches publications)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+def _watch_what_public_pages_show():
+    """The cached public pages turn when these change (portal.cache.watch)."""
+    from observatory.models import (
+        Collaborator,
+        Comment,
+        Dataset,
+        FocusArea,
+        Indicator,
+        IndicatorSummary,
+        Observation,
+        Observatory,
+        Partner,
+        Publication,
+        PublicationFile,
+    )
+    from portal import cache
 
-    from observatory.models import FocusArea, Indicator, Observatory, Partner
-    from portal.cache import bump_content_version
-
-    # An indicator's name, definition and links show on the data pages (its numbers come with
-    # dataset versions, which portal.cache already watches as publishable content).
-    for model in (Observatory, Partner, FocusArea, Indicator):
-        label = model._meta.label
-        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"observatory.cache.save.{label}")
-        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"observatory.cache.delete.{label}")
-    for field in [*Observatory._meta.many_to_many, *Indicator._meta.many_to_many]:
-        m2m_changed.connect(
-            bump_content_version,
-            sender=field.remote_field.through,
-            dispatch_uid=f"observatory.cache.m2m.{field.model._meta.model_name}.{field.name}",
-        )
+    # Observatories are always public, with their partners, focus areas and linked news and events.
+    for model in (Observatory, Partner, FocusArea):
+        cache.watch(model)
+    # An indicator's name, definition and links show on the data pages; its numbers come with a
+    # dataset version once published (observations and summaries are written with it, at import).
+    cache.watch(Indicator)
+    cache.watch(Dataset, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
+    for part in (Observation, IndicatorSummary):
+        cache.watch(part, part_of="dataset")
+    # A publication once published, with its collaborators and files.
+    cache.watch(Publication, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
+    for part in (Collaborator, PublicationFile):
+        cache.watch(part, part_of="publication")
+    # A comment is on the page once approved (and counted per sector): approving it, hiding it after
+    # reports, or erasing its author's name turns the version; a comment waiting for moderation, a
+    # rejection, a report count and the decision emails' stamps change no page.
+    cache.watch(
+        Comment,
+        fields=("text", "author_name", "author_organisation", "author_sector", "author_country", "created_at"),
+        shown_when={"status": Comment.Status.APPROVED},
+    )

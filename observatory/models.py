@@ -19,7 +19,6 @@ version into IndicatorSummary (observatory.imports).
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -37,7 +36,7 @@ from observatory.querysets import (
     ObservatoryQuerySet,
     PublicationQuerySet,
 )
-from portal.models import Body, Country, Publishable, Topic
+from portal.models import Body, Country, CoverImage, Publishable, Topic
 from portal.richtext import RichTextField
 
 __all__ = [
@@ -173,7 +172,9 @@ class FocusArea(models.Model):
 
 
 @reversion.register(follow=["collaborators", "files"])
-class Publication(Publishable):
+class Publication(Publishable, CoverImage):
+    COVER_UPLOAD_TO = "publications/%Y/"
+
     class Kind(models.TextChoices):
         STUDY = "study", _("Study")
         STATISTICS = "statistics", _("Statistics")
@@ -226,13 +227,6 @@ class Publication(Publishable):
     publication_date = models.DateField(
         _("date of the publication"), help_text=_("When the document itself was issued (the library sorts by it).")
     )
-    cover_image = models.ImageField(_("cover image"), upload_to="publications/%Y/", blank=True)
-    cover_alt = models.CharField(
-        _("cover image text alternative"),
-        max_length=250,
-        blank=True,
-        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
-    )
     external_url = models.URLField(
         _("external link"), max_length=500, blank=True, help_text=_("Where the document is published elsewhere.")
     )
@@ -274,9 +268,7 @@ class Publication(Publishable):
         ]
         constraints = [
             *Publishable.Meta.constraints,
-            models.CheckConstraint(
-                condition=Q(cover_image="") | ~Q(cover_alt=""), name="observatory_publication_cover_has_alt"
-            ),
+            *CoverImage.Meta.constraints,
         ]
 
     def __str__(self):
@@ -290,11 +282,6 @@ class Publication(Publishable):
 
     def get_absolute_url(self):
         return reverse("observatory:publication_detail", kwargs={"slug": self.slug})
-
-    def clean(self):
-        super().clean()
-        if self.cover_image and not self.cover_alt.strip():
-            raise ValidationError({"cover_alt": _("Describe the cover image: a text alternative is required.")})
 
     @property
     def search_config(self) -> str:

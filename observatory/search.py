@@ -11,15 +11,20 @@ SQLite has no full-text search: there every word must appear in the title, abstr
 body in either language (case-insensitive), and title matches come first.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchRank
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, IntegerField, Q, Value, When
 
 from observatory.models import Indicator
-from portal.search import LANGUAGE_CONFIGS, MAX_QUERY_LENGTH, is_postgres, translated_fields
+from portal.search import (
+    LANGUAGE_CONFIGS,
+    MAX_QUERY_LENGTH,
+    bilingual_query,
+    is_postgres,
+    translated_fields,
+    weighted_vector,
+)
 
-CONFIGS = ("english", "spanish")
 FALLBACK_FIELDS = ("title", "abstract", "body")
 MAX_WORDS = 12
 
@@ -30,23 +35,15 @@ def clean_query(text: str) -> str:
     return " ".join(text.split())[:MAX_QUERY_LENGTH]
 
 
-def document_vector(fields, config: str):
-    vector = None
-    for field, weight in fields:
-        part = SearchVector(Coalesce(F(field), Value(""), output_field=TextField()), weight=weight, config=config)
-        vector = part if vector is None else vector + part
-    return vector
-
-
 def publication_vector(model, document_config: str):
     """Each translation with its language's configuration; the English fields of a document
     written in Spanish (the required default language may hold its Spanish text) also as Spanish."""
     vector = None
     for code, config in LANGUAGE_CONFIGS.items():
         fields = [(f"{name}_{code}", weight) for name, weight in model.SEARCH_FIELDS]
-        part = document_vector(fields, config)
+        part = weighted_vector(*fields, config=config)
         if code == "en" and document_config not in ("english", config):
-            part = part + document_vector(fields, document_config)
+            part = part + weighted_vector(*fields, config=document_config)
         vector = part if vector is None else vector + part
     return vector
 
@@ -61,21 +58,13 @@ def refresh_search_document(publication) -> None:
     )
 
 
-def _query(text: str):
-    query = None
-    for config in CONFIGS:
-        part = SearchQuery(text, search_type="websearch", config=config)
-        query = part if query is None else query | part
-    return query
-
-
 def filter_by_text(queryset, text: str):
     """Publications matching ``text``, annotated with ``rank`` (higher is better)."""
     text = clean_query(text)
     if not text:
         return queryset
     if is_postgres():
-        query = _query(text)
+        query = bilingual_query(text)
         return queryset.filter(search_document=query).annotate(rank=SearchRank(F("search_document"), query))
     words = text.split()[:MAX_WORDS]
     condition = Q()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Profile
 from accounts.services import can_participate
 from observatory.models import Comment, CommentReport, Publication, PublicationFile
+from portal.cache import content_changed
 
 Status = Comment.Status
 
@@ -274,5 +275,8 @@ def erase_comments(user) -> None:
     The comments stay (approved ones are part of the public record and the per-sector
     counts), shown as from a former participant. Their reports no longer point at them.
     """
+    shown = Comment.objects.filter(participant=user, status=Comment.Status.APPROVED).exists()
     Comment.objects.filter(participant=user).update(participant=None, author_name="", author_organisation="")
     CommentReport.objects.filter(reporter=user).update(reporter=None)
+    if shown:  # an UPDATE is no save that portal.cache.watch sees: the cached pages drop the name now
+        content_changed()

@@ -42,7 +42,8 @@ def my_organisations(request):
             request,
             "organisations/organisation_list.html",
             {**data, "can_participate": can_participate(request.user)},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -67,7 +68,8 @@ def organisation_create(request):
             request,
             "organisations/organisation_form.html",
             {"form": form, "can_participate": can_participate(request.user), "is_new": True},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -91,7 +93,8 @@ def organisation_edit(request, slug):
             request,
             "organisations/organisation_form.html",
             {"form": form, "organisation": organisation, "can_participate": True, "is_new": False},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -107,7 +110,8 @@ def organisation_join(request):
             request,
             "organisations/organisation_join.html",
             {"form": form, "results": results, "can_participate": can_participate(request.user)},
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -159,7 +163,8 @@ def organisation_detail(request, slug):
                 "invite_form": InviteForm(),
                 "sections": sections,
             },
-        )
+        ),
+        noindex=True,
     )
 
 
@@ -234,7 +239,7 @@ def invitation(request, token):
     """The link of an invitation email: sign in (or up) with the invited address, then join."""
     membership = services.invitation_from_token(token)
     if membership is None:
-        return keep_private(render(request, "organisations/invitation_invalid.html", status=404))
+        return keep_private(render(request, "organisations/invitation_invalid.html", status=404), noindex=True)
     here = reverse("organisations:invitation", kwargs={"token": token})
     context = {
         "membership": membership,
@@ -257,4 +262,4 @@ def invitation(request, token):
                 request, _("Welcome: you are now a member of “%(name)s”.") % {"name": membership.organisation.name}
             )
             return redirect(membership.organisation.get_absolute_url())
-    return keep_private(render(request, "organisations/invitation.html", context))
+    return keep_private(render(request, "organisations/invitation.html", context), noindex=True)

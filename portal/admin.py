@@ -167,7 +167,7 @@ ACTION_BUTTONS = {
 
 
 class PublishableAdmin(CompareVersionAdmin):
-    """Admin for any type under the editorial workflow (news now; publications, events later).
+    """Admin for any type under the editorial workflow (news, events, publications, initiatives).
 
     Status and publication time are read-only: they change only through the workflow
     buttons, which call portal.services. Revisions come from django-reversion, with
@@ -189,12 +189,11 @@ class PublishableAdmin(CompareVersionAdmin):
         return format_html('<span class="workflow-badge workflow-{}">{}</span>', obj.status, obj.workflow_label)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), *self.workflow_readonly_fields]
-        if obj is not None and obj.first_published_at is not None and "slug" not in fields:
-            fields.append("slug")  # the address stays stable once it has been public
-        return fields
+        return [*super().get_readonly_fields(request, obj), *self.workflow_readonly_fields]
 
     def get_prepopulated_fields(self, request, obj=None):
+        # Once public the address is frozen (Publishable.clean refuses a change with a message):
+        # the title no longer rewrites it as one types.
         if obj is not None and obj.first_published_at is not None:
             return {}
         return super().get_prepopulated_fields(request, obj)
@@ -371,7 +370,20 @@ class NewsLinkInline(TranslationStackedInline):
     fields = ("label", "url", "position")
 
 
-class NewsAdminForm(forms.ModelForm):
+class CoverImageFormMixin:
+    """For the form of every type with a cover image (portal.models.CoverImage): the upload is
+    checked by content (portal.uploads), and the file input gets the label the admin gives it none of."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "cover_image" in self.fields:  # absent when the form is read-only for this user
+            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
+
+    def clean_cover_image(self):
+        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
+
+
+class NewsAdminForm(CoverImageFormMixin, forms.ModelForm):
     class Meta:
         model = News
         fields = (
@@ -384,15 +396,6 @@ class NewsAdminForm(forms.ModelForm):
             "bodies": forms.CheckboxSelectMultiple,
             "topics": forms.CheckboxSelectMultiple,
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The admin renders a file input in a fieldset with no <label> of its own.
-        if "cover_image" in self.fields:  # absent when the form is read-only for this user
-            self.fields["cover_image"].widget.attrs["aria-label"] = gettext("Cover image")
-
-    def clean_cover_image(self):
-        return uploads.validate_image(self.cleaned_data.get("cover_image"), max_bytes=settings.IMAGE_UPLOAD_MAX_BYTES)
 
 
 @admin.register(News)

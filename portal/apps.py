@@ -14,12 +14,25 @@ class PortalConfig(AppConfig):
         register_grants("portal", PORTAL_GRANTS)
         _register_news()
         post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")
+        _watch_what_public_pages_show()
 
-        from portal import cache, request_ids
+        from portal import request_ids
 
-        cache.connect_signals()
         request_ids.connect_signals()
         _register_sweeps()
+
+
+def _watch_what_public_pages_show():
+    """The cached public pages turn when these change (portal.cache.watch; each app declares its own)."""
+    from portal import cache
+    from portal.models import Body, Country, News, NewsLink, Topic
+
+    # The taxonomy is on every list, filter and card.
+    for taxonomy in (Country, Body, Topic):
+        cache.watch(taxonomy)
+    # News once published (or scheduled), with its related links; a draft's edit changes no page.
+    cache.watch(News, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
+    cache.watch(NewsLink, part_of="news")
 
 
 def _register_sweeps():

@@ -1,21 +1,31 @@
-"""Whole-page caching for anonymous visitors, invalidated the moment content changes.
+"""Whole-page caching for anonymous visitors, invalidated the moment what a page shows changes.
 
 Every public page is built from published content. Instead of tracking which page shows
-which item, the cache key carries a *content version*: any save or delete of a publishable
-item or of the taxonomy bumps it, so every cached page is stale at once and the next
-visitor gets a fresh one (publish, unpublish and edits are visible immediately). Items
-scheduled for later go live by time, not by a save, so a cached page never outlives the
-next scheduled publication (see ``max_age``).
+which item, the cache key carries a *content version*. Each app declares, in its
+``apps.py``, which of its models and fields public pages show (``watch``); a save or delete
+that changes one of those on a row that pages show turns the version, so every cached page
+is stale at once and the next visitor gets a fresh one (publish, unpublish and edits are
+visible immediately). A save that no page shows (a draft's edit, an email stamp, a comment
+waiting for moderation) leaves the cache alone. Items scheduled for later go live by time,
+not by a save, so a cached page never outlives the next scheduled publication (see
+``content_version``).
 """
 
 import hashlib
 import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
+
+from portal.search import translated_fields
+from portal.status import Status
 
 VERSION_KEY = "portal:content-version"
 #: ``(version, epoch seconds)``: when the soonest scheduled item goes live, as computed for that
@@ -57,11 +67,20 @@ def content_version() -> int:
 
 
 def bump_content_version(**kwargs) -> None:
+    """Turn the content version: every cached page and content-cache entry is stale."""
     _recent[:] = [None, 0.0]
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not set yet (or evicted): any new value invalidates
         cache.set(VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
+
+
+def content_changed() -> None:
+    """What a watched change calls: the version turns now (this process's next page is fresh)
+    and again once the transaction commits (another process may have cached the old content
+    under the new version in between)."""
+    bump_content_version()
+    transaction.on_commit(bump_content_version)
 
 
 def _soonest_scheduled() -> float:
@@ -102,37 +121,162 @@ def remember(name: str, compute, *vary_on):
     return value
 
 
-def connect_signals() -> None:
-    """Bump the version whenever published content or what it is filed under may change."""
-    from portal.models import Publishable
+# --- What public pages show: declared per app with ``watch`` ---------------------------------
 
-    watched = [
-        model
-        for model in apps.get_models()
-        if issubclass(model, Publishable) or model._meta.label in {"portal.Country", "portal.Body", "portal.Topic"}
-    ]
-    for model in watched:
-        post_save.connect(bump_content_version, sender=model, dispatch_uid=f"portal.cache.save.{model._meta.label}")
-        post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"portal.cache.delete.{model._meta.label}")
-        for field in model._meta.many_to_many:
-            m2m_changed.connect(
-                bump_content_version,
-                sender=field.remote_field.through,
-                dispatch_uid=f"portal.cache.m2m.{model._meta.label}.{field.name}",
-            )
-    # Related rows shown on public pages (links, sessions, files…) belong to a publishable
-    # item; a save of any model with a foreign key to one bumps the version too.
-    for model in apps.get_models():
-        if model in watched:
-            continue
-        if any(
-            field.is_relation and field.many_to_one and field.related_model in watched
-            for field in model._meta.get_fields()
-            if getattr(field, "concrete", False)
-        ):
-            post_save.connect(
-                bump_content_version, sender=model, dispatch_uid=f"portal.cache.rel.save.{model._meta.label}"
-            )
-            post_delete.connect(
-                bump_content_version, sender=model, dispatch_uid=f"portal.cache.rel.delete.{model._meta.label}"
-            )
+#: ``fields=ALL``: every field of the model but those in ``ignore``.
+ALL = "__all__"
+#: ``shown_when`` of a publishable type: it is on public pages once published (a scheduled item
+#: too: the soonest scheduled time is part of the version, see ``content_version``).
+PUBLISHED = {"status": Status.PUBLISHED}
+#: A publishable type's own bookkeeping, which no page shows.
+BOOKKEEPING = ("search_document", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Watch:
+    model: type
+    #: Stored fields pages show: (name, attname), every language of a translated field.
+    columns: tuple[tuple[str, str], ...]
+    #: Many-to-many fields pages show.
+    many_to_many: tuple[str, ...]
+    #: Field → the value (or, with a ``__in`` suffix, the values) a row must have to be shown.
+    shown_when: Mapping[str, object]
+    #: The foreign key to the item this row is part of (shown when that item is).
+    part_of: str | None
+
+    def read(self) -> set[str]:
+        """What a change must touch to matter: the fields shown and those that decide whether
+        the row is shown (a save of other fields, e.g. a stamp, needs no look)."""
+        names = {name for name, _attname in self.columns} | {key.split("__")[0] for key in self.shown_when}
+        return names | ({self.part_of} if self.part_of else set())
+
+    def attnames(self) -> list[str]:
+        shown = [self.model._meta.get_field(key.split("__")[0]).attname for key in self.shown_when]
+        part = [self.model._meta.get_field(self.part_of).attname] if self.part_of else []
+        return list(dict.fromkeys([attname for _name, attname in self.columns] + shown + part))
+
+    def is_shown(self, row) -> bool:
+        """Whether pages show ``row`` (an instance, or a dict of the stored values)."""
+        for key, wanted in self.shown_when.items():
+            name, _sep, lookup = key.partition("__")
+            value = _stored(row, self.model._meta.get_field(name).attname)
+            if (value not in wanted) if lookup == "in" else (value != wanted):
+                return False
+        if self.part_of:
+            field = self.model._meta.get_field(self.part_of)
+            parent_id = _stored(row, field.attname)
+            parent = _watches.get(field.related_model)
+            if parent_id is None or parent is None:
+                return False
+            stored = field.related_model._base_manager.filter(pk=parent_id).values(*parent.attnames()).first()
+            return stored is not None and parent.is_shown(stored)
+        return True
+
+
+_watches: dict[type, Watch] = {}
+
+
+def watch(
+    model,
+    *,
+    fields: Iterable[str] | str = ALL,
+    ignore: Iterable[str] = (),
+    shown_when: Mapping[str, object] | None = None,
+    part_of: str | None = None,
+) -> None:
+    """Declare that public pages show ``fields`` of ``model`` (from the app's ``apps.py``).
+
+    The content version turns when a row that pages show (before or after the change) is
+    created, deleted, becomes shown or stops being shown, or has one of ``fields`` changed
+    (a translated field in either language; a many-to-many field by an add, remove or clear).
+
+    - ``fields``: the names pages show, or ``ALL`` (every field but ``ignore``).
+    - ``shown_when``: which rows pages show, e.g. ``PUBLISHED`` (``{"status": "published"}``)
+      or ``{"status__in": (...)}``; without it, every row.
+    - ``part_of``: the foreign key of a row shown as part of another watched model's item (a
+      news item's links, an event's speakers): it is shown when that item is.
+
+    Costs one query per save of a watched model (its stored values, to compare), none for a
+    save whose ``update_fields`` touch nothing ``watch`` reads.
+    """
+    opts = model._meta
+    ignored = set(ignore)
+    if fields == ALL:
+        names = [
+            field.name
+            for field in (*opts.concrete_fields, *opts.many_to_many)
+            if not field.primary_key and field.name not in ignored
+        ]
+        # A translated field's own column mirrors one language; its languages' columns are listed.
+        names = [name for name in names if translated_fields(model, (name,)) == (name,)]
+    else:
+        names = list(fields)
+    stored = translated_fields(model, names)
+    columns = tuple((name, opts.get_field(name).attname) for name in stored if not opts.get_field(name).many_to_many)
+    many_to_many = tuple(name for name in stored if opts.get_field(name).many_to_many)
+    _watches[model] = Watch(model, columns, many_to_many, dict(shown_when or {}), part_of)
+    label = opts.label
+    pre_save.connect(_before_save, sender=model, dispatch_uid=f"portal.cache.pre_save.{label}")
+    post_save.connect(_after_save, sender=model, dispatch_uid=f"portal.cache.save.{label}")
+    post_delete.connect(_after_delete, sender=model, dispatch_uid=f"portal.cache.delete.{label}")
+    for name in many_to_many:
+        m2m_changed.connect(
+            _after_many_to_many,
+            sender=opts.get_field(name).remote_field.through,
+            dispatch_uid=f"portal.cache.m2m.{label}.{name}",
+        )
+
+
+def watched() -> dict[type, Watch]:
+    """What each app declared (for tests and the curious)."""
+    return dict(_watches)
+
+
+def _stored(row, attname):
+    value = row.get(attname) if isinstance(row, dict) else getattr(row, attname)
+    return value.name if isinstance(value, FieldFile) else value
+
+
+def _touches(spec: Watch, update_fields) -> bool:
+    return update_fields is None or bool(set(update_fields) & spec.read())
+
+
+def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    spec = _watches[sender]
+    instance._cache_watch_before = None
+    if raw or instance._state.adding or instance.pk is None or not _touches(spec, update_fields):
+        return
+    instance._cache_watch_before = sender._base_manager.filter(pk=instance.pk).values(*spec.attnames()).first()
+
+
+def _after_save(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    spec = _watches[sender]
+    if raw:  # fixtures, a revision's revert: no earlier state to compare with
+        content_changed()
+        return
+    if not _touches(spec, update_fields):
+        return
+    before = getattr(instance, "_cache_watch_before", None)
+    instance._cache_watch_before = None
+    was_shown = before is not None and spec.is_shown(before)
+    is_shown = spec.is_shown(instance)
+    if not (was_shown or is_shown):
+        return
+    if was_shown != is_shown or any(
+        _stored(before, attname) != _stored(instance, attname) for _name, attname in spec.columns
+    ):
+        content_changed()
+
+
+def _after_delete(sender, instance, **kwargs):
+    if _watches[sender].is_shown(instance):
+        content_changed()
+
+
+def _after_many_to_many(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    # From the side that declares the field (a news item's countries): when pages show the row.
+    # From the other side (a country's news), rows of the watched model changed: always.
+    if reverse or _watches[type(instance)].is_shown(instance):
+        content_changed()

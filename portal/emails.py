@@ -6,14 +6,13 @@ emails in the outbox (portal.outbox); the workers' sweep tells what a lost task 
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal import outbox, workers
+from portal import outbox, services, workers
 from portal.models import WorkflowEvent
 
 Action = WorkflowEvent.Action
@@ -25,12 +24,7 @@ def recipients_for(event: WorkflowEvent) -> list:
     if item is None:
         return []
     if event.action == Action.SUBMIT:
-        users = (
-            get_user_model()
-            .objects.filter(is_active=True, groups__name=settings.EDITORS_GROUP)
-            .exclude(pk=event.actor_id)
-        )
-        return list(users.distinct())
+        return list(services.editors_of(type(item)).exclude(pk=event.actor_id))
     if event.action in {Action.REQUEST_CHANGES, Action.PUBLISH, Action.SCHEDULE}:
         author = item.author
         if author and author.is_active and author.pk != event.actor_id:

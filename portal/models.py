@@ -20,6 +20,7 @@ from portal.status import Status
 __all__ = [
     "Body",
     "Country",
+    "CoverImage",
     "News",
     "NewsLink",
     "OutboundEmail",
@@ -160,6 +161,64 @@ class WorkflowEvent(models.Model):
         return f"{self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
+class CoverImageField(models.ImageField):
+    """The cover image, stored under the model's ``COVER_UPLOAD_TO`` (``"news/%Y/"``…).
+
+    In migrations it is the plain ImageField it behaves as, with that folder.
+    """
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        if not cls._meta.abstract:
+            self.upload_to = cls.COVER_UPLOAD_TO
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ImageField", args, kwargs
+
+
+class CoverImage(models.Model):
+    """A cover image and its text alternative, the same on every type that has one (news, events,
+    publications): the fields, the database constraint and the one check of ``clean``.
+
+    The rule: an image needs a text alternative in the site's main language (``cover_alt_en``;
+    the Spanish page falls back to it when it has none of its own). The constraint holds the
+    stored ``cover_alt`` column, which modeltranslation fills from the text shown.
+    """
+
+    #: Where the model's cover images are stored (``strftime`` placeholders allowed).
+    COVER_UPLOAD_TO = "covers/%Y/"
+
+    cover_image = CoverImageField(_("cover image"), blank=True)
+    cover_alt = models.CharField(
+        _("cover image text alternative"),
+        max_length=250,
+        blank=True,
+        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cover_image="") | ~Q(cover_alt=""), name="%(app_label)s_%(class)s_cover_has_alt"
+            ),
+        ]
+
+    def clean(self):
+        super().clean()
+        field = self.cover_alt_field()
+        if self.cover_image and not (getattr(self, field) or "").strip():
+            raise ValidationError({field: _("Describe the cover image: a text alternative is required.")})
+
+    @classmethod
+    def cover_alt_field(cls) -> str:
+        """The field the rule reads and its message goes to: the main language's (what the
+        admin's form shows), or ``cover_alt`` where the text is not translated."""
+        main = f"cover_alt_{settings.LANGUAGE_CODE}"
+        return main if any(field.name == main for field in cls._meta.get_fields()) else "cover_alt"
+
+
 class Publishable(models.Model):
     """Fields and reads shared by every type under the editorial workflow.
 
@@ -170,6 +229,9 @@ class Publishable(models.Model):
 
     #: Fields a revision restore leaves alone: they belong to the workflow, not the content.
     WORKFLOW_FIELDS = ("status", "published_at", "first_published_at", "author", "created_at", "updated_at")
+    #: The field that holds the item's public address (its URL): frozen once the item has been public.
+    SLUG_FIELD = "slug"
+    ADDRESS_IS_FROZEN = _("This address has been public: it cannot change (links to it would break).")
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
     published_at = models.DateTimeField(
@@ -208,6 +270,34 @@ class Publishable(models.Model):
             ),
         ]
 
+    def save(self, *args, **kwargs):
+        # Every writer (admin, import, restore, command, shell) passes here: an address that has
+        # been public stays, or links to it and search engines' entries would break.
+        if self.changes_public_address(update_fields=kwargs.get("update_fields")):
+            raise ValidationError({self.SLUG_FIELD: self.ADDRESS_IS_FROZEN})
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.changes_public_address():
+            raise ValidationError({self.SLUG_FIELD: self.ADDRESS_IS_FROZEN})
+
+    def changes_public_address(self, *, update_fields=None) -> bool:
+        """Whether saving would change the slug of an item that has ever been public
+        (``first_published_at`` set, as stored): one query, none for a new item or a save
+        of other fields."""
+        if self._state.adding or self.pk is None:
+            return False
+        if update_fields is not None and self.SLUG_FIELD not in update_fields:
+            return False
+        public = (
+            type(self)
+            ._base_manager.filter(pk=self.pk, first_published_at__isnull=False)
+            .values_list(self.SLUG_FIELD, flat=True)
+            .first()
+        )
+        return public is not None and public != getattr(self, self.SLUG_FIELD)
+
     @property
     def is_live(self) -> bool:
         return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
@@ -229,7 +319,9 @@ class Publishable(models.Model):
 
 
 @reversion.register(follow=["links"])
-class News(Publishable):
+class News(Publishable, CoverImage):
+    COVER_UPLOAD_TO = "news/%Y/"
+
     title = models.CharField(_("title"), max_length=250)
     slug = models.SlugField(
         _("slug"),
@@ -239,13 +331,6 @@ class News(Publishable):
     )
     lead = models.TextField(_("lead"), max_length=800, help_text=_("One or two sentences shown in lists and feeds."))
     body = RichTextField(_("text"), blank=True)
-    cover_image = models.ImageField(_("cover image"), upload_to="news/%Y/", blank=True)
-    cover_alt = models.CharField(
-        _("cover image text alternative"),
-        max_length=250,
-        blank=True,
-        help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
-    )
     countries = models.ManyToManyField(Country, verbose_name=_("countries"), blank=True, related_name="news")
     bodies = models.ManyToManyField(Body, verbose_name=_("bodies"), blank=True, related_name="news")
     topics = models.ManyToManyField(Topic, verbose_name=_("topics"), blank=True, related_name="news")
@@ -260,13 +345,7 @@ class News(Publishable):
         verbose_name = _("news item")
         verbose_name_plural = _("news")
         permissions = [("publish_news", _("Can publish, schedule, unpublish and archive news"))]
-        constraints = [
-            *Publishable.Meta.constraints,
-            models.CheckConstraint(
-                condition=Q(cover_image="") | ~Q(cover_alt=""),
-                name="portal_news_cover_has_alt",
-            ),
-        ]
+        constraints = [*Publishable.Meta.constraints, *CoverImage.Meta.constraints]
 
     def __str__(self):
         return self.title
@@ -279,18 +358,6 @@ class News(Publishable):
 
     def get_absolute_url(self):
         return reverse("portal:news_detail", kwargs={"slug": self.slug})
-
-    def clean(self):
-        super().clean()
-        # The text alternative is required in the site's main language at least (cover_alt_en
-        # when the content is translated, see portal/translation.py).
-        field = (
-            f"cover_alt_{settings.LANGUAGE_CODE}"
-            if hasattr(self, f"cover_alt_{settings.LANGUAGE_CODE}")
-            else "cover_alt"
-        )
-        if self.cover_image and not (getattr(self, field) or "").strip():
-            raise ValidationError({field: _("Describe the cover image: a text alternative is required.")})
 
 
 @reversion.register()

@@ -25,7 +25,8 @@ def is_postgres() -> bool:
 
 
 def weighted_vector(*weighted_fields, config=SEARCH_CONFIG):
-    """``weighted_vector(("title", "A"), ("lead", "B"))`` → one weighted tsvector expression."""
+    """``weighted_vector(("title", "A"), ("lead", "B"), config="spanish")`` → one weighted tsvector
+    expression (the one builder of search documents: news, events, initiatives, publications)."""
     vector = None
     for field, weight in weighted_fields:
         part = SearchVector(Coalesce(F(field), Value(""), output_field=TextField()), weight=weight, config=config)
@@ -71,16 +72,23 @@ def refresh_search_document(instance) -> None:
     type(instance)._base_manager.filter(pk=instance.pk).update(search_document=document_vector(type(instance)))
 
 
+def bilingual_query(text: str) -> SearchQuery:
+    """The visitor's words parsed with each content language's rules and OR-ed, so either
+    language's stems match ("contrataciones" finds "contratación")."""
+    query = None
+    for config in LANGUAGE_CONFIGS.values():
+        part = SearchQuery(text, search_type="websearch", config=config)
+        query = part if query is None else query | part
+    return query
+
+
 def search(queryset, text: str, *, fallback_fields):
     """Filter ``queryset`` by ``text`` and order it by relevance (then newest)."""
     text = (text or "").strip()[:MAX_QUERY_LENGTH]
     if not text:
         return queryset
     if is_postgres():
-        # The words are parsed with both languages' rules, so either language's stems match.
-        query = SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
-            text, search_type="websearch", config="spanish"
-        )
+        query = bilingual_query(text)
         return (
             queryset.filter(search_document=query)
             .annotate(rank=SearchRank(F("search_document"), query))

@@ -17,8 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import reversion
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.models import Version
@@ -60,8 +64,35 @@ MOVES = {
 # --- Who may do what ----------------------------------------------------------------------
 
 
-def is_editor(user, model) -> bool:
-    return bool(user and user.is_active and user.has_perm(model.publish_permission()))
+def is_editor(user, model: type[Publishable] | None = None) -> bool:
+    """The one definition of an editor: may publish ``model`` (its ``publish_<model>``
+    permission) or, without a model, some publishable type.
+
+    The workflow's moves, the admin's two-factor gate (accounts.middleware) and the
+    notification emails (``editors_of``) all ask this; group names decide nothing.
+    """
+    if not (user and user.is_active):
+        return False
+    return any(user.has_perm(each.publish_permission()) for each in ([model] if model else publishable_models()))
+
+
+def editors_of(model: type[Publishable]):
+    """Everyone ``is_editor(user, model)`` is true for, as a queryset (superusers included, as
+    ``has_perm`` counts them), for the notification emails."""
+    app_label, codename = model.publish_permission().split(".")
+    may_publish = Q(codename=codename, content_type__app_label=app_label)
+    permissions = Permission.objects.filter(may_publish)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(user_permissions__in=permissions) | Q(groups__permissions__in=permissions))
+        .distinct()
+    )
+
+
+def publishable_models() -> list[type[Publishable]]:
+    """Every type under the workflow (each app's Publishable subclasses)."""
+    return [model for model in apps.get_models() if issubclass(model, Publishable)]
 
 
 def _is_own_draft(user, item) -> bool:
@@ -145,7 +176,9 @@ def restore_revision(*, item: Publishable, version: Version, actor, comment: str
     """Bring back the content of an earlier revision; the workflow state is left as it is.
 
     Only someone who may edit the item may restore it, and the version must be one of
-    this item's own. The restore is itself saved as a new revision.
+    this item's own. An item that has been public keeps its address (slug): a revision from
+    before its publication brings back its content, not its old URL. The restore is itself
+    saved as a new revision.
     """
     model = type(item)
     with transaction.atomic():
@@ -157,8 +190,16 @@ def restore_revision(*, item: Publishable, version: Version, actor, comment: str
         ):
             raise InvalidTransition(_("That revision belongs to another item."))
         kept = {name: getattr(locked, name) for name in model.WORKFLOW_FIELDS}
+        if locked.first_published_at is not None:
+            kept[model.SLUG_FIELD] = getattr(locked, model.SLUG_FIELD)
         with reversion.create_revision():
-            version.revision.revert(delete=True)
+            try:
+                with transaction.atomic():
+                    version.revision.revert(delete=True)
+            except IntegrityError as error:  # e.g. its old slug is another item's now
+                raise InvalidTransition(
+                    _("This revision cannot be restored: another item now uses its address.")
+                ) from error
             restored = model._base_manager.get(pk=item.pk)
             for name, value in kept.items():
                 setattr(restored, name, value)

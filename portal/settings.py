@@ -295,8 +295,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Anonymous visitors get public pages from the cache; any content change invalidates them
-# all at once (portal/cache.py). On by default only where every process sees the same cache
+# Anonymous visitors get public pages from the cache; a change of what public pages show (each
+# app's portal.cache.watch) invalidates them all at once. On by default only where every process sees the same cache
 # (Redis, or the single-process demo): with per-process memory a publish would clear one
 # process only. Off in tests, which change data behind the signals' back.
 SHARED_CACHE = bool(REDIS_URL) or PORTAL_ENV == "development"
@@ -317,7 +317,7 @@ CACHES["content"] = (
 )
 
 # Background tasks: Django's tasks framework. The database backend is worked by
-# `manage.py db_worker`; tests run tasks immediately so mailoutbox sees them.
+# `manage.py run_worker` (portal.workers); tests run tasks immediately so mailoutbox sees them.
 # TASKS_BACKEND=database in the test profile is for tests that start real worker processes.
 TASKS_BACKEND = env("TASKS_BACKEND", "immediate" if IS_TEST else "database")
 if TASKS_BACKEND == "immediate":
@@ -518,10 +518,6 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {"AssessmentStatusEnum": "integrity.models.Assessment.Status"},
 }
-
-# The editorial workflow notifies members of this group when an item awaits review.
-EDITORS_GROUP = "Editors"
-AUTHORS_GROUP = "Authors"
 
 NEWS_PAGE_SIZE = 12
 

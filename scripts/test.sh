@@ -45,12 +45,14 @@ ensure_debian_package /usr/lib/nginx/modules/ngx_http_brotli_static_module.so \
 ensure_debian_package /usr/bin/systemd-analyze systemd || true
 ensure_debian_package /usr/bin/openssl openssl || true
 
+# --create-db: the test databases are always built from the migrations here, whatever a
+# developer's PYTEST_ADDOPTS says (--reuse-db is for quick local runs of one file, see README).
 say "Tests on SQLite"
-env -u DATABASE_URL $BIN/python -m pytest "$@"
+env -u DATABASE_URL $BIN/python -m pytest --create-db "$@"
 
 say "Tests on PostgreSQL"
 if [ -n "${DATABASE_URL:-}" ]; then
-  $BIN/python -m pytest "$@"
+  $BIN/python -m pytest --create-db "$@"
   exit 0
 fi
 pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -80,4 +82,4 @@ trap stop_pg EXIT
 pg "'$bindir/initdb' -D '$pgdir/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
 pg "'$bindir/pg_ctl' -D '$pgdir/data' -l '$pgdir/server.log' -w -o \"-k '$pgdir' -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >/dev/null
 echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') running on a unix socket in $pgdir"
-DATABASE_URL="postgresql://postgres@/portal?host=$pgdir" $BIN/python -m pytest "$@"
+DATABASE_URL="postgresql://postgres@/portal?host=$pgdir" $BIN/python -m pytest --create-db "$@"

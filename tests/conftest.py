@@ -4,6 +4,18 @@ from django.test import Client
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """``pytest --reuse-db tests/…``: on SQLite the test database is then a file
+    (var/test-portal.sqlite3) kept between runs, so a local run of one file skips the
+    migrations; without it (make test, CI) it is built in memory from the migrations."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if request.config.getoption("reuse_db") and database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / "test-portal.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits live in the cache: each test starts with none used."""
@@ -74,6 +86,17 @@ def other_author(db):
 @pytest.fixture
 def editor(db):
     return factories.EditorFactory()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser, with an authenticator app: a superuser may publish anything,
+    so the admin asks it for two-factor authentication as it asks every editor."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    user = django_user_model.objects.create_superuser(email="admin@example.org", password=factories.PASSWORD)
+    TOTP.activate(user, factories.TOTP_SECRET)
+    return user
 
 
 @pytest.fixture

@@ -82,11 +82,13 @@ def totp_code(secret: str | None = None) -> str:
 
 
 class ParticipantFactory(UserFactory):
-    """A citizen who signed up and verified their email: account + profile with consent."""
+    """A citizen who signed up and verified their email: account + profile with consent, in Peru,
+    reading the portal in English. ``profile=False``: no profile yet; ``profile__preferred_language="es"``,
+    ``profile__country=…``, ``profile__organisation=…``, ``profile__sector=…`` for another profile."""
 
     @factory.post_generation
     def profile(obj, create, extracted, **kwargs):
-        if create:
+        if create and extracted is not False:
             from accounts.models import Profile
 
             Profile.objects.create(
@@ -95,7 +97,7 @@ class ParticipantFactory(UserFactory):
                 position="Researcher",
                 sector=kwargs.get("sector", Profile.Sector.ACADEMIA),
                 country=kwargs.get("country") or CountryFactory(code="PE"),
-                preferred_language=kwargs.get("preferred_language", "es"),
+                preferred_language=kwargs.get("preferred_language", "en"),
                 privacy_policy_version="1.0",
                 privacy_consented_at=timezone.now(),
             )

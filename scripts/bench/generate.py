@@ -828,14 +828,8 @@ class Generator:
 
             # Each publication's document uses its language's configuration (observatory.search):
             # one CASE over the languages, with the app's own expression for each.
-            if hasattr(publication_search, "publication_vector"):
-
-                def vector(config):
-                    return publication_search.publication_vector(Publication, config)
-            else:
-
-                def vector(config):
-                    return publication_search.document_vector(Publication.SEARCH_FIELDS, config)
+            def vector(config):
+                return publication_search.publication_vector(Publication, config)
 
             expression = Case(
                 *[When(language=lang, then=vector(cfg)) for lang, cfg in Publication.SEARCH_CONFIGS.items()],

@@ -136,7 +136,7 @@ def flows(client, out: Path, count: int = 20) -> list[dict]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from events import emails, services
+    from events import emails, links
     from events.models import Event, Registration
 
     results = []
@@ -154,7 +154,7 @@ def flows(client, out: Path, count: int = 20) -> list[dict]:
             [Registration(event=rush, participant_id=pk, created_at=now, status_changed_at=now) for pk in people]
         )
         links = [
-            f"/events/{rush.slug}/confirm/{services.make_token(registration, services.CONFIRM)}/"
+            f"/events/{rush.slug}/confirm/{links.make_token(registration, links.CONFIRM)}/"
             for registration in registrations
         ]
 

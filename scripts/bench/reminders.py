@@ -9,7 +9,7 @@ registrations, confirmed two days ago: then the first confirmation enqueued the 
 reminder task (`send_event_reminders`, events.services.schedule_event_reminders) for the
 reminder time, which has now passed, so it is enqueued here the same way. One
 `run_worker` runs that task, which splits the reminders into `send_reminder_batch` tasks
-of services.REMINDER_BATCH_SIZE (a worker in --batch mode stops when it finds the queue
+of emails.REMINDER_BATCH_SIZE (a worker in --batch mode stops when it finds the queue
 empty, so the others would stop before the batches exist); then --workers `manage.py
 run_worker --batch` processes, configured to send through the sink, work the batches until
 the queue is empty. Each participant must get exactly one email.
@@ -115,7 +115,7 @@ def main():
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from events import services
+    from events import emails, services
     from events.models import Event, Registration
     from portal.models import Status
 
@@ -176,7 +176,7 @@ def main():
         enqueue_s = time.monotonic() - enqueue_started
         print(
             f"Reminders: {len(registrations):,} confirmed participants, the event's reminder task enqueued "
-            f"in {enqueue_s:.1f}s; a worker splits it into batches of {services.REMINDER_BATCH_SIZE}, then "
+            f"in {enqueue_s:.1f}s; a worker splits it into batches of {emails.REMINDER_BATCH_SIZE}, then "
             f"{args.workers} worker(s) send them to the SMTP sink on 127.0.0.1:{port}…",
             flush=True,
         )
@@ -200,7 +200,7 @@ def main():
             "participants": len(people),
             "workers": args.workers,
             "enqueue_s": round(enqueue_s, 1),
-            "batch_size": services.REMINDER_BATCH_SIZE,
+            "batch_size": emails.REMINDER_BATCH_SIZE,
             "batches": batches,
             "split_s": round(split_s, 1),
             "sending_wall_s": round(sending_wall, 1),

@@ -5,7 +5,7 @@
 
 An event with --seats seats (waiting list on) gets --participants pending registrations of
 distinct generated participants. Their confirmation links are made as the emails make them
-(events.services.make_token). Then --concurrency threads start together, each working
+(events.links.make_token). Then --concurrency threads start together, each working
 through its share: GET the confirmation page (its form's CSRF token and cookie), POST the
 form — the real HTTP path, through the running server. Afterwards the database must hold
 exactly --seats confirmed and the rest waitlisted, and no request may have failed.
@@ -42,7 +42,7 @@ def make_event_and_registrations(*, seats: int, participants: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from events import services
+    from events import links
     from events.models import Event, Registration
     from portal.models import Status
 
@@ -88,7 +88,7 @@ def make_event_and_registrations(*, seats: int, participants: int):
         ]
     )
     links = [
-        f"/events/{event.slug}/confirm/{services.make_token(registration, services.CONFIRM)}/"
+        f"/events/{event.slug}/confirm/{links.make_token(registration, links.CONFIRM)}/"
         for registration in registrations
     ]
     return event, links

@@ -54,7 +54,8 @@ def library():
 
 
 def test_stakeholder_filters_downloads_comments_and_an_editor_approves(new_page, site, library):
-    participant = factories.ParticipantFactory(full_name="María Quispe")  # Spanish: her emails are in Spanish
+    # Spanish: her emails are in Spanish.
+    participant = factories.ParticipantFactory(full_name="María Quispe", profile__preferred_language="es")
     editor = factories.EditorFactory()
     visitor = new_page("stakeholder")
 

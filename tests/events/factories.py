@@ -5,32 +5,13 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from accounts.models import Profile
 from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
 from portal.models import Status
-from tests.factories import CountryFactory, UserFactory, yesterday
+from tests.factories import ParticipantFactory, yesterday
 
 
 def in_days(days, hours=0):
     return timezone.now() + timedelta(days=days, hours=hours)
-
-
-class ParticipantFactory(UserFactory):
-    """A person who may take part: verified email (UserFactory) and a profile in Peru."""
-
-    @factory.post_generation
-    def profile(obj, create, extracted, **kwargs):
-        if create and extracted is not False:
-            Profile.objects.create(
-                user=obj,
-                organisation="Universidad del Pacífico",
-                position="Researcher",
-                sector=Profile.Sector.ACADEMIA,
-                country=kwargs.get("country") or CountryFactory(code="PE"),
-                preferred_language="en",
-                privacy_policy_version="1.0",
-                privacy_consented_at=timezone.now(),
-            )
 
 
 class DraftEventFactory(factory.django.DjangoModelFactory):

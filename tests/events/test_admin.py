@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from events import services
 from events.models import Event, Registration
 from tests.events.factories import (
     ConfirmedRegistrationFactory,
@@ -83,7 +84,7 @@ def test_export_to_csv_and_xlsx_with_personal_data_only_for_the_permission(
     csv_with = _export(editor_client, 0).content.decode()
     assert "email" in csv_with.splitlines()[0]
     assert people[0].participant.email in csv_with
-    assert "Universidad del Pacífico" in csv_with
+    assert "Universidad de Lima" in csv_with
 
     csv_without = _export(author_client, 0).content.decode()
     assert "email" not in csv_without.splitlines()[0]
@@ -195,18 +196,44 @@ def test_authors_cannot_cancel_events(author_client, event_with_registrations):
     assert event.state == Event.State.SCHEDULED
 
 
-def test_a_new_lead_time_in_the_admin_moves_the_reminders(editor_client, members, monkeypatch):
-    from events import services
-
+def test_a_new_lead_time_in_the_admin_moves_the_reminders(editor_client, members, settings, committed):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     event = OpenEventFactory(start=in_days(10), reminder_hours_before=24)
-    moved = []
-    monkeypatch.setattr(services, "follow_reminder_lead_time", lambda *, event: moved.append(event.pk))
+    with committed():
+        services.confirm(registration=RegistrationFactory(event=event))
     data = _change_data(editor_client, event, reminder_hours_before=48)
     response = editor_client.post(reverse("admin:events_event_change", args=[event.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     event.refresh_from_db()
     assert event.reminder_hours_before == 48
-    assert moved == [event.pk]
-    # Saved again without changing it: nothing to move.
-    editor_client.post(reverse("admin:events_event_change", args=[event.pk]), _change_data(editor_client, event))
-    assert moved == [event.pk]
+    assert event.reminders_enqueued_for == event.start - timedelta(hours=48)
+
+
+def test_more_seats_in_the_admin_go_to_the_waiting_list(editor_client, event_with_registrations, mailoutbox):
+    event, people = event_with_registrations
+    waiting = people[2]
+    data = _change_data(editor_client, event, capacity=3)
+    response = editor_client.post(reverse("admin:events_event_change", args=[event.pk]), data, follow=True)
+    assert "1 person moved from the waiting list to a seat." in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.CONFIRMED
+
+
+def test_a_cancelled_event_keeps_its_time_and_the_form_says_why(editor_client, event_with_registrations, editor):
+    event, _people = event_with_registrations
+    services.cancel_event(event=event, actor=editor)
+    event.refresh_from_db()
+    new_start = event.local_start + timedelta(days=1)
+    data = _change_data(
+        editor_client,
+        event,
+        title_en="Renamed while cancelled",
+        start_0=new_start.strftime("%Y-%m-%d"),
+        end_0=(event.local_end + timedelta(days=1)).strftime("%Y-%m-%d"),
+    )
+    response = editor_client.post(reverse("admin:events_event_change", args=[event.pk]), data)
+    assert response.status_code == 200
+    assert "is cancelled; it cannot be rescheduled" in response.content.decode()
+    before = (event.start, event.title)
+    event.refresh_from_db()
+    assert (event.start, event.title) == before  # nothing saved

@@ -16,7 +16,6 @@ from tests.events.factories import (
     DocumentFactory,
     DraftEventFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PartnerFactory,
     PastEventFactory,
     PublishedEventFactory,
@@ -26,7 +25,7 @@ from tests.events.factories import (
     WaitlistedRegistrationFactory,
     in_days,
 )
-from tests.factories import BodyFactory, UserFactory
+from tests.factories import BodyFactory, ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -310,16 +309,18 @@ def test_a_session_post_needs_the_csrf_token(members):
 @pytest.mark.parametrize(
     ("event_kwargs", "code", "message"),
     [
-        ({"registration_enabled": False}, "registration_closed", "takes no registrations"),
-        ({"registration_closes_at": in_days(-1, hours=1)}, "registration_closed", "Registration has closed"),
-        ({"registration_opens_at": in_days(2)}, "registration_closed", "Registration opens on"),
-        ({"state": Event.State.CANCELLED}, "registration_closed", "has been cancelled"),
+        # Times are made when the test runs (a lambda), not when the suite is collected.
+        (lambda: {"registration_enabled": False}, "registration_closed", "takes no registrations"),
+        (lambda: {"registration_closes_at": in_days(-1, hours=1)}, "registration_closed", "Registration has closed"),
+        (lambda: {"registration_opens_at": in_days(2)}, "registration_closed", "Registration opens on"),
+        (lambda: {"state": Event.State.CANCELLED}, "registration_closed", "has been cancelled"),
     ],
+    ids=["no-registration", "closed", "not-open-yet", "cancelled"],
 )
 def test_registration_that_is_not_open_is_a_409_with_the_reason(
     person_client, members, mailoutbox, event_kwargs, code, message
 ):
-    event = OpenEventFactory(**event_kwargs)
+    event = OpenEventFactory(**event_kwargs())
     response = post_json(person_client, MINE, {"event": event.slug})
     assert response.status_code == 409
     error = response.json()["error"]

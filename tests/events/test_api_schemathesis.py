@@ -26,7 +26,6 @@ from tests.events.factories import (
     ConfirmedRegistrationFactory,
     DocumentFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PartnerFactory,
     PastEventFactory,
     PublishedEventFactory,
@@ -35,7 +34,7 @@ from tests.events.factories import (
     SpeakerFactory,
     WaitlistedRegistrationFactory,
 )
-from tests.factories import BodyFactory, CountryFactory
+from tests.factories import BodyFactory, CountryFactory, ParticipantFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application()).include(
     path_regex=r"^/api/v1/(events|me/registrations)/"

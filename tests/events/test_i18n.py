@@ -17,13 +17,13 @@ from tests.events.factories import (
     ConfirmedRegistrationFactory,
     DocumentFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PartnerFactory,
     PublishedEventFactory,
     SessionFactory,
     SpeakerFactory,
     in_days,
 )
+from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 

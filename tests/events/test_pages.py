@@ -9,14 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from events import services
+from events import links
 from events.models import Event, Registration
 from tests.events.factories import (
     ConfirmedRegistrationFactory,
     DocumentFactory,
     DraftEventFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PartnerFactory,
     PastEventFactory,
     PublishedEventFactory,
@@ -25,7 +24,7 @@ from tests.events.factories import (
     SpeakerFactory,
     in_days,
 )
-from tests.factories import BodyFactory
+from tests.factories import BodyFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -278,7 +277,7 @@ def test_confirm_link_asks_then_confirms_and_cannot_be_reused(client, members, c
     registration = RegistrationFactory()
     url = reverse(
         "events:registration_confirm",
-        args=[registration.event.slug, services.make_token(registration, services.CONFIRM)],
+        args=[registration.event.slug, links.make_token(registration, links.CONFIRM)],
     )
     response = client.get(url)
     assert response.status_code == 200
@@ -305,7 +304,7 @@ def test_tampered_and_foreign_links_get_a_clear_page_and_change_nothing(client, 
     if purpose == "confirm":
         Registration.objects.filter(pk=registration.pk).update(status=Registration.Status.PENDING)
         registration.refresh_from_db()
-    token = services.make_token(registration, purpose)
+    token = links.make_token(registration, purpose)
     name = f"events:registration_{purpose}"
     slug = registration.event.slug
 
@@ -332,7 +331,7 @@ def test_tampered_and_foreign_links_get_a_clear_page_and_change_nothing(client, 
 def test_cancel_link_asks_then_cancels(client, members, committed, mailoutbox):
     registration = ConfirmedRegistrationFactory()
     url = reverse(
-        "events:registration_cancel", args=[registration.event.slug, services.make_token(registration, "cancel")]
+        "events:registration_cancel", args=[registration.event.slug, links.make_token(registration, "cancel")]
     )
     assert "Cancel my registration" in client.get(url).content.decode()
     with committed():
@@ -346,7 +345,7 @@ def test_cancel_link_asks_then_cancels(client, members, committed, mailoutbox):
 
 def test_join_link_opens_the_access_address_only_inside_its_window(client, members):
     early = ConfirmedRegistrationFactory(event=OpenEventFactory(start=in_days(2)))
-    url = reverse("events:registration_join", args=[early.event.slug, services.make_token(early, "join")])
+    url = reverse("events:registration_join", args=[early.event.slug, links.make_token(early, "join")])
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
@@ -355,7 +354,7 @@ def test_join_link_opens_the_access_address_only_inside_its_window(client, membe
     assert early.event.online_url not in html
 
     now = ConfirmedRegistrationFactory(event=OpenEventFactory(start=in_days(0, hours=0.2)))
-    url = reverse("events:registration_join", args=[now.event.slug, services.make_token(now, "join")])
+    url = reverse("events:registration_join", args=[now.event.slug, links.make_token(now, "join")])
     response = client.post(url)
     assert response.status_code == 302
     assert response["Location"] == now.event.online_url
@@ -370,7 +369,7 @@ def test_opening_the_join_link_records_nothing_and_reveals_nothing_as_a_mail_sca
     """Mail security scanners open the links of emails: a GET shows a "Join now" button, and only
     the participant's press of it (a POST) records attendance and leads to the meeting."""
     registration = ConfirmedRegistrationFactory(event=OpenEventFactory(start=in_days(0, hours=0.2)))
-    url = reverse("events:registration_join", args=[registration.event.slug, services.make_token(registration, "join")])
+    url = reverse("events:registration_join", args=[registration.event.slug, links.make_token(registration, "join")])
     for _scanner_visit in range(3):
         response = client.get(url)
         assert response.status_code == 200
@@ -385,7 +384,7 @@ def test_opening_the_join_link_records_nothing_and_reveals_nothing_as_a_mail_sca
 
 def test_joining_again_after_attending_leads_to_the_meeting_without_a_second_record(client, members):
     registration = ConfirmedRegistrationFactory(event=OpenEventFactory(start=in_days(0, hours=0.2)))
-    url = reverse("events:registration_join", args=[registration.event.slug, services.make_token(registration, "join")])
+    url = reverse("events:registration_join", args=[registration.event.slug, links.make_token(registration, "join")])
     assert client.post(url)["Location"] == registration.event.online_url
     registration.refresh_from_db()
     first = registration.attended_at

@@ -2,7 +2,6 @@
 
 import smtplib
 import threading
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -13,11 +12,12 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from events import emails, services
+from events import emails, services, tasks
 from events.models import Event, Registration
 from portal import outbox
 from portal.models import OutboundEmail
-from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, ParticipantFactory, in_days
+from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, in_days
+from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -294,16 +294,26 @@ def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(set
 
 
 def _release_when_waiting(release):
-    """Set ``release`` once some session of this database waits for a row lock (at most 20 s)."""
+    """Set ``release`` once some session of this database waits for a row lock (at most 20 s).
+
+    A thread blocked inside PostgreSQL cannot signal that it waits; PostgreSQL can: the wait
+    is one statement that returns when pg_locks shows a lock not granted (no sleep in Python).
+    """
     from django.db import connections as thread_connections
 
     try:
         with thread_connections["default"].cursor() as cursor:
-            for _attempt in range(2000):
-                cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-                if cursor.fetchone()[0]:
-                    break
-                time.sleep(0.01)
+            cursor.execute(
+                """
+                DO $$
+                BEGIN
+                    FOR attempt IN 1..2000 LOOP
+                        EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted);
+                        PERFORM pg_sleep(0.01);
+                    END LOOP;
+                END $$
+                """
+            )
     finally:
         release.set()
         thread_connections.close_all()
@@ -424,14 +434,14 @@ def test_an_inactive_account_is_stamped_without_an_email(due_event, remind, mail
 def test_the_events_task_splits_its_due_reminders_into_batches(
     due_event, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "REMINDER_BATCH_SIZE", 2)
+    monkeypatch.setattr(emails, "REMINDER_BATCH_SIZE", 2)
     registrations = confirmed(due_event, 5)
     ConfirmedRegistrationFactory(event=due_event, status=Status.WAITLISTED)  # no reminder
     with django_capture_on_commit_callbacks(execute=True):
         emails.send_reminder(registrations[0].pk)  # already sent: not in a batch
 
     with django_capture_on_commit_callbacks() as batches:
-        assert services.enqueue_reminder_batches(event_id=due_event.pk) == 2
+        assert tasks.enqueue_reminder_batches(event_id=due_event.pk) == 2
     assert len(batches) == 2
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -443,7 +453,7 @@ def test_the_events_task_splits_its_due_reminders_into_batches(
 def test_the_events_task_finds_nothing_due_when_the_event_no_longer_takes_place(due_event, mailoutbox):
     confirmed(due_event, 2)
     Event.objects.filter(pk=due_event.pk).update(state=Event.State.POSTPONED)
-    assert services.enqueue_reminder_batches(event_id=due_event.pk) == 0
+    assert tasks.enqueue_reminder_batches(event_id=due_event.pk) == 0
     assert mailoutbox == []
 
 
@@ -478,7 +488,7 @@ def test_confirmations_enqueue_one_reminder_task_per_event_and_reminder_time(mem
     assert event.reminders_enqueued_for == event.reminder_at
 
 
-def test_a_new_lead_time_moves_the_events_reminder_task(members, settings, committed):
+def test_a_new_lead_time_moves_the_events_reminder_task(members, settings, committed, editor):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     from django.tasks import default_task_backend
 
@@ -486,14 +496,13 @@ def test_a_new_lead_time_moves_the_events_reminder_task(members, settings, commi
     registration = ConfirmedRegistrationFactory(event=event, status=Status.PENDING)
     with committed():
         services.confirm(registration=registration)
-    Event.objects.filter(pk=event.pk).update(reminder_hours_before=48)  # as the admin's form saves it
-    event.refresh_from_db()
     with committed():
-        services.follow_reminder_lead_time(event=event)
+        update = services.update_event(event=event, actor=editor, changes={"reminder_hours_before": 48})
+    assert not update.rescheduled  # the event's time is the same: nobody is told anything
     event.refresh_from_db()
     tasks = [(r.task.name, r.task.run_after) for r in default_task_backend.results]
     assert tasks[-1] == ("send_event_reminders", event.reminder_at)
     assert event.reminders_enqueued_for == event.reminder_at == event.start - timedelta(hours=48)
     with committed():
-        services.follow_reminder_lead_time(event=event)  # nothing changed: no second task
+        services.update_event(event=event, actor=editor, changes={"reminder_hours_before": 48})  # no change
     assert len(default_task_backend.results) == len(tasks)

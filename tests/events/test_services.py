@@ -6,19 +6,18 @@ import pytest
 from django.core import signing
 from django.utils import timezone
 
-from events import emails, services
+from events import emails, links, services
 from events.models import Event, Registration
 from tests.events.factories import (
     ConfirmedRegistrationFactory,
     DraftEventFactory,
     OpenEventFactory,
-    ParticipantFactory,
     PastEventFactory,
     RegistrationFactory,
     WaitlistedRegistrationFactory,
     in_days,
 )
-from tests.factories import UserFactory
+from tests.factories import ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +52,20 @@ def test_register_creates_a_pending_registration_and_emails_the_confirmation_lin
 @pytest.mark.parametrize(
     ("event_kwargs", "message"),
     [
-        ({"registration_opens_at": in_days(1)}, "Registration opens"),
-        ({"registration_closes_at": in_days(-1), "registration_opens_at": in_days(-3)}, "Registration has closed"),
-        ({"registration_enabled": False}, "takes no registrations"),
-        ({"state": Event.State.CANCELLED}, "cancelled"),
-        ({"state": Event.State.POSTPONED}, "postponed"),
+        # Times are made when the test runs (a lambda), not when the suite is collected.
+        (lambda: {"registration_opens_at": in_days(1)}, "Registration opens"),
+        (
+            lambda: {"registration_closes_at": in_days(-1), "registration_opens_at": in_days(-3)},
+            "Registration has closed",
+        ),
+        (lambda: {"registration_enabled": False}, "takes no registrations"),
+        (lambda: {"state": Event.State.CANCELLED}, "cancelled"),
+        (lambda: {"state": Event.State.POSTPONED}, "postponed"),
     ],
+    ids=["not-open-yet", "closed", "no-registration", "cancelled", "postponed"],
 )
 def test_register_refuses_when_registration_is_not_open(members, mailoutbox, event_kwargs, message):
-    event = OpenEventFactory(**event_kwargs)
+    event = OpenEventFactory(**event_kwargs())
     with pytest.raises(services.RegistrationClosed, match=message):
         services.register(event=event, participant=ParticipantFactory())
     assert not Registration.objects.exists()
@@ -211,10 +215,10 @@ def test_cancel_frees_the_seat_and_promotes_the_first_on_the_waiting_list(member
 
 def test_cancel_revokes_the_personal_links(members):
     registration = ConfirmedRegistrationFactory()
-    token = services.make_token(registration, services.JOIN)
+    token = links.make_token(registration, links.JOIN)
     services.cancel(registration=registration)
     with pytest.raises(services.InvalidToken, match="cancelled"):
-        services.read_token(token, services.JOIN, event=registration.event)
+        links.read_token(token, links.JOIN, event=registration.event)
 
 
 def test_cancel_twice_is_refused(members):
@@ -224,14 +228,20 @@ def test_cancel_twice_is_refused(members):
         services.cancel(registration=registration)
 
 
-def test_promote_fills_every_seat_added_by_raising_the_capacity(members):
+def test_more_seats_go_to_the_waiting_list_first_come_first_served(members, editor, committed, mailoutbox):
     event = OpenEventFactory(capacity=1)
     ConfirmedRegistrationFactory(event=event)
     waiting = [WaitlistedRegistrationFactory(event=event) for _ in range(3)]
-    Event.objects.filter(pk=event.pk).update(capacity=3)
-    promoted = services.promote_from_waitlist(event=event)
-    assert [r.pk for r in promoted] == [waiting[0].pk, waiting[1].pk]
-    assert Registration.objects.filter(event=event).seated().count() == 3
+    with committed():
+        update = services.update_event(event=event, actor=editor, changes={"capacity": 3})
+    assert [r.pk for r in update.promoted] == [waiting[0].pk, waiting[1].pk]
+    assert event.registrations.seats_taken() == 3
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(r.participant.email for r in waiting[:2])
+
+    assert services.update_event(event=event, actor=editor, changes={"capacity": 2}).promoted == []  # fewer seats
+    assert [r.pk for r in services.update_event(event=event, actor=editor, changes={"capacity": None}).promoted] == [
+        waiting[2].pk
+    ]  # unlimited
 
 
 # --- join ---------------------------------------------------------------------------------
@@ -293,27 +303,27 @@ def test_check_in_needs_the_permission(members, author):
 def test_tokens_are_personal_purpose_bound_and_tamper_proof(members):
     registration = RegistrationFactory()
     event = registration.event
-    token = services.make_token(registration, services.CONFIRM)
-    assert services.read_token(token, services.CONFIRM, event=event) == registration
+    token = links.make_token(registration, links.CONFIRM)
+    assert links.read_token(token, links.CONFIRM, event=event) == registration
     with pytest.raises(services.InvalidToken):
-        services.read_token(token, services.CANCEL, event=event)  # another purpose
+        links.read_token(token, links.CANCEL, event=event)  # another purpose
     with pytest.raises(services.InvalidToken):
-        services.read_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), services.CONFIRM, event=event)
+        links.read_token(token[:-2] + ("AA" if not token.endswith("AA") else "BB"), links.CONFIRM, event=event)
     with pytest.raises(services.InvalidToken):
-        services.read_token(token, services.CONFIRM, event=OpenEventFactory())  # another event
+        links.read_token(token, links.CONFIRM, event=OpenEventFactory())  # another event
     with pytest.raises(services.NotYourLink):
-        services.read_token(token, services.CONFIRM, event=event, user=ParticipantFactory())
+        links.read_token(token, links.CONFIRM, event=event, user=ParticipantFactory())
     forged = signing.dumps({"r": registration.pk, "k": registration.key}, salt="not-the-salt")
     with pytest.raises(services.InvalidToken):
-        services.read_token(forged, services.CONFIRM, event=event)
+        links.read_token(forged, links.CONFIRM, event=event)
 
 
 def test_an_old_confirmation_link_expires(members, settings):
     registration = RegistrationFactory()
-    token = services.make_token(registration, services.CONFIRM)
+    token = links.make_token(registration, links.CONFIRM)
     settings.EVENTS_CONFIRM_LINK_MAX_AGE = -1
     with pytest.raises(services.TokenExpired):
-        services.read_token(token, services.CONFIRM, event=registration.event)
+        links.read_token(token, links.CONFIRM, event=registration.event)
 
 
 # --- reminders ----------------------------------------------------------------------------
@@ -417,6 +427,65 @@ def test_postponing_keeps_registrations_and_closes_registration(members, committ
     services.reschedule_event(event=event, start=new_start, end=new_start + timedelta(hours=1), actor=editor)
     event.refresh_from_db()
     assert event.state == Event.State.SCHEDULED
+
+
+def test_only_editors_postpone_or_cancel_an_event(members, author, editor):
+    event = OpenEventFactory(author=author)
+    for move in (services.postpone_event, services.cancel_event):
+        with pytest.raises(services.EventChangeNotAllowed, match="Only editors"):
+            move(event=event, actor=author)
+    event.refresh_from_db()
+    assert event.state == Event.State.SCHEDULED
+    services.postpone_event(event=event, actor=editor)
+    event.refresh_from_db()
+    assert event.state == Event.State.POSTPONED
+
+
+def test_only_who_may_edit_the_event_changes_it(members, author, other_author):
+    draft = DraftEventFactory(author=author, capacity=5)
+    with pytest.raises(services.EventChangeNotAllowed):
+        services.update_event(event=draft, actor=other_author, changes={"capacity": 50})
+    services.update_event(event=draft, actor=author, changes={"capacity": 50})  # their own draft
+    draft.refresh_from_db()
+    assert draft.capacity == 50
+
+
+def test_a_cancelled_event_cannot_be_rescheduled_and_a_refused_change_saves_nothing(members, editor):
+    event = OpenEventFactory(title="Meeting of the NCPs")
+    services.cancel_event(event=event, actor=editor)
+    new_start = in_days(20)
+    with pytest.raises(services.EventChangeRefused, match="cannot be rescheduled"):
+        services.update_event(
+            event=event,
+            actor=editor,
+            changes={"title": "Renamed", "start": new_start, "end": new_start + timedelta(hours=1)},
+        )
+    event.refresh_from_db()
+    assert (event.title, event.state) == ("Meeting of the NCPs", Event.State.CANCELLED)
+    with pytest.raises(services.EventChangeRefused, match="end after it starts"):
+        services.update_event(event=OpenEventFactory(), actor=editor, changes={"end": in_days(1)})
+
+
+def test_new_times_in_update_event_move_reminders_and_tell_participants(members, editor, committed, mailoutbox):
+    event = OpenEventFactory(start=in_days(0, hours=10))
+    registration = ConfirmedRegistrationFactory(event=event)
+    assert services.send_due_reminders() == 1
+    mailoutbox.clear()
+    new_start = in_days(7)
+    with committed():
+        update = services.update_event(
+            event=event, actor=editor, changes={"start": new_start, "end": new_start + timedelta(hours=2)}
+        )
+    assert update.rescheduled
+    registration.refresh_from_db()
+    assert registration.reminder_sent_at is None
+    assert [m.subject.split(":")[0] for m in mailoutbox] == ["New date"]
+    # A new end alone is no new date: nobody is told again.
+    mailoutbox.clear()
+    with committed():
+        update = services.update_event(event=event, actor=editor, changes={"end": new_start + timedelta(hours=3)})
+    assert not update.rescheduled
+    assert mailoutbox == []
 
 
 # --- personal data ------------------------------------------------------------------------

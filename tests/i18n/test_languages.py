@@ -5,6 +5,7 @@ from django.utils import translation
 
 from portal import search
 from portal.models import News
+from portal.roles import AUTHORS
 from tests.factories import DraftNewsFactory, InReviewNewsFactory, PublishedNewsFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_workflow_emails_go_out_in_the_recipients_language(editor, mailoutbox, d
     author = ParticipantFactory(is_staff=True, profile__preferred_language="es")
     from django.contrib.auth.models import Group
 
-    author.groups.add(Group.objects.get(name="Authors"))
+    author.groups.add(Group.objects.get(name=AUTHORS))
     news = InReviewNewsFactory(author=author)
     with django_capture_on_commit_callbacks(execute=True):
         services.request_changes(item=news, actor=editor, comment="Falta la fecha.")

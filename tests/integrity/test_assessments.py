@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from integrity import services
 from integrity.models import Answer, Assessment, AssessmentReopening, BenchmarkStat
 from organisations.models import Membership
+from organisations.roles import ANALYSTS
 from tests import factories
 from tests.integrity.factories import OrganisationFactory, member_of, published_questionnaire, submitted_assessment
 
@@ -116,7 +117,7 @@ def test_staff_reopen_with_a_reason_which_is_recorded(assessment, representative
     analyst = factories.UserFactory(is_staff=True)
     from django.contrib.auth.models import Group
 
-    analyst.groups.add(Group.objects.get(name="Integrity analysts"))
+    analyst.groups.add(Group.objects.get(name=ANALYSTS))
     with pytest.raises(services.NotAllowed):
         services.reopen_assessment(assessment=assessment, actor=editor, reason="A typo")
     with pytest.raises(services.InvalidAnswer):

@@ -8,6 +8,8 @@ from openpyxl import load_workbook
 
 from integrity import benchmarks, services
 from integrity.models import AnswerAccess
+from organisations.roles import ANALYSTS
+from portal.roles import EDITORS
 from tests import factories
 from tests.integrity.factories import OrganisationFactory, member_of, submitted_assessment
 
@@ -128,7 +130,7 @@ def test_staff_dashboard_and_its_xlsx_are_for_staff_with_the_permission(mine, ed
 
 def test_staff_views_of_answers_are_in_the_audit_log_and_shown_to_the_members(mine, organisation, representative):
     analyst = factories.UserFactory(is_staff=True)
-    analyst.groups.add(Group.objects.get(name="Integrity analysts"))
+    analyst.groups.add(Group.objects.get(name=ANALYSTS))
     editor = factories.EditorFactory()
     editor_view = client_of(editor).get(f"/admin/integrity/assessment/{mine.pk}/change/")
     assert "permission to view them" in editor_view.content.decode()
@@ -219,8 +221,8 @@ def test_a_submit_or_a_signature_turns_the_content_version_of_cached_public_page
 
 
 def test_the_roles_editors_manage_initiatives_analysts_see_answers():
-    editors = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
-    analysts = set(Group.objects.get(name="Integrity analysts").permissions.values_list("codename", flat=True))
+    editors = set(Group.objects.get(name=EDITORS).permissions.values_list("codename", flat=True))
+    analysts = set(Group.objects.get(name=ANALYSTS).permissions.values_list("codename", flat=True))
     assert {"publish_initiative", "change_questionnaireversion", "verify_organisation"} <= editors
     assert "view_assessment_answers" not in editors and "view_membership" not in editors
     assert {"view_assessment_answers", "reopen_assessment", "view_membership"} <= analysts

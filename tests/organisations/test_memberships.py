@@ -61,7 +61,7 @@ def test_an_invitation_is_emailed_once_and_works_only_for_that_address(
     privacy_policy, django_capture_on_commit_callbacks
 ):
     organisation = OrganisationFactory(name="Textiles del Pacífico")
-    representative = representative_of(organisation)
+    representative = representative_of(organisation, profile__preferred_language="es")
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.invite(
             organisation=organisation, email="Ana@Example.org", role="member", actor=representative
@@ -75,7 +75,7 @@ def test_an_invitation_is_emailed_once_and_works_only_for_that_address(
     anonymous = Client().get(path)
     # In the inviter's language (Spanish here), with a way to sign in that comes back to the link.
     assert anonymous.status_code == 200 and "/es/accounts/login/?next=" in anonymous.content.decode()
-    stranger = factories.ParticipantFactory(email="someone.else@example.org")
+    stranger = factories.ParticipantFactory(email="someone.else@example.org", profile__preferred_language="es")
     assert "se envió a otra dirección" in client_of(stranger).get(path).content.decode()
     with pytest.raises(services.NotAllowed):
         services.accept_invitation(membership=membership, person=stranger)

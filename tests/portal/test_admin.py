@@ -195,12 +195,27 @@ def test_queue_filters(editor_client, editor, author):
     assert mine.title in html and "Someone else" not in html
 
 
-def test_slug_is_frozen_once_published(editor_client):
-    news = PublishedNewsFactory(slug="stable-address")
-    editor_client.post(change_url(news), news_form(title="New title", slug="new-address"))
+def test_a_public_address_cannot_be_edited_and_the_form_says_why(editor_client):
+    news = PublishedNewsFactory(slug="stable-address", title="Old title")
+    response = editor_client.post(change_url(news), news_form(title="New title", slug="new-address"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["slug"] == [
+        "This address has been public: it cannot change (links to it would break)."
+    ]
     news.refresh_from_db()
-    assert news.slug == "stable-address"
+    assert (news.slug, news.title) == ("stable-address", "Old title")  # nothing saved
+    # The same form with the address as it is saves.
+    response = editor_client.post(change_url(news), news_form(title="New title", slug="stable-address"))
+    assert response.status_code == 302
+    news.refresh_from_db()
     assert news.title == "New title"
+
+
+def test_a_draft_that_was_never_public_may_change_its_address(editor_client):
+    news = DraftNewsFactory(slug="working-title")
+    assert editor_client.post(change_url(news), news_form(slug="final-title")).status_code == 302
+    news.refresh_from_db()
+    assert news.slug == "final-title"
 
 
 def test_history_shows_revisions_and_a_diff(editor_client, editor):

@@ -152,17 +152,20 @@ def test_news_list_is_paginated(client, many_news):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url_name", "query"),
     [
-        reverse("portal:home"),
-        reverse("portal:news_list"),
-        reverse("portal:news_list") + "?country=CL&page=3",
-        reverse("portal:news_list") + "?q=zebra",
-        reverse("portal:news_feed"),
-        "/sitemap.xml",
+        ("portal:home", ""),
+        ("portal:news_list", ""),
+        ("portal:news_list", "?country=CL&page=3"),
+        ("portal:news_list", "?q=zebra"),
+        ("portal:news_feed", ""),
+        ("django.contrib.sitemaps.views.sitemap", ""),
     ],
 )
-def test_public_lists_run_a_constant_number_of_queries(client, many_news, url, django_assert_max_num_queries):
+def test_public_lists_run_a_constant_number_of_queries(
+    client, many_news, url_name, query, django_assert_max_num_queries
+):
+    url = reverse(url_name) + query  # when the test runs, in its language
     with django_assert_max_num_queries(QUERY_BUDGET):
         response = client.get(url)
     assert response.status_code == 200

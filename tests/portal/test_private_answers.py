@@ -4,12 +4,15 @@ Each case is one answer about the person who asked (or a preview, or a personal 
 public page for an anonymous visitor is the counter-check that stays cacheable.
 """
 
+import re
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 from knox.models import AuthToken
 
-from events import services as event_services
+from events import links
 from tests.events.factories import OpenEventFactory, RegistrationFactory
 from tests.factories import DraftNewsFactory, ParticipantFactory, PublishedNewsFactory
 from tests.observatory.factories import DraftPublicationFactory, PublicationFileFactory
@@ -105,10 +108,10 @@ def test_the_event_page_with_my_registration_is_private(signed_in, person):
     assert_private(signed_in.get(registration.event.get_absolute_url()))
 
 
-@pytest.mark.parametrize("purpose", [event_services.CONFIRM, event_services.CANCEL])
+@pytest.mark.parametrize("purpose", [links.CONFIRM, links.CANCEL])
 def test_personal_link_pages_are_private_without_signing_in(purpose):
     registration = RegistrationFactory()
-    token = event_services.make_token(registration, purpose)
+    token = links.make_token(registration, purpose)
     url = reverse(f"events:registration_{purpose}", args=[registration.event.slug, token])
     response = Client().get(url)
     assert response.status_code == 200
@@ -133,3 +136,20 @@ def test_a_public_page_for_an_anonymous_visitor_stays_cacheable():
     response = Client().get(PublishedNewsFactory().get_absolute_url())
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_no_code_sets_the_private_headers_but_keep_private():
+    """One helper for personal answers (portal.http.keep_private): nothing else writes them."""
+    by_hand = re.compile(r"patch_cache_control\(|add_never_cache_headers\(|X-Robots-Tag|never_cache\b")
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in root.glob("*/**/*.py"):
+        relative = path.relative_to(root)
+        if relative.parts[0] in {".venv", "tests", "scripts", "var", "staticfiles"} or "migrations" in relative.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if by_hand.search(line) and not line.lstrip().startswith(("#", '"""')):
+                offenders.append(f"{relative}:{number}: {line.strip()}")
+    # The helper itself, and the 503 page, which no cache may keep (it is nobody's personal answer).
+    allowed = {"portal/http.py", "portal/errors.py"}
+    assert [line for line in offenders if line.split(":")[0] not in allowed] == []

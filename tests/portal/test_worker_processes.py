@@ -83,8 +83,8 @@ class Sink:
         self._started += 1
         if self._started == self.hold_at:
             self.holding.set()
-            while not self.released.is_set():
-                await asyncio.sleep(0.01)
+            # Until the test releases it (no polling: the event's own wait, off the server's loop).
+            await asyncio.get_running_loop().run_in_executor(None, self.released.wait, TIMEOUT)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -197,7 +197,10 @@ def kill_hard(process):
 
 
 def settled(timeout=TIMEOUT) -> bool:
-    """Nothing left: no email task waiting or running, nothing waiting in the outbox."""
+    """Nothing left: no email task waiting or running, nothing waiting in the outbox.
+
+    The workers are other processes: what they did is read back from the database, until
+    the deadline (no event of this process can tell it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         busy = (
@@ -276,7 +279,7 @@ def test_emails_wait_while_the_mail_server_refuses_connections_and_go_once_when_
 
     deadline = time.monotonic() + TIMEOUT
     while OutboundEmail.objects.filter(attempts__gte=2).count() < 10 and time.monotonic() < deadline:
-        time.sleep(0.2)  # the worker tries, fails, and tries again later
+        time.sleep(0.2)  # the worker process tries, fails, and tries again later
     assert OutboundEmail.objects.filter(attempts__gte=2, state=OutboundEmail.State.QUEUED).count() == 10, logs(worker)
     assert "Connection refused" in OutboundEmail.objects.first().last_error
 

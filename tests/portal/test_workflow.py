@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+import reversion
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from reversion.models import Version
 
@@ -164,6 +166,35 @@ def test_restore_brings_back_content_but_keeps_the_workflow_state(editor):
     assert news.status == Status.PUBLISHED
     assert WorkflowEvent.objects.filter(action="restore", comment="Back").exists()
     assert Version.objects.get_for_object(news).count() == 2
+
+
+def test_restoring_a_revision_from_before_publication_keeps_the_public_address(editor):
+    news = DraftNewsFactory(title="Working title", slug="working-title")
+    with reversion.create_revision():
+        news.save()
+    before_publication = Version.objects.get_for_object(news).first()
+    news.slug = "final-title"
+    news.save()
+    services.publish(item=news, actor=editor)
+    services.restore_revision(item=news, version=before_publication, actor=editor)
+    news.refresh_from_db()
+    assert (news.title, news.slug) == ("Working title", "final-title")
+    assert Version.objects.get_for_object(news).first().field_dict["slug"] == "final-title"
+
+
+def test_no_writer_can_change_the_address_of_an_item_that_has_been_public(editor):
+    from tests.events.factories import PublishedEventFactory
+
+    for item in (PublishedNewsFactory(), PublishedEventFactory()):
+        services.unpublish(item=item, actor=editor)  # a draft again, but it has been public
+        item.refresh_from_db()
+        item.slug = "another-address"
+        with pytest.raises(ValidationError, match="has been public"):
+            item.full_clean()
+        with pytest.raises(ValidationError, match="has been public"):
+            item.save()
+        item.title = "Only the title"
+        item.save(update_fields=["title"])  # a save that leaves the address alone needs no check
 
 
 def test_restore_is_refused_to_an_author_for_a_published_item(author, editor):

@@ -206,23 +206,21 @@ class Command(BaseCommand):
             was_created = True
         else:
             changed = {key: value for key, value in content.items() if getattr(event, key) != value}
+            if fixture.is_demo and event.start < timezone.now() + timedelta(days=1):
+                # A demo event must stay a few days ahead, so registration can be tried.
+                changed.update(start=start, end=end, state=Event.State.SCHEDULED)
+            elif not fixture.is_demo and (event.start, event.end) != (start, end):
+                changed.update(start=start, end=end)
             if changed:
+                # Through the service, as an organiser's change: its rules (seats, reminders, the
+                # participants told of a new time) hold for the demo too.
                 with reversion.create_revision():
-                    for key, value in changed.items():
-                        setattr(event, key, value)
-                    event.save()
+                    event = services.update_event(event=event, actor=editor, changes=changed).event
                     reversion.set_user(editor)
                     reversion.set_comment("Updated from the source documents")
                 was_updated = True
             if set(event.organising_bodies.all()) != set(bodies):
                 event.organising_bodies.set(bodies)
-            if fixture.is_demo and event.start < timezone.now() + timedelta(days=1):
-                # A demo event must stay a few days ahead, so registration can be tried.
-                services.reschedule_event(event=event, start=start, end=end, actor=editor)
-                was_updated = True
-            elif not fixture.is_demo and (event.start, event.end) != (start, end):
-                Event.objects.filter(pk=event.pk).update(start=start, end=end)
-                was_updated = True
         self.load_related(event, fixture, zone, today)
         if event.status != Status.PUBLISHED:
             at = timezone.now() if fixture.is_demo else start - ANNOUNCED_BEFORE

@@ -1,0 +1,78 @@
+"""Personal links (confirm, cancel, join): signed tokens and the addresses that carry them.
+
+A token (django.core.signing) carries the registration and its current ``key``; a new key
+(set on cancellation and on registering again) revokes every earlier link. Every personal
+address is built here: ``personal_path`` for the pages (the event page, "My account", the
+page after confirming), ``personal_url`` for the emails (absolute, in the participant's language).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import translation
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from events.errors import InvalidToken, NotYourLink, TokenExpired
+from events.models import Event, Registration
+
+CONFIRM, CANCEL, JOIN = "confirm", "cancel", "join"
+
+
+@dataclass(frozen=True)
+class LinkPurpose:
+    salt: str
+    max_age_setting: str
+
+
+PURPOSES = {
+    CONFIRM: LinkPurpose("events.registration.confirm", "EVENTS_CONFIRM_LINK_MAX_AGE"),
+    CANCEL: LinkPurpose("events.registration.cancel", "EVENTS_PERSONAL_LINK_MAX_AGE"),
+    JOIN: LinkPurpose("events.registration.join", "EVENTS_PERSONAL_LINK_MAX_AGE"),
+}
+
+
+def make_token(registration: Registration, purpose: str) -> str:
+    """A signed, personal token for one purpose; the salt keeps a cancel link from confirming."""
+    return signing.dumps({"r": registration.pk, "k": registration.key}, salt=PURPOSES[purpose].salt, compress=False)
+
+
+def read_token(token: str, purpose: str, *, event: Event, user=None) -> Registration:
+    """The registration a link belongs to; raise InvalidToken (or a subclass) otherwise.
+
+    Checks the signature and age, that the key is still the registration's (not revoked),
+    that the link is for this event and, when someone is signed in, that it is theirs.
+    """
+    link = PURPOSES[purpose]
+    try:
+        data = signing.loads(token, salt=link.salt, max_age=getattr(settings, link.max_age_setting))
+    except signing.SignatureExpired as error:
+        raise TokenExpired(_("This link has expired.")) from error
+    except signing.BadSignature as error:
+        raise InvalidToken(_("This link is not valid. Check that you copied it whole.")) from error
+    if not isinstance(data, dict) or not isinstance(data.get("r"), int) or not isinstance(data.get("k"), str):
+        raise InvalidToken(_("This link is not valid. Check that you copied it whole."))
+    registration = Registration.objects.select_related("event", "participant").filter(pk=data["r"], event=event).first()
+    if registration is None:
+        raise InvalidToken(_("This link is not for this event."))
+    if not constant_time_compare(registration.key, data["k"]):
+        raise InvalidToken(_("This link is no longer valid: the registration it belongs to was cancelled."))
+    if user is not None and user.is_authenticated and user.pk != registration.participant_id:
+        raise NotYourLink(_("This link belongs to another participant. Sign out, or use the link from your own email."))
+    return registration
+
+
+def personal_path(registration: Registration, purpose: str) -> str:
+    """The path of the participant's own link for ``purpose``, in the active language."""
+    return reverse(
+        f"events:registration_{purpose}",
+        kwargs={"slug": registration.event.slug, "token": make_token(registration, purpose)},
+    )
+
+
+def personal_url(registration: Registration, purpose: str) -> str:
+    """The participant's own link, in their language (/es/… for Spanish), whatever language is active."""
+    with translation.override(registration.participant.preferred_language):
+        return settings.SITE_URL + personal_path(registration, purpose)

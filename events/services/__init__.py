@@ -1,0 +1,73 @@
+"""Registration and the event's own life: one service function per move, a module per concern.
+
+- ``registration``: the participant's moves (register, confirm, cancel, promote, join, check in);
+- ``changes``: the event's own life, one ``update_event`` (times, seats, reminder lead time,
+  postponing and cancelling, and who may do each);
+- ``reminders``: when reminders are due, their task per event and reminder time, the batches;
+- ``personal_data``: "My account", the export and the erasure of a participant's registrations.
+
+Domain errors are in events.errors, personal links (tokens, their addresses) in events.links.
+
+Emails are sent by tasks (events.tasks) enqueued after commit; each email is sent once
+(a stamp on the registration is checked under a row lock, events.emails).
+
+Views, the admin, tasks and commands call these functions; none sets a status itself.
+"""
+
+from events.errors import (
+    AlreadyRegistered,
+    CannotParticipate,
+    EventChangeNotAllowed,
+    EventChangeRefused,
+    EventFull,
+    EventOver,
+    InvalidToken,
+    InvalidTransition,
+    JoinNotOpenYet,
+    NotYourLink,
+    RegistrationClosed,
+    RegistrationError,
+    TokenExpired,
+)
+from events.services.changes import (
+    EventUpdate,
+    cancel_event,
+    check_event_changes,
+    postpone_event,
+    reschedule_event,
+    update_event,
+)
+from events.services.personal_data import (
+    erase_registrations,
+    export_registrations,
+    my_registrations,
+    my_registrations_section,
+)
+from events.services.registration import (
+    MOVES,
+    cancel,
+    check_in,
+    check_join,
+    confirm,
+    join,
+    promote_from_waitlist,
+    register,
+    resend_confirmation,
+)
+from events.services.reminders import schedule_event_reminders, send_due_reminders
+
+__all__ = [
+    # errors
+    "AlreadyRegistered", "CannotParticipate", "EventChangeNotAllowed", "EventChangeRefused", "EventFull",
+    "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed",
+    "RegistrationError", "TokenExpired",
+    # the participants' moves
+    "MOVES", "cancel", "check_in", "check_join", "confirm", "join", "promote_from_waitlist", "register",
+    "resend_confirmation",
+    # the event's own life
+    "EventUpdate", "cancel_event", "check_event_changes", "postpone_event", "reschedule_event", "update_event",
+    # reminders
+    "schedule_event_reminders", "send_due_reminders",
+    # personal data
+    "erase_registrations", "export_registrations", "my_registrations", "my_registrations_section",
+]  # fmt: skip

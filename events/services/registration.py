@@ -1,0 +1,263 @@
+"""Participants' moves: register, confirm, cancel, promote from the waiting list, join, check in.
+
+    pending ──confirm──▶ confirmed ──join (online) / check in (at the door)──▶ attended
+       │        └─(event full, waiting list on)─▶ waitlisted ──promote──▶ confirmed
+       └──────────────────┴───────────────────────────┴──cancel──▶ cancelled ──register──▶ pending
+
+Capacity is never exceeded: every move that takes or frees a seat first locks the
+event's row (``select_for_update``) and counts the seats in the same transaction, so
+concurrent confirmations queue up behind each other on PostgreSQL.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.services import can_participate
+from events import tasks
+from events.errors import (
+    AlreadyRegistered,
+    CannotParticipate,
+    EventFull,
+    EventOver,
+    InvalidTransition,
+    JoinNotOpenYet,
+    RegistrationClosed,
+)
+from events.models import Event, Registration, new_registration_key
+from events.services.reminders import _schedule_reminder
+from portal import outbox
+
+RegStatus = Registration.Status
+
+#: target status → the statuses it may be reached from.
+MOVES = {
+    RegStatus.PENDING: frozenset({RegStatus.CANCELLED}),
+    RegStatus.CONFIRMED: frozenset({RegStatus.PENDING, RegStatus.WAITLISTED}),
+    RegStatus.WAITLISTED: frozenset({RegStatus.PENDING}),
+    RegStatus.CANCELLED: frozenset({RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED}),
+    RegStatus.ATTENDED: frozenset({RegStatus.CONFIRMED}),
+}
+
+
+def _move(registration: Registration, target: str, *, now: datetime) -> None:
+    """Set the new status (after the caller's checks); refuse a move the map does not allow."""
+    if registration.status not in MOVES[target]:
+        raise InvalidTransition(
+            _("This registration is %(status)s; it cannot become %(target)s.")
+            % {"status": registration.get_status_display().lower(), "target": RegStatus(target).label.lower()}
+        )
+    registration.status = target
+    registration.status_changed_at = now
+
+
+def register(*, event: Event, participant) -> Registration:
+    """Register ``participant`` for ``event``: a pending registration and an email to confirm it.
+
+    The participant needs a verified email address and a profile; registration must be
+    open; one registration per event and person (a cancelled one may be renewed). When the
+    event is full and has no waiting list, nobody more can register.
+    """
+    if not can_participate(participant):
+        raise CannotParticipate(
+            _("Confirm your email address and complete your profile before registering for events.")
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        reason = event.registration_closed_reason(now=now)
+        if reason:
+            raise RegistrationClosed(reason)
+        existing = Registration.objects.select_for_update().filter(event=event, participant=participant).first()
+        if existing is not None and existing.status != RegStatus.CANCELLED:
+            raise AlreadyRegistered(
+                _("You are already registered for this event (%(status)s).")
+                % {"status": existing.get_status_display().lower()}
+            )
+        if (
+            event.capacity is not None
+            and not event.has_waiting_list
+            and event.registrations.seats_taken() >= event.capacity
+        ):
+            raise EventFull(_("This event is full."))
+        if existing is not None:
+            _move(existing, RegStatus.PENDING, now=now)
+            existing.key = new_registration_key()
+            existing.created_at = now
+            existing.confirmed_at = existing.waitlisted_at = existing.cancelled_at = None
+            existing.promoted_from_waiting_list = False
+            existing.reminder_sent_at = None
+            existing.save()
+            registration = existing
+        else:
+            try:
+                with transaction.atomic():
+                    registration = Registration.objects.create(
+                        event=event, participant=participant, created_at=now, status_changed_at=now
+                    )
+            except IntegrityError as error:  # the same person, twice at once
+                raise AlreadyRegistered(_("You are already registered for this event.")) from error
+        _notify_status(registration)
+    return registration
+
+
+def resend_confirmation(*, registration: Registration) -> None:
+    """Send the confirmation link again (the participant lost it, or it expired)."""
+    if registration.status != RegStatus.PENDING:
+        raise InvalidTransition(_("This registration does not wait for confirmation."))
+    transaction.on_commit(lambda: tasks.send_confirmation_link.enqueue(registration.pk))
+
+
+def confirm(*, registration: Registration) -> Registration:
+    """Pending → confirmed while seats are left, else → waitlisted (or EventFull without a list).
+
+    The event row is locked before the seats are counted, so concurrent confirmations
+    never take more seats than the event has.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status != RegStatus.PENDING:
+            raise InvalidTransition(
+                _("This link has already been used: your registration is %(status)s.")
+                % {"status": locked.get_status_display().lower()}
+            )
+        if not event.is_live or event.is_cancelled:
+            raise RegistrationClosed(_("This event is no longer open for registration."))
+        if event.start <= now:
+            raise RegistrationClosed(_("This event has already started or taken place."))
+        if event.capacity is None or event.registrations.seats_taken() < event.capacity:
+            _move(locked, RegStatus.CONFIRMED, now=now)
+            locked.confirmed_at = now
+        elif event.has_waiting_list:
+            _move(locked, RegStatus.WAITLISTED, now=now)
+            locked.waitlisted_at = now
+        else:
+            raise EventFull(_("Sorry, the event filled up before you confirmed."))
+        locked.save()
+        _notify_status(locked)
+        if locked.status == RegStatus.CONFIRMED:
+            _schedule_reminder(locked, event)
+    registration.refresh_from_db()
+    return registration
+
+
+def cancel(*, registration: Registration) -> Registration:
+    """Pending, confirmed or waitlisted → cancelled. Its links stop working; a freed seat
+    goes to the first person on the waiting list."""
+    now = timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if locked.status == RegStatus.CANCELLED:
+            raise InvalidTransition(_("This registration has already been cancelled."))
+        if event.is_past:
+            raise InvalidTransition(_("This event has ended; the registration can no longer be cancelled."))
+        freed_seat = locked.holds_seat
+        _move(locked, RegStatus.CANCELLED, now=now)
+        locked.cancelled_at = now
+        locked.key = new_registration_key()  # revokes the confirm, cancel and join links
+        locked.save()
+        # Emails about it still waiting in the outbox carry links that no longer work: taken back.
+        outbox.withdraw(topic=f"events.event:{locked.event_id}/registration:{locked.pk}")
+        _notify_status(locked)
+        if freed_seat:
+            promote_from_waitlist(event=event)
+    registration.refresh_from_db()
+    return registration
+
+
+def promote_from_waitlist(*, event: Event) -> list[Registration]:
+    """Give every free seat to the waiting list, first come first served; each is emailed."""
+    now = timezone.now()
+    promoted = []
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        if event.is_cancelled or event.is_past:
+            return []
+        waiting = Registration.objects.filter(event=event).waiting_list().select_for_update()
+        if event.capacity is not None:
+            free = event.capacity - event.registrations.seats_taken()
+            if free <= 0:
+                return []
+            waiting = waiting[:free]
+        for registration in waiting:
+            _move(registration, RegStatus.CONFIRMED, now=now)
+            registration.confirmed_at = now
+            registration.promoted_from_waiting_list = True
+            registration.save()
+            _notify_status(registration)
+            _schedule_reminder(registration, event)
+            promoted.append(registration)
+    return promoted
+
+
+def check_join(*, registration: Registration, now: datetime | None = None) -> str:
+    """The online access address, if ``registration`` may join now; else the reason, raised.
+
+    A confirmed (or already attended) participant may join inside the access window, from
+    ``join_opens_minutes_before`` the start until the end. Reading this records nothing.
+    """
+    now = now or timezone.now()
+    event = registration.event
+    if event.is_cancelled:
+        raise RegistrationClosed(_("This event has been cancelled."))
+    if not event.is_live:
+        raise RegistrationClosed(_("This event is not published."))
+    if registration.status not in Registration.SEATED:
+        raise InvalidTransition(
+            _("Only confirmed participants can join; your registration is %(status)s.")
+            % {"status": registration.get_status_display().lower()}
+        )
+    if not (event.is_online and event.online_url):
+        raise InvalidTransition(_("This event has no online access."))
+    if now >= event.end:
+        raise EventOver(_("This event has ended."))
+    if event.is_postponed:
+        raise RegistrationClosed(_("This event has been postponed."))
+    if now < event.join_opens_at:
+        raise JoinNotOpenYet(_("The access opens shortly before the start."), opens_at=event.join_opens_at)
+    return event.online_url
+
+
+def join(*, registration: Registration, now: datetime | None = None) -> str:
+    """The participant's own "Join now" (a POST, never the opening of a link: mail scanners
+    open links in emails): the access address, and the first time it records attendance
+    (confirmed → attended, online)."""
+    now = now or timezone.now()
+    url = check_join(registration=registration, now=now)
+    if registration.status == RegStatus.CONFIRMED:
+        with transaction.atomic():
+            locked = Registration.objects.select_for_update().get(pk=registration.pk)
+            if locked.status == RegStatus.CONFIRMED:
+                _move(locked, RegStatus.ATTENDED, now=now)
+                locked.attended_at = now
+                locked.attendance = Registration.Attendance.ONLINE
+                locked.status_notified_at = now  # no email for attending
+                locked.save()
+    return url
+
+
+def check_in(*, registration: Registration, actor) -> Registration:
+    """An organiser records in-person attendance at the door: confirmed → attended."""
+    if not actor.has_perm("events.change_registration"):
+        raise InvalidTransition(_("You are not allowed to check participants in."))
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+        if locked.event.is_cancelled:
+            raise InvalidTransition(_("This event has been cancelled."))
+        _move(locked, RegStatus.ATTENDED, now=now)
+        locked.attended_at = now
+        locked.attendance = Registration.Attendance.IN_PERSON
+        locked.status_notified_at = now
+        locked.save()
+    registration.refresh_from_db()
+    return registration
+
+
+def _notify_status(registration: Registration) -> None:
+    transaction.on_commit(lambda: tasks.send_registration_email.enqueue(registration.pk))
