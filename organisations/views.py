@@ -21,9 +21,9 @@ from organisations.models import Membership, Organisation
 from portal.http import keep_private as private
 
 
-def keep_private(response):
+def keep_private(response, *, noindex: bool = True):
     """Every page of an organisation is its members' own: portal.http.keep_private, never indexed."""
-    return private(response, noindex=True)
+    return private(response, noindex=noindex)
 
 
 def _visible_or_404(request, slug) -> Organisation:
