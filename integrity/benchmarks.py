@@ -34,6 +34,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from integrity.models import Assessment, BenchmarkCycle, BenchmarkStat, SectionScore
 from portal.cache import bump_content_version
 
 MIN_GROUP_SIZE = 5
@@ -201,8 +202,6 @@ def recompute(*, questionnaire, cycle: int) -> int:
     Called inside the submit and reopen transactions (and by seed and bench data); returns
     how many groups are shown.
     """
-    from integrity.models import Assessment, BenchmarkCycle, BenchmarkStat, SectionScore
-
     with transaction.atomic():
         BenchmarkCycle.objects.get_or_create(questionnaire=questionnaire, cycle=cycle)
         state = BenchmarkCycle.objects.select_for_update().get(questionnaire=questionnaire, cycle=cycle)

@@ -30,6 +30,7 @@ from organisations.models import Organisation, Sector, SizeClass
 from portal.models import Country, Publishable, Topic
 from portal.querysets import PublishableQuerySet
 from portal.richtext import RichTextField
+from portal.search import refresh_search_document
 
 #: The source document's disclaimer, shown on an initiative whose information comes from open sources.
 OPEN_SOURCES_DISCLAIMER = _(
@@ -96,8 +97,6 @@ class Initiative(Publishable):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from portal.search import refresh_search_document
-
         refresh_search_document(self)
 
     def get_absolute_url(self):

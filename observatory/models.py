@@ -27,7 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Profile
-from observatory.files import publication_file_name, publication_file_storage, validate_publication_file
+from observatory.files import (
+    detect_file_type,
+    publication_file_name,
+    publication_file_storage,
+    validate_publication_file,
+)
 from observatory.querysets import (
     CommentQuerySet,
     DatasetQuerySet,
@@ -36,6 +41,7 @@ from observatory.querysets import (
     ObservatoryQuerySet,
     PublicationQuerySet,
 )
+from observatory.search import refresh_search_document
 from portal.models import Body, Country, CoverImage, Publishable, Topic
 from portal.richtext import RichTextField
 
@@ -276,8 +282,6 @@ class Publication(Publishable, CoverImage):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from observatory.search import refresh_search_document
-
         refresh_search_document(self)
 
     def get_absolute_url(self):
@@ -366,8 +370,6 @@ class PublicationFile(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        from observatory.files import detect_file_type
-
         if self.file and not getattr(self.file, "_committed", True):
             # A new upload: its type decides the stored extension (see publication_file_name).
             self.file_type = detect_file_type(self.file) or ""

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -5,6 +6,11 @@ from django.utils import timezone
 
 from portal.querysets import PublishableQuerySet
 from portal.status import Status
+
+
+def _models(*names):
+    """The observatory's models, looked up in the app registry (observatory.models imports this module)."""
+    return [apps.get_model("observatory", name) for name in names]
 
 
 def _live(prefix: str = "") -> Q:
@@ -22,8 +28,7 @@ class ObservatoryQuerySet(models.QuerySet):
         A correlated subquery per observatory (an index-only scan of ``observatory_pub_count_idx``),
         not a join of every publication grouped by the observatory's wide columns.
         """
-        from observatory.models import Publication
-
+        Publication = apps.get_model("observatory", "Publication")
         live = (
             Publication.objects.filter(_live(), observatory=OuterRef("pk"))
             .order_by()
@@ -35,8 +40,7 @@ class ObservatoryQuerySet(models.QuerySet):
 
     def with_data(self):
         """``has_data``: whether any of its indicators has published data (a link to its data pages)."""
-        from observatory.models import Dataset, IndicatorSummary
-
+        Dataset, IndicatorSummary = _models("Dataset", "IndicatorSummary")
         current = IndicatorSummary.objects.filter(
             indicator__observatory=OuterRef("pk"), dataset__in=Dataset.objects.current()
         )
@@ -114,14 +118,12 @@ class DatasetQuerySet(PublishableQuerySet):
 class IndicatorQuerySet(models.QuerySet):
     def public(self):
         """Indicators with data in a current dataset version of a public observatory."""
-        from observatory.models import Dataset, IndicatorSummary
-
+        Dataset, IndicatorSummary = _models("Dataset", "IndicatorSummary")
         has_data = IndicatorSummary.objects.filter(indicator=OuterRef("pk"), dataset__in=Dataset.objects.current())
         return self.filter(models.Exists(has_data), observatory__is_public=True)
 
 
 class ObservationQuerySet(models.QuerySet):
     def public(self):
-        from observatory.models import Dataset
-
+        Dataset = apps.get_model("observatory", "Dataset")
         return self.filter(dataset__in=Dataset.objects.current())

@@ -11,11 +11,11 @@ SQLite has no full-text search: there every word must appear in the title, abstr
 body in either language (case-insensitive), and title matches come first.
 """
 
+from django.apps import apps
 from django.contrib.postgres.search import SearchRank
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 
-from observatory.models import Indicator
 from portal.search import (
     LANGUAGE_CONFIGS,
     MAX_QUERY_LENGTH,
@@ -127,6 +127,8 @@ def search_indicators(text: str):
             | Q(definition_es__icontains=word) | Q(unit_en__icontains=word) | Q(unit_es__icontains=word)
             | Q(code__iexact=word)
         )  # fmt: skip
+    # Looked up in the app registry: observatory.models imports this module.
+    Indicator = apps.get_model("observatory", "Indicator")
     if not words:
         return Indicator.objects.none()
     return (

@@ -24,6 +24,7 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils import timezone
 
+from portal.models import Publishable
 from portal.search import translated_fields
 from portal.status import Status
 
@@ -89,8 +90,6 @@ def _soonest_scheduled() -> float:
     One query whatever the number of publishable types: the scheduled times of every type in
     one UNION ALL (scheduled items are few), the soonest taken here.
     """
-    from portal.models import Publishable
-
     reads = [
         model.objects.scheduled().order_by().values_list("published_at", flat=True)
         for model in apps.get_models()

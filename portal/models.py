@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.querysets import NewsQuerySet, PublishableQuerySet
 from portal.richtext import RichTextField
+from portal.search import refresh_search_document
 from portal.status import Status
 
 __all__ = [
@@ -352,8 +353,6 @@ class News(Publishable, CoverImage):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        from portal.search import refresh_search_document
-
         refresh_search_document(self)
 
     def get_absolute_url(self):

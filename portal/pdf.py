@@ -14,6 +14,7 @@ report uses it, and attendance certificates can.
 import logging
 from pathlib import Path
 
+from django.utils import translation
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -29,8 +30,6 @@ WARNING = (122, 74, 0)
 
 class Document:
     def __init__(self, *, title: str, author: str = "Pacific Alliance portal", language: str | None = None):
-        from django.utils import translation
-
         pdf = FPDF(orientation="portrait", unit="mm", format="A4")
         pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
         pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))

@@ -50,6 +50,8 @@ def apply_grants(group_model, permission_model, app_label: str, grants: dict[str
 
 def sync_roles(sender=None, apps=None, **kwargs) -> None:
     """post_migrate: make sure every registered grant is in place (idempotent)."""
+    # Imported here, not at the top: apps.py modules import this module's group names while the
+    # app registry is still loading, before auth's models can be imported.
     from django.apps import apps as global_apps
     from django.contrib.auth.models import Group, Permission
 

@@ -140,3 +140,16 @@ def test_editing_an_indicator_refreshes_cached_pages(client, indicator, publishe
     indicator.name = "Unemployment rate (ILO definition)"
     indicator.save()
     assert content_version() != before
+
+
+def test_a_dataset_turns_cached_pages_when_published_not_when_imported(tmp_path, indicator, editor):
+    """observatory/apps.py watches datasets once published: a draft import changes no page."""
+    from portal import services
+    from portal.cache import content_version
+
+    before = content_version()
+    report = import_rows(tmp_path, indicator, _rows(), actor=editor)
+    assert report.is_valid, report.errors
+    assert content_version() == before
+    services.publish(item=report.dataset, actor=editor)
+    assert content_version() != before
