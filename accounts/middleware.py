@@ -3,13 +3,13 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from portal.services import is_editor
+from portal.editors import is_editor
 
 
 class EditorsNeedTwoFactorMiddleware:
     """Editors may not use the admin until they have set up an authenticator app (TOTP).
 
-    Editors (``portal.services.is_editor``: whoever may publish some type, superusers too) can
+    Editors (``portal.editors.is_editor``: whoever may publish some type, superusers too) can
     publish to the bloc's public site, so a stolen password alone must not be enough.
     Everyone else is offered two-factor authentication on "My account".
     """

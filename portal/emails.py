@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from portal import outbox, services, workers
+from portal import editors, outbox, workers
 from portal.models import WorkflowEvent
 
 Action = WorkflowEvent.Action
@@ -24,7 +24,7 @@ def recipients_for(event: WorkflowEvent) -> list:
     if item is None:
         return []
     if event.action == Action.SUBMIT:
-        return list(services.editors_of(type(item)).exclude(pk=event.actor_id))
+        return list(editors.editors_of(type(item)).exclude(pk=event.actor_id))
     if event.action in {Action.REQUEST_CHANGES, Action.PUBLISH, Action.SCHEDULE}:
         author = item.author
         if author and author.is_active and author.pk != event.actor_id:

@@ -17,17 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import reversion
-from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
+from portal.editors import is_editor
 from portal.models import Publishable, Status, WorkflowEvent
+from portal.tasks import send_workflow_notification
 
 Action = WorkflowEvent.Action
 
@@ -62,37 +60,6 @@ MOVES = {
 
 
 # --- Who may do what ----------------------------------------------------------------------
-
-
-def is_editor(user, model: type[Publishable] | None = None) -> bool:
-    """The one definition of an editor: may publish ``model`` (its ``publish_<model>``
-    permission) or, without a model, some publishable type.
-
-    The workflow's moves, the admin's two-factor gate (accounts.middleware) and the
-    notification emails (``editors_of``) all ask this; group names decide nothing.
-    """
-    if not (user and user.is_active):
-        return False
-    return any(user.has_perm(each.publish_permission()) for each in ([model] if model else publishable_models()))
-
-
-def editors_of(model: type[Publishable]):
-    """Everyone ``is_editor(user, model)`` is true for, as a queryset (superusers included, as
-    ``has_perm`` counts them), for the notification emails."""
-    app_label, codename = model.publish_permission().split(".")
-    may_publish = Q(codename=codename, content_type__app_label=app_label)
-    permissions = Permission.objects.filter(may_publish)
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(user_permissions__in=permissions) | Q(groups__permissions__in=permissions))
-        .distinct()
-    )
-
-
-def publishable_models() -> list[type[Publishable]]:
-    """Every type under the workflow (each app's Publishable subclasses)."""
-    return [model for model in apps.get_models() if issubclass(model, Publishable)]
 
 
 def _is_own_draft(user, item) -> bool:
@@ -269,8 +236,6 @@ def _record(*, item, actor, action, source, target, comment) -> WorkflowEvent:
         actor=actor,
         comment=(comment or "").strip(),
     )
-    from portal.tasks import send_workflow_notification
-
     transaction.on_commit(lambda: send_workflow_notification.enqueue(event.pk))
     return event
 

@@ -34,8 +34,8 @@ def _staff_with(*codenames):
 
 
 def test_an_editor_is_whoever_may_publish_not_a_group_name(client):
+    from portal.editors import is_editor
     from portal.models import News
-    from portal.services import is_editor
 
     publisher = _staff_with("publish_event", "change_event", "view_event")  # in no group
     renamed = factories.UserFactory(is_staff=True)
@@ -54,7 +54,7 @@ def test_an_editor_is_whoever_may_publish_not_a_group_name(client):
 
 def test_a_submission_is_told_to_those_who_may_publish_that_type(author, editor, committed, mailoutbox):
     from events.models import Event
-    from portal import services
+    from portal import editors, services
     from tests.events.factories import DraftEventFactory
 
     events_only = _staff_with("publish_event", "change_event", "view_event")
@@ -65,4 +65,4 @@ def test_a_submission_is_told_to_those_who_may_publish_that_type(author, editor,
     with committed():
         services.submit_for_review(item=DraftEventFactory(author=author), actor=author)
     assert sorted(message.to[0] for message in mailoutbox) == sorted([editor.email, events_only.email])
-    assert set(services.editors_of(Event)) == {editor, events_only}
+    assert set(editors.editors_of(Event)) == {editor, events_only}
