@@ -447,6 +447,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING" if IS_TEST else "INFO")},
+    # Django's own loggers (django.tasks: the worker's lines; django.request…) go to the root's
+    # handler only: Django's default console handler beside it printed each line twice in the demo.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # Public API (/api/v1/): read-only content for everyone, "me" endpoints for participants.

@@ -167,3 +167,19 @@ def test_every_command_the_docs_name_exists():
     assert named, "no command found in the docs"
     unknown = sorted(name for name in named if name not in commands)
     assert not unknown, f"commands named in the docs that do not exist: {unknown}"
+
+
+def test_a_log_line_of_the_task_worker_is_printed_once_in_the_demo(tmp_path):
+    """django.tasks (the worker's "Task … state=SUCCESSFUL" lines) went to Django's console handler
+    and to the root's: every line twice in `make run`."""
+    write_demo_env(tmp_path, "PORTAL_ENV=development\nSITE_URL=http://127.0.0.1:8000\n")
+    code = (
+        "import logging; "
+        "logging.getLogger('django.tasks').info('task line'); "
+        "logging.getLogger('django.request').warning('request line'); "
+        "logging.getLogger('portal.outbox').warning('outbox line')"
+    )
+    result = run_manage("shell", "-c", code, var_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout + result.stderr
+    assert [printed.count(line) for line in ("task line", "request line", "outbox line")] == [1, 1, 1], printed
