@@ -63,16 +63,32 @@ def _split(value: str) -> list[str]:
 
 
 def paragraphs_to_html(text: str) -> str:
-    """Plain paragraphs (blank-line separated; "- " lines are list items) → simple HTML."""
+    """Plain paragraphs (blank-line separated; "- " lines are list items) → simple HTML.
+
+    An address the source gives (``https://…``) becomes a link to it."""
     blocks = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         if lines and all(line.startswith("- ") for line in lines):
-            items = "".join(f"<li>{escape(line[2:].strip())}</li>" for line in lines)
+            items = "".join(f"<li>{_linked(line[2:].strip())}</li>" for line in lines)
             blocks.append(f"<ul>{items}</ul>")
         elif lines:
-            blocks.append(f"<p>{escape(' '.join(lines))}</p>")
+            blocks.append(f"<p>{_linked(' '.join(lines))}</p>")
     return "".join(blocks)
+
+
+_ADDRESS = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)»”’]")
+
+
+def _linked(text: str) -> str:
+    """``text`` escaped, each http(s) address in it a link."""
+    parts, last = [], 0
+    for match in _ADDRESS.finditer(text):
+        address = match.group(0)
+        parts += [escape(text[last : match.start()]), f'<a href="{escape(address)}">{escape(address)}</a>']
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return "".join(parts)
 
 
 def parse_article(path: Path) -> Article:
