@@ -423,7 +423,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("event", "participant")
         if sees_personal_data(request):
-            queryset = queryset.select_related("participant__profile__country")
+            queryset = queryset.select_related("participant__profile")
         return queryset
 
     def get_fields(self, request, obj=None):
@@ -455,7 +455,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
     def get_export_queryset(self, request):
         queryset = super().get_export_queryset(request)
         if sees_personal_data(request):
-            queryset = queryset.select_related("participant__profile__country")
+            queryset = queryset.select_related("participant__profile")
         return queryset
 
     def get_list_display(self, request):

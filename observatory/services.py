@@ -119,7 +119,7 @@ def post_comment(*, publication: Publication, participant, text: str) -> Comment
         raise RateLimited(
             _("You have sent several comments in a short time. Please wait a while before sending another one.")
         )
-    profile = Profile.objects.select_related("country").get(user=participant)
+    profile = Profile.objects.get(user=participant)
     return Comment.objects.create(
         publication=publication,
         participant=participant,
@@ -127,7 +127,7 @@ def post_comment(*, publication: Publication, participant, text: str) -> Comment
         author_name=participant.full_name or participant.get_short_name(),
         author_organisation=profile.organisation,
         author_sector=profile.sector,
-        author_country=profile.country,
+        author_country=profile.country.code,
     )
 
 
@@ -262,9 +262,9 @@ def export_comments(user) -> list[dict]:
             "name": comment.author_name,
             "organisation": comment.author_organisation,
             "sector": comment.author_sector,
-            "country": comment.author_country.code if comment.author_country else None,
+            "country": comment.author_country.code or None,
         }
-        for comment in Comment.objects.of_participant(user).select_related("publication", "author_country")
+        for comment in Comment.objects.of_participant(user).select_related("publication")
     ]
 
 

@@ -124,7 +124,7 @@ def _input_context(request, publication, form=None):
     if chosen_sector not in sectors:
         chosen_sector = ""
     counts = Comment.objects.filter(publication=publication).public().count_by_sector()
-    comments = Comment.objects.filter(publication=publication).public().select_related("author_country")
+    comments = Comment.objects.filter(publication=publication).public()
     if chosen_sector:
         comments = comments.filter(author_sector=chosen_sector)
     user = request.user

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
 from portal.models import Status
-from tests.factories import CountryFactory, UserFactory, yesterday
+from tests.factories import UserFactory, profile_country, yesterday
 
 
 def in_days(days, hours=0):
@@ -26,7 +26,7 @@ class ParticipantFactory(UserFactory):
                 organisation="Universidad del Pacífico",
                 position="Researcher",
                 sector=Profile.Sector.ACADEMIA,
-                country=kwargs.get("country") or CountryFactory(code="PE"),
+                country=profile_country(kwargs.get("country")),
                 preferred_language="en",
                 privacy_policy_version="1.0",
                 privacy_consented_at=timezone.now(),
