@@ -251,7 +251,7 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pacific Alliance] "
+# Subjects start with the site's name in the recipient's language (accounts.adapter.format_email_subject).
 ACCOUNT_RATE_LIMITS = {
     # allauth's own limits, stated here so they are visible and reviewed.
     "login": "30/m/ip",

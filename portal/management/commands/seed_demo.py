@@ -188,11 +188,19 @@ class Command(BaseCommand):
             )
 
     def ensure_privacy_policy(self):
-        text = (FIXTURES / "privacy_policy.txt").read_text(encoding="utf-8")
-        PrivacyPolicy.objects.get_or_create(
-            version="1.0",
-            defaults={"title": "Privacy policy", "body": paragraphs_to_html(text), "effective_from": timezone.now()},
+        """The demo's policy, in English and Spanish (Spanish speakers accept it to sign up)."""
+        texts = {
+            "title_en": "Privacy policy",
+            "body_en": paragraphs_to_html((FIXTURES / "privacy_policy.txt").read_text(encoding="utf-8")),
+            "title_es": "Política de privacidad",
+            "body_es": paragraphs_to_html((FIXTURES / "privacy_policy_es.txt").read_text(encoding="utf-8")),
+        }
+        policy, created = PrivacyPolicy.objects.get_or_create(
+            version="1.0", defaults={**texts, "effective_from": timezone.now()}
         )
+        # A demo set up before the policy was translated gets its Spanish text (nothing else changes).
+        if not created and not policy.body_es:
+            PrivacyPolicy.objects.filter(pk=policy.pk).update(title_es=texts["title_es"], body_es=texts["body_es"])
 
     def ensure_demo_users(self):
         User = get_user_model()
