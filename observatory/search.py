@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Coalesce
 
+from observatory.models import Observatory
 from portal.search import LANGUAGE_CONFIGS, MAX_QUERY_LENGTH, is_postgres, translated_fields
 
 CONFIGS = ("english", "spanish")
@@ -122,3 +123,23 @@ def has_searchable_words(text: str) -> bool:
         )
         (nodes,) = cursor.fetchone()
     return nodes > 0
+
+
+OBSERVATORY_FIELDS = ("name", "summary", "mission", "objectives", "funding")
+
+
+def search_observatories(text: str):
+    """The public observatories whose text (either language) has every word of ``text``.
+
+    A handful of rows: a plain word match on both databases, no search document to keep."""
+    text = clean_query(text)
+    if not text:
+        return Observatory.objects.none()
+    fields = translated_fields(Observatory, OBSERVATORY_FIELDS)
+    condition = Q()
+    for word in text.split()[:MAX_WORDS]:
+        matches = Q()
+        for name in fields:
+            matches |= Q(**{f"{name}__icontains": word})
+        condition &= matches
+    return Observatory.objects.public().filter(condition).select_related("body").order_by("position", "name")
