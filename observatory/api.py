@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from events.models import Event
-from observatory import search
+from observatory import search, services
 from observatory.filters import PublicationFilter
 from observatory.models import Observatory, Publication
 from observatory.serializers import (
@@ -43,6 +43,7 @@ class PublicationApiFilter(with_search(PublicationFilter)):
 )
 class PublicationViewSet(ReadOnlyViewSet):
     serializer_class = PublicationSerializer
+    content_cache_seconds = services.DOWNLOAD_COUNTS_FRESH_SECONDS  # each file's download_count
     filterset_class = PublicationApiFilter
     ordering_fields = ["publication_date", "published_at", "title"]
     ordering = None  # the FilterSet's own order: newest first, or by relevance for a search

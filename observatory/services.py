@@ -233,6 +233,11 @@ def report_comment(*, comment: Comment, reporter_key: str, reason: str, user=Non
 
 # --- Downloads ----------------------------------------------------------------------------
 
+#: How old, at most, the download counts an anonymous visitor sees are: the publication page and
+#: the API's reads are kept that long at most by the caches (a download is not a publish, so
+#: the content version does not turn with it).
+DOWNLOAD_COUNTS_FRESH_SECONDS = 120
+
 
 def count_download(*, file: PublicationFile) -> None:
     """One more download of ``file``, added by the database (no lost updates under load)."""
