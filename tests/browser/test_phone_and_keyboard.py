@@ -127,24 +127,32 @@ def test_times_per_country_wrap_without_a_dangling_separator(new_page, members):
 
 
 def test_signing_in_shows_that_it_is_busy(page, site):
+    """The press is held in the page (a later submit listener cancels it and counts what would
+    have been sent): a request held at the network layer blocks Playwright's evaluation."""
     user = factories.UserFactory()
     goto(page, "/accounts/login/")
     page.get_by_label("Email", exact=True).fill(user.email)
     page.get_by_label("Password", exact=True).fill(factories.PASSWORD)
-    held = []
-    page.route(
-        lambda url: "/accounts/login/" in url,
-        lambda route: held.append(route) if route.request.method == "POST" else route.continue_(),
+    page.evaluate(
+        """() => {
+            window.sent = 0;
+            const form = document.querySelector("button[data-busy-label]").form;
+            form.addEventListener("submit", (event) => {
+                if (!event.defaultPrevented) window.sent += 1;
+                event.preventDefault();
+            });
+        }"""
     )
-    page.get_by_role("button", name="Sign in").click(no_wait_after=True)
-    page.wait_for_function("document.querySelector('form[aria-busy=\"true\"]')")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("form[aria-busy='true']")).to_have_count(1)
     busy = page.get_by_role("button", name="Signing in…")
     expect(busy).to_have_attribute("aria-disabled", "true")
+    expect(busy).to_have_class(re.compile(r"\bis-busy\b"))
     expect(page.get_by_role("status").filter(has_text="Signing in…")).to_be_attached()
-    busy.click(no_wait_after=True, force=True)  # a second press sends nothing more
-    assert len(held) == 1
+    busy.click(force=True)  # a second press sends nothing more
+    assert page.evaluate("window.sent") == 1
     with page.expect_navigation():
-        held[0].continue_()
+        page.evaluate("document.querySelector('form[aria-busy]').submit()")
     check_page(page)
     expect(page).to_have_url(re.compile(r"/account/$"))
 
@@ -155,7 +163,7 @@ def test_the_api_reference_passes_axe_on_desktop_and_phone(new_page, site):
         page = new_page(name, viewport=viewport)
         goto(page, "/api/docs/")
         expect(page.get_by_role("heading", level=1)).to_have_text("API reference")
-        expect(page.get_by_role("heading", name=re.compile(r"GET\s+/api/v1/news/$"))).to_be_visible()
+        expect(page.get_by_role("heading", name="GET /api/v1/news/", exact=True)).to_be_visible()
         expect(page.get_by_role("link", name=re.compile("Swagger UI"))).to_be_visible()
 
 
@@ -171,5 +179,4 @@ def test_the_event_form_states_one_rule_about_time_zones(new_page, members):
         notes = tokyo.locator(f"#id_{field}_timezone_warning_helptext")
         expect(notes).to_have_count(1)
         expect(notes).to_contain_text("America/Mexico_City")
-    expect(tokyo.get_by_text("America/Bogota")).to_have_count(0)
-    expect(tokyo.locator(".timezonewarning")).to_have_count(4)
+    expect(tokyo.get_by_text("America/Bogota")).to_have_count(0)  # Django's own note was not added

@@ -67,7 +67,7 @@ def test_the_compare_page_shows_readable_text_per_language_with_one_navigation(e
     assert '<ins class="diff-ins">nuevo' in html or 'diff-ins"> nuevo' in html
     assert "&lt;p&gt;" not in html and "&lt;strong&gt;" not in html  # no raw HTML
     assert html.count("Go back to history list") == 0 and html.count("All revisions") == 1
-    breadcrumb = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.DOTALL).group(1)
+    breadcrumb = re.search(r'<ol class="breadcrumbs">(.*?)</ol>', html, re.DOTALL).group(1)
     assert reverse("admin:portal_news_change", args=[news.pk]) in breadcrumb
     assert reverse("admin:portal_news_history", args=[news.pk]) in breadcrumb
     assert reverse("admin:portal_news_changelist") in breadcrumb
