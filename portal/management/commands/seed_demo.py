@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -146,7 +147,8 @@ class Command(BaseCommand):
                 f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
             )
         )
-        self.stdout.write("Demo accounts (demo only):")
+        # The addresses follow SITE_URL, which `make run HOST=… PORT=…` writes into var/demo.env.
+        self.stdout.write(f"Demo accounts (demo only), to sign in at {settings.SITE_URL}{reverse('account_login')}:")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role[:-1]:<7} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write("  The editor has two-factor authentication on: in the demo, enter the code 000000.")
