@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's address in every link it writes (emails, feeds, canonical links) and prints. Set it
+# when the site is reached by another name: make run HOST=0.0.0.0 SITE_URL=http://my-laptop.local:8000
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 python; do \
 	c=$$(command -v $$p 2>/dev/null) || continue; \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; done)
@@ -30,16 +33,20 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
 
 install: $(VENV)/.installed
 
+# var/demo.env remembers the demo's profile and address, so that every `manage.py` command README
+# names works as written in this checkout (portal/settings.py reads it when PORTAL_ENV is unset).
 run: install
 	@mkdir -p var
+	@printf '%s\n' '# Written by `make run`: the demo profile manage.py uses when PORTAL_ENV is not set (README, "Commands").' \
+		'PORTAL_ENV=development' 'SITE_URL=$(SITE_URL)' > var/demo.env
 	@scripts/compilemessages.sh
-	PORTAL_ENV=development $(PY) manage.py migrate --no-input
-	PORTAL_ENV=development $(PY) manage.py seed_demo
-	@echo "Emails the demo sends are written to var/mail/ (one .log file per message)."
-	@echo "Serving http://$(HOST):$(PORT)/ — the task worker runs beside it; Ctrl-C stops both."
-	@PORTAL_ENV=development $(PY) manage.py run_worker --queue-name default & worker=$$!; \
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	@echo "Emails the demo sends: $(SITE_URL)/demo/mailbox/ (or: $(PY) manage.py mailbox)."
+	@echo "Serving $(SITE_URL)/ — the task worker runs beside it; Ctrl-C stops both."
+	@$(PY) manage.py run_worker --queue-name default & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	PORTAL_ENV=development $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The Spanish catalogue after a change of text (then translate: README, "Languages").
 messages: install

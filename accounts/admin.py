@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.middleware.csp import get_nonce
 from django.utils.translation import gettext_lazy as _
 from js_asset import Media as NonceMedia
+from modeltranslation.admin import TranslationAdmin
 from reversion.admin import VersionAdmin
 
 from accounts.models import PrivacyPolicy, Profile, User
@@ -68,7 +69,9 @@ UserAdmin.inlines = [ProfileInline]
 
 
 @admin.register(PrivacyPolicy)
-class PrivacyPolicyAdmin(VersionAdmin):
+class PrivacyPolicyAdmin(TranslationAdmin, VersionAdmin):
+    """The policy in both languages, side by side; a version without Spanish is shown in English."""
+
     list_display = ("version", "title", "effective_from", "updated_at")
     fields = ("version", "title", "effective_from", "body")
     search_fields = ("version", "title")

@@ -1,6 +1,7 @@
 """/api/v1/me/: the signed-in participant's own profile (session or token authentication)."""
 
 from django.conf import settings
+from django_countries import countries
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.generics import GenericAPIView
@@ -9,7 +10,6 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.models import Profile
 from portal.api_base import PersonalAnswersMixin
-from portal.models import Country
 
 
 class MeSerializer(serializers.Serializer):
@@ -19,21 +19,24 @@ class MeSerializer(serializers.Serializer):
     organisation = serializers.CharField(max_length=200, allow_blank=True, required=False)
     position = serializers.CharField(max_length=200, allow_blank=True, required=False)
     sector = serializers.ChoiceField(choices=Profile.Sector.choices)
-    country = serializers.SlugRelatedField(slug_field="code", queryset=Country.objects.all())
+    country = serializers.ChoiceField(
+        choices=[(code, code) for code, _name in countries],
+        help_text="The participant's country: any ISO 3166-1 alpha-2 code.",
+    )
     preferred_language = serializers.ChoiceField(choices=settings.LANGUAGES)
     news_opt_in = serializers.BooleanField(required=False)
     privacy_policy_version = serializers.CharField(read_only=True)
 
 
 def _me_data(user):
-    profile = Profile.objects.filter(user=user).select_related("country").first()
+    profile = Profile.objects.filter(user=user).first()
     data = {"email": user.email, "email_verified": services.has_verified_email(user), "full_name": user.full_name}
     if profile:
         data.update(
             organisation=profile.organisation,
             position=profile.position,
             sector=profile.sector,
-            country=profile.country,
+            country=profile.country.code,
             preferred_language=profile.preferred_language,
             news_opt_in=profile.news_opt_in,
             privacy_policy_version=profile.privacy_policy_version,

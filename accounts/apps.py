@@ -24,3 +24,12 @@ class AccountsConfig(AppConfig):
         from portal.registry import register_api_paths
 
         register_api_paths([path("me/", MeView.as_view(), name="api_me")])
+
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.countries import forget_bloc
+        from portal.models import Country
+
+        # Participants' time zones read the bloc's table through a cache: a change shows at once.
+        post_save.connect(forget_bloc, sender=Country, dispatch_uid="accounts.countries.save")
+        post_delete.connect(forget_bloc, sender=Country, dispatch_uid="accounts.countries.delete")

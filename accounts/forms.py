@@ -10,10 +10,9 @@ from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
+from accounts import countries, services
 from accounts.adapter import EMAIL_CONFIRMATION_SENT
 from accounts.models import Profile, User
-from portal.models import Country
 
 
 def _consent_label():
@@ -29,13 +28,18 @@ class ProfileFields(forms.Form):
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
     sector = forms.ChoiceField(label=_("Stakeholder sector"), choices=[("", "—"), *Profile.Sector.choices])
-    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all(), empty_label="—")
+    country = forms.ChoiceField(label=_("Country"), choices=[("", "—")])
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
     news_opt_in = forms.BooleanField(
         label=_("Send me the Pacific Alliance's news by email (optional; you can stop at any time)."),
         required=False,
         initial=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any country of ISO 3166, in the page's language; the bloc's members first.
+        self.fields["country"].choices = countries.choices()
 
 
 class SignupForm(ProfileFields, AllauthSignupForm):
@@ -96,7 +100,7 @@ class ProfileForm(ProfileFields):
             "organisation": profile.organisation,
             "position": profile.position,
             "sector": profile.sector,
-            "country": profile.country,
+            "country": profile.country.code,
             "preferred_language": profile.preferred_language,
             "news_opt_in": profile.news_opt_in,
         }

@@ -4,7 +4,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from accounts import countries
 from portal.richtext import RichTextField
 
 
@@ -85,7 +87,7 @@ class PrivacyPolicy(models.Model):
     """A version of the privacy policy. The newest one in force is shown and consented to."""
 
     version = models.CharField(_("version"), max_length=20, unique=True)
-    title = models.CharField(_("title"), max_length=200, default=_("Privacy policy"))
+    title = models.CharField(_("title"), max_length=200)
     body = RichTextField(_("text"))
     effective_from = models.DateTimeField(_("in force from"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -123,9 +125,8 @@ class Profile(models.Model):
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     position = models.CharField(_("position"), max_length=200, blank=True)
     sector = models.CharField(_("stakeholder sector"), max_length=30, choices=Sector.choices)
-    country = models.ForeignKey(
-        "portal.Country", verbose_name=_("country"), on_delete=models.PROTECT, related_name="profiles"
-    )
+    #: Any ISO 3166 country (the bloc's own table, portal.Country, keeps its members' statuses and zones).
+    country = CountryField(_("country"))
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -142,3 +143,9 @@ class Profile(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+    @property
+    def time_zone(self) -> str | None:
+        """The zone to show this participant event times in: the bloc's for its countries, else
+        the country's one zone, else None (accounts.countries)."""
+        return countries.time_zone_for(self.country.code)

@@ -111,7 +111,7 @@ def export_personal_data(*, user) -> dict:
     """Everything the portal holds about the user, as JSON-ready data ("Download my data")."""
     from allauth.account.models import EmailAddress
 
-    profile = Profile.objects.filter(user=user).select_related("country").first()
+    profile = Profile.objects.filter(user=user).first()
     data = {
         "exported_at": timezone.now().isoformat(),
         "account": {

@@ -58,7 +58,7 @@ def my_account(request):
         request,
         "accounts/my_account.html",
         {
-            "profile": Profile.objects.filter(user=user).select_related("country").first(),
+            "profile": Profile.objects.filter(user=user).first(),
             "has_verified_email": services.has_verified_email(user),
             "has_totp": Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
             "sections": sections,

@@ -17,6 +17,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, T
 
 from events import services
 from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+from events.widgets import EventZoneSplitDateTime
 from portal import uploads
 from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
 from portal.search import translated_fields
@@ -50,7 +51,11 @@ class EventZoneFormMixin:
             if value is not None and name in self.fields:
                 self.initial[name] = timezone.localtime(value, zone).replace(tzinfo=None)
             if name in self.fields:
-                self.fields[name].help_text = gettext("In the event's time zone (%(zone)s).") % {"zone": zone_name}
+                # One rule, stated once beside the inputs (events.widgets), in place of Django's note
+                # about the server's zone, which contradicted it.
+                note = gettext("Type the time in the event's time zone, %(zone)s, whatever the zone of your device.")
+                self.fields[name].help_text = ""
+                self.fields[name].widget.zone_note = note % {"zone": zone_name}
 
     def to_event_zone(self, cleaned: dict) -> dict:
         try:
@@ -89,7 +94,13 @@ class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
             "has_waiting_list", "reminder_hours_before", "join_opens_minutes_before", "state_note_en",
             "state_note_es",
         )  # fmt: skip
-        widgets = {"organising_bodies": forms.CheckboxSelectMultiple}
+        widgets = {
+            "organising_bodies": forms.CheckboxSelectMultiple,
+            **{
+                name: EventZoneSplitDateTime
+                for name in ("start", "end", "registration_opens_at", "registration_closes_at")
+            },
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,7 +137,12 @@ class SessionForm(EventZoneFormMixin, forms.ModelForm):
             "speakers",
             "recording_url",
         )
-        widgets = {"speakers": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "speakers": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "start": EventZoneSplitDateTime,
+            "end": EventZoneSplitDateTime,
+        }
 
     def __init__(self, *args, event_zone=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -435,7 +451,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("event", "participant")
         if sees_personal_data(request):
-            queryset = queryset.select_related("participant__profile__country")
+            queryset = queryset.select_related("participant__profile")
         return queryset
 
     def get_fields(self, request, obj=None):
@@ -467,7 +483,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
     def get_export_queryset(self, request):
         queryset = super().get_export_queryset(request)
         if sees_personal_data(request):
-            queryset = queryset.select_related("participant__profile__country")
+            queryset = queryset.select_related("participant__profile")
         return queryset
 
     def get_list_display(self, request):

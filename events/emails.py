@@ -52,7 +52,7 @@ def participant_zone(participant) -> tuple[str | None, str | None, str]:
     profile = getattr(participant, "profile", None)  # no profile: RelatedObjectDoesNotExist, an AttributeError
     if profile is None:
         return None, None, settings.LANGUAGE_CODE
-    return profile.country.time_zone, profile.country.name, profile.preferred_language
+    return profile.time_zone, profile.country.name, profile.preferred_language
 
 
 class EventContext:
@@ -130,7 +130,7 @@ def _lock(registration_id: int) -> Registration | None:
     the same query, not locked."""
     return (
         Registration.objects.select_for_update(of=("self",))
-        .select_related("event__country", "participant__profile__country")
+        .select_related("event__country", "participant__profile")
         .filter(pk=registration_id)
         .first()
     )
@@ -193,7 +193,7 @@ def _status_message(what: str, registration: Registration):
 def send_confirmation_link(registration_id: int) -> int:
     """The confirmation link again, when the participant asks for it (not stamped: on request)."""
     registration = (
-        Registration.objects.select_related("event", "participant__profile__country").filter(pk=registration_id).first()
+        Registration.objects.select_related("event", "participant__profile").filter(pk=registration_id).first()
     )
     if registration is None or registration.status != RegStatus.PENDING or not _can_receive(registration):
         return 0
@@ -270,7 +270,7 @@ def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = No
         Registration.objects.filter(
             pk__in=list(registration_ids), status=RegStatus.CONFIRMED, reminder_sent_at__isnull=True
         )
-        .select_related("participant__profile__country")
+        .select_related("participant__profile")
         .order_by("pk")
     )
     if not registrations:

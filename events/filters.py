@@ -57,7 +57,7 @@ class EventFilter(django_filters.FilterSet):
         method="filter_month",
         max_length=7,
         validators=[RegexValidator(MONTH_PATTERN, _("Give a month as YYYY-MM, e.g. 2025-02."))],
-        widget=MonthInput(attrs={"placeholder": "YYYY-MM"}),
+        widget=MonthInput(attrs={"placeholder": _("YYYY-MM")}),
         help_text=_("Events taking place in this month."),
     )
 

@@ -260,6 +260,20 @@ class Event(Publishable, CoverImage):
     def join_opens_at(self):
         return self.start - timedelta(minutes=self.join_opens_minutes_before)
 
+    @property
+    def join_window(self) -> str:
+        """Whether a personal access link leads in now: "not_yet", "open" (from join_opens_at to
+        the end) or "over". What the pages and emails say about the link follows it."""
+        now = timezone.now()
+        if now < self.join_opens_at:
+            return "not_yet"
+        return "open" if now < self.end else "over"
+
+    @property
+    def is_reminder_due(self) -> bool:
+        """The reminder time has come (a reminder then goes at once, or has gone)."""
+        return self.reminder_at <= timezone.now()
+
     # -- State ------------------------------------------------------------------------------
 
     @property

@@ -69,6 +69,15 @@ def times_by_country(moment: datetime, *, reference_zone: str | None = None) -> 
     ]
 
 
+def format_moment(moment: datetime, format_string: str) -> str:
+    """``moment`` (already in the zone to show) in ``format_string``, as the active language writes
+    dates: in Spanish, abbreviations in lower case ("sáb 28 nov") and "de" between day, month and
+    year ("28 de noviembre de 2026"). English keeps the format as given ("Sat 28 Nov")."""
+    if (get_language() or "").startswith("es"):
+        format_string = format_string.replace("M", "b").replace("j F", r"j \d\e F").replace("F Y", r"F \d\e Y")
+    return dateformat.format(moment, format_string)
+
+
 def in_zone(moment: datetime, zone: str) -> datetime:
     return timezone.localtime(moment, zoneinfo.ZoneInfo(zone))
 
@@ -77,8 +86,8 @@ def grouped_text(moment: datetime, *, reference_zone: str | None = None) -> str:
     """The one-line form used in emails and calendar files."""
     parts = []
     for local in times_by_country(moment, reference_zone=reference_zone):
-        text = dateformat.format(local.moment, "H:i")
+        text = format_moment(local.moment, "H:i")
         if local.differs_in_date:
-            text += dateformat.format(local.moment, " (D j M)")
+            text += format_moment(local.moment, " (D j M)")
         parts.append(f"{text} {local.label}")
     return " · ".join(parts)

@@ -109,7 +109,7 @@ def event_detail(request, slug):
         "next_path": event.get_absolute_url(),
         "outcome_documents": _outcome_documents(event),
     }
-    if registration is not None and registration.is_active:
+    if registration is not None and registration.is_active and not event.is_past:
         context["cancel_url"] = links.personal_path(registration, links.CANCEL)
         if registration.holds_seat and event.is_online and event.online_url and not event.is_past:
             context["join_url"] = links.personal_path(registration, links.JOIN)

@@ -15,7 +15,7 @@ from rest_framework import mixins, renderers, viewsets
 from rest_framework.response import Response
 
 from events.models import Event
-from observatory import search
+from observatory import search, services
 from observatory.figures import spreadsheet_safe
 from observatory.filters import IndicatorFilter, ObservationFilter, PublicationFilter
 from observatory.models import Dataset, Indicator, IndicatorSummary, Observation, Observatory, Publication
@@ -60,6 +60,7 @@ class PublicationApiFilter(with_search(PublicationFilter)):
 )
 class PublicationViewSet(ReadOnlyViewSet):
     serializer_class = PublicationSerializer
+    content_cache_seconds = services.DOWNLOAD_COUNTS_FRESH_SECONDS  # each file's download_count
     filterset_class = PublicationApiFilter
     ordering_fields = ["publication_date", "published_at", "title"]
     ordering = None  # the FilterSet's own order: newest first, or by relevance for a search

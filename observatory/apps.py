@@ -59,6 +59,16 @@ def _register_on_site_pages():
             order=25,
         )
     )
+    registry.register_search(
+        registry.SearchProvider(
+            key="observatories",
+            label=_("Observatories"),
+            search=search.search_observatories,
+            result_template="observatory/includes/observatory_result.html",
+            more_url=None,
+            order=15,
+        )
+    )
     registry.register_home_block(
         registry.HomeBlock(
             key="observatories",

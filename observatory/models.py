@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from accounts.models import Profile
 from observatory.files import (
@@ -423,9 +424,8 @@ class Comment(models.Model):
     author_name = models.CharField(_("name"), max_length=200, blank=True)
     author_organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     author_sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
-    author_country = models.ForeignKey(
-        Country, verbose_name=_("country"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    #: The participant's country when they commented (any ISO 3166 country, as in their profile).
+    author_country = CountryField(_("country"), blank=True)
     created_at = models.DateTimeField(_("posted at"), default=timezone.now)
     moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
     moderated_by = models.ForeignKey(

@@ -137,3 +137,24 @@ def search_indicators(text: str):
         .select_related("observatory")
         .order_by("observatory__position", "position", "code")
     )
+
+
+OBSERVATORY_FIELDS = ("name", "summary", "mission", "objectives", "funding")
+
+
+def search_observatories(text: str):
+    """The public observatories whose text (either language) has every word of ``text``.
+
+    A handful of rows: a plain word match on both databases, no search document to keep."""
+    Observatory = apps.get_model("observatory", "Observatory")  # observatory.models imports this module
+    text = clean_query(text)
+    if not text:
+        return Observatory.objects.none()
+    fields = translated_fields(Observatory, OBSERVATORY_FIELDS)
+    condition = Q()
+    for word in text.split()[:MAX_WORDS]:
+        matches = Q()
+        for name in fields:
+            matches |= Q(**{f"{name}__icontains": word})
+        condition &= matches
+    return Observatory.objects.public().filter(condition).select_related("body").order_by("position", "name")

@@ -120,7 +120,7 @@ def post_comment(*, publication: Publication, participant, text: str) -> Comment
         raise RateLimited(
             _("You have sent several comments in a short time. Please wait a while before sending another one.")
         )
-    profile = Profile.objects.select_related("country").get(user=participant)
+    profile = Profile.objects.get(user=participant)
     return Comment.objects.create(
         publication=publication,
         participant=participant,
@@ -128,7 +128,7 @@ def post_comment(*, publication: Publication, participant, text: str) -> Comment
         author_name=participant.full_name or participant.get_short_name(),
         author_organisation=profile.organisation,
         author_sector=profile.sector,
-        author_country=profile.country,
+        author_country=profile.country.code,
     )
 
 
@@ -234,6 +234,11 @@ def report_comment(*, comment: Comment, reporter_key: str, reason: str, user=Non
 
 # --- Downloads ----------------------------------------------------------------------------
 
+#: How old, at most, the download counts an anonymous visitor sees are: the publication page and
+#: the API's reads are kept that long at most by the caches (a download is not a publish, so
+#: the content version does not turn with it).
+DOWNLOAD_COUNTS_FRESH_SECONDS = 120
+
 
 def count_download(*, file: PublicationFile) -> None:
     """One more download of ``file``, added by the database (no lost updates under load)."""
@@ -263,9 +268,9 @@ def export_comments(user) -> list[dict]:
             "name": comment.author_name,
             "organisation": comment.author_organisation,
             "sector": comment.author_sector,
-            "country": comment.author_country.code if comment.author_country else None,
+            "country": comment.author_country.code or None,
         }
-        for comment in Comment.objects.of_participant(user).select_related("publication", "author_country")
+        for comment in Comment.objects.of_participant(user).select_related("publication")
     ]
 
 

@@ -7,6 +7,10 @@ from observatory.models import Indicator, Observatory, Publication
 class SectionSitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.7
+    # Each address in English and Spanish, with hreflang alternates (as news and events).
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return ["observatory:observatory_list", "observatory:publication_list"]
@@ -18,6 +22,9 @@ class SectionSitemap(Sitemap):
 class ObservatorySitemap(Sitemap):
     changefreq = "monthly"
     priority = 0.7
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return Observatory.objects.public().order_by("position", "name").only("slug", "updated_at")
@@ -32,6 +39,9 @@ class PublicationSitemap(Sitemap):
     changefreq = "monthly"
     priority = 0.6
     limit = 5000
+    i18n = True
+    alternates = True
+    x_default = True
 
     def items(self):
         return Publication.objects.published().newest_first().only("slug", "updated_at")

@@ -130,7 +130,7 @@ def _input_context(request, publication, form=None):
     if chosen_sector not in sectors:
         chosen_sector = ""
     counts = Comment.objects.filter(publication=publication).public().count_by_sector()
-    comments = Comment.objects.filter(publication=publication).public().select_related("author_country")
+    comments = Comment.objects.filter(publication=publication).public()
     if chosen_sector:
         comments = comments.filter(author_sector=chosen_sector)
     user = request.user
@@ -183,7 +183,12 @@ def _render_publication(request, publication, *, form=None, status=200):
         status=status,
     )
     # A preview of unpublished content is never kept by a shared cache, nor indexed.
-    return keep_private(response, noindex=True) if is_preview else response
+    if is_preview:
+        return keep_private(response, noindex=True)
+    # The files' download counts change with every download, not with a publish: the page cache
+    # keeps this page a short while only, so a visitor sees a count at most that old.
+    response.page_cache_seconds = services.DOWNLOAD_COUNTS_FRESH_SECONDS
+    return response
 
 
 @require_safe

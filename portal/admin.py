@@ -16,11 +16,14 @@ from import_export import resources
 from import_export.admin import ImportExportModelAdmin
 from js_asset import Media as NonceMedia
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
+from modeltranslation.translator import NotRegistered, translator
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
 from portal import services, uploads
 from portal.models import Body, Country, News, NewsLink, OutboundEmail, Topic, WorkerHeartbeat, WorkflowEvent
+from portal.revisions import rich_text_diff
+from portal.richtext import RichTextField
 
 Action = WorkflowEvent.Action
 
@@ -176,6 +179,7 @@ class PublishableAdmin(CompareVersionAdmin):
 
     change_form_template = "admin/portal/publishable_change_form.html"
     change_list_template = "admin/change_list.html"
+    compare_template = "admin/portal/compare.html"
     workflow_readonly_fields = ("status", "published_at", "author", "created_at", "updated_at")
     list_filter = (QueueFilter, "status")
     date_hierarchy = "published_at"
@@ -183,6 +187,22 @@ class PublishableAdmin(CompareVersionAdmin):
 
     def get_list_display(self, request):
         return (*self.list_display, "workflow_state", "published_at", "author", "updated_at")
+
+    @property
+    def compare_exclude(self):
+        """In a revision diff, a translated field once per language ("Text [en]", "Text [es]"), not
+        also as its untranslated original; and never the search index."""
+        try:
+            translated = tuple(translator.get_options_for_model(self.model).fields)
+        except NotRegistered:
+            translated = ()
+        return (*translated, "search_document")
+
+    def compare_TextField(self, obj_compare):
+        """Rich text compared as the text an editor reads (portal.revisions), not as raw HTML."""
+        if isinstance(obj_compare.field, RichTextField):
+            return rich_text_diff(obj_compare.value1 or "", obj_compare.value2 or "")
+        return self.fallback_compare(obj_compare)
 
     @admin.display(description=_("status"), ordering="status")
     def workflow_state(self, obj):
@@ -422,6 +442,10 @@ class NewsAdmin(PublishableAdmin, TranslationAdmin):
 admin.site.site_header = _("Pacific Alliance portal")
 admin.site.site_title = _("Pacific Alliance portal")
 admin.site.index_title = _("Editorial administration")
+# Django's collapsible navigation sidebar opens by script after the page is drawn, moving the
+# whole form sideways (a layout shift of 0.19 on every change form); the breadcrumbs and the
+# index lead everywhere it does.
+admin.site.enable_nav_sidebar = False
 
 
 # --- Outgoing email and workers (superusers only: they hold personal data) --------------------

@@ -7,6 +7,8 @@ API's ``search`` parameter; every item comes from the same ``published()`` reads
 shows exactly what the public site shows.
 """
 
+import time
+
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django_filters import rest_framework as filters
@@ -41,7 +43,11 @@ class ContentCachedReadsMixin:
     and 304s still apply) is kept per address and language with ``portal.cache.remember``,
     so a popular search or page of results is computed once per content version. Errors
     (a bad filter, a 404) are raised, never kept. Signed-in clients always get fresh data.
+    A view whose answer also holds figures that change without a publish (download counts)
+    sets ``content_cache_seconds``: its reads are then kept that long at most.
     """
+
+    content_cache_seconds: int | None = None
 
     def list(self, request, *args, **kwargs):
         return self._from_content_cache(super().list, request, *args, **kwargs)
@@ -52,8 +58,13 @@ class ContentCachedReadsMixin:
     def _from_content_cache(self, read, request, *args, **kwargs):
         if request.user.is_authenticated:
             return read(request, *args, **kwargs)
+        period = int(time.time() // self.content_cache_seconds) if self.content_cache_seconds else ""
         data = remember(
-            "api", lambda: read(request, *args, **kwargs).data, translation.get_language(), request.get_full_path()
+            "api",
+            lambda: read(request, *args, **kwargs).data,
+            translation.get_language(),
+            request.get_full_path(),
+            period,
         )
         return Response(data)
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from portal import api, registry
+from portal import api, api_docs, registry
 
 router = DefaultRouter()
 router.register("news", api.NewsViewSet, basename="news")
@@ -18,7 +18,9 @@ urlpatterns = [
     path("v1/", include(registry.api_paths())),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    # The reference as an accessible page of the site (portal.api_docs); Swagger UI to try requests
+    # (the split view serves its start-up script as a file, so the CSP needs no inline script).
+    path("docs/", api_docs.api_docs, name="api_docs"),
+    path("docs/explorer/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_explorer"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api_schema"), name="api_redoc"),
 ]

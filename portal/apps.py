@@ -20,6 +20,46 @@ class PortalConfig(AppConfig):
 
         request_ids.connect_signals()
         _register_sweeps()
+        _keep_every_language_in_revisions()
+
+
+def _keep_every_language_in_revisions():
+    """Revisions hold each language's text: django-reversion registered the models (in their
+    models.py) with the fields they had then, before django-modeltranslation added ``title_en``,
+    ``title_es``…, so a revision kept one language only, and restoring it lost the other. Each
+    registered model gets the translations of the fields it was registered with (same follows)."""
+    import reversion
+    from django.conf import settings
+    from modeltranslation.translator import NotRegistered, translator
+    from modeltranslation.utils import build_localized_fieldname
+    from reversion.revisions import _get_options
+
+    languages = [code for code, _name in settings.LANGUAGES]
+    for model in list(reversion.get_registered_models()):
+        try:
+            translated = translator.get_options_for_model(model).fields
+        except NotRegistered:
+            continue
+        options = _get_options(model)
+        extra = [
+            build_localized_fieldname(name, code)
+            for name in options.fields
+            if name in translated
+            for code in languages
+            if build_localized_fieldname(name, code) not in options.fields
+        ]
+        if not extra:
+            continue
+        reversion.unregister(model)
+        reversion.register(
+            model,
+            fields=[*options.fields, *extra],
+            follow=options.follow,
+            format=options.format,
+            for_concrete_model=options.for_concrete_model,
+            ignore_duplicates=options.ignore_duplicates,
+            use_natural_foreign_keys=options.use_natural_foreign_keys,
+        )
 
 
 def _watch_what_public_pages_show():

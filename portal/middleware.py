@@ -27,6 +27,9 @@ class AnonymousPageCacheMiddleware:
     Only for GET/HEAD from a visitor with no session cookie (so no messages, no sign-in),
     only for successful HTML responses that set no cookie (a page with a CSRF-protected
     form sets one, and is never shared) and that are not private (staff previews are).
+
+    A view whose page shows something that changes without a publish (a download count) sets
+    ``response.page_cache_seconds``: the page is kept at most that long (never past PAGE_TTL).
     """
 
     def __init__(self, get_response):
@@ -45,7 +48,11 @@ class AnonymousPageCacheMiddleware:
             response["X-Cache"] = "miss"
             if hasattr(response, "render") and callable(response.render):
                 response = response.render() or response
-            cache.set(key, response, page_cache.PAGE_TTL)
+            cache.set(
+                key,
+                response,
+                min(getattr(response, "page_cache_seconds", None) or page_cache.PAGE_TTL, page_cache.PAGE_TTL),
+            )
         return response
 
     @staticmethod

@@ -41,6 +41,8 @@ def validate_time_zone(value):
         raise ValidationError(_("%(value)s is not an IANA time zone."), params={"value": value})
 
 
+# Registered so that a revision's diff shows what it was filed under (reversion-compare).
+@reversion.register()
 class Country(models.Model):
     """A member, candidate, associated state or observer of the bloc."""
 
@@ -72,6 +74,7 @@ class Country(models.Model):
         return (self.code,)
 
 
+@reversion.register()
 class Body(models.Model):
     """A committee, technical group, subgroup or council of the bloc."""
 
@@ -101,6 +104,7 @@ class Body(models.Model):
         return (self.slug,)
 
 
+@reversion.register()
 class Topic(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)

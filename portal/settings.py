@@ -13,6 +13,7 @@ Every variable is documented in README.md ("Configuration").
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -24,10 +25,47 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 _MISSING = object()
 
+#: What ``make run`` remembers in var/demo.env, and the only keys that file may set.
+DEMO_ENV_FILE = "demo.env"
+DEMO_ENV_KEYS = ("PORTAL_ENV", "SITE_URL")
+
+
+def _remembered_demo_profile() -> dict[str, str]:
+    """The demo's profile as ``make run`` wrote it in ``<VAR_DIR>/demo.env``, when PORTAL_ENV is not set.
+
+    So that in a checkout set up by ``make run`` the commands README names work as written
+    (``.venv/bin/python manage.py send_event_reminders``). The file may only choose the
+    development profile and its address; anything set in the environment wins, and with
+    PORTAL_ENV set (production sets it: deploy/portal.env.example) the file is not read at all.
+    """
+    if os.environ.get("PORTAL_ENV"):
+        return {}
+    path = Path(os.environ.get("VAR_DIR") or BASE_DIR / "var") / DEMO_ENV_FILE
+    if not path.is_file():
+        return {}
+    values = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, separator, value = (part.strip() for part in line.partition("="))
+        if not separator or key not in DEMO_ENV_KEYS:
+            raise ImproperlyConfigured(f"{path}, line {number}: only {', '.join(DEMO_ENV_KEYS)} may be set there.")
+        values[key] = value
+    if values.get("PORTAL_ENV") != "development":
+        raise ImproperlyConfigured(f"{path} remembers the demo only: it must say PORTAL_ENV=development.")
+    return values
+
+
+_REMEMBERED = _remembered_demo_profile()
+
 
 def env(name, default=_MISSING, *, cast=str):
-    """Read one setting from the environment; the only place settings touch os.environ."""
+    """Read one setting from the environment (or the demo's var/demo.env, see above); the only
+    place settings touch os.environ."""
     raw = os.environ.get(name)
+    if raw is None or raw == "":
+        raw = _REMEMBERED.get(name)
     if raw is None or raw == "":
         if default is _MISSING:
             raise ImproperlyConfigured(f"The environment variable {name} is required in this profile.")
@@ -56,13 +94,19 @@ DEBUG = env("DEBUG", PORTAL_ENV == "development", cast=bool)
 if IS_PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on in the production profile.")
 
+# The site's address in every link it writes (emails, feeds, canonical and hreflang links). The
+# demo's follows `make run HOST=… PORT=…` (the Makefile remembers it in var/demo.env).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 if IS_PRODUCTION:
     SECRET_KEY = env("SECRET_KEY")
     ALLOWED_HOSTS = env("ALLOWED_HOSTS", cast=list)
 else:
     # Not a secret: only the demo and the tests run with it.
     SECRET_KEY = env("SECRET_KEY", "insecure-demo-key-never-used-in-production-0123456789abcdef")
-    ALLOWED_HOSTS = env("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"], cast=list)
+    # The demo answers on the host of its SITE_URL too (make run HOST=my-laptop.local).
+    _demo_hosts = ["127.0.0.1", "localhost", "testserver", urlsplit(SITE_URL).hostname or "127.0.0.1"]
+    ALLOWED_HOSTS = env("ALLOWED_HOSTS", list(dict.fromkeys(_demo_hosts)), cast=list)
 
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", [], cast=list)
 # How many proxies of ours every request passes (TLS proxy, load balancer…): the client's
@@ -71,7 +115,6 @@ CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS", [], cast=list)
 TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", 0, cast=int)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = _("Pacific Alliance")
 
 INSTALLED_APPS = [
@@ -214,7 +257,7 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pacific Alliance] "
+# Subjects start with the site's name in the recipient's language (accounts.adapter.format_email_subject).
 ACCOUNT_RATE_LIMITS = {
     # allauth's own limits, stated here so they are visible and reviewed.
     "login": "30/m/ip",
@@ -430,8 +473,13 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING" if IS_TEST else "INFO")},
-    # django-guid says at INFO, for every request, whether the id came from the proxy.
-    "loggers": {"django_guid": {"level": "WARNING"}},
+    # django-guid says at INFO, for every request, whether the id came from the proxy. Django's own
+    # loggers (django.tasks: the worker's lines; django.request…) go to the root's handler only:
+    # Django's default console handler beside it printed each line twice in the demo.
+    "loggers": {
+        "django_guid": {"level": "WARNING"},
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # Request ids (django-guid): taken from the proxy's X-Request-ID (nginx sets it, deploy/nginx/)

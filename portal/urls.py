@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from accounts.views import staff_login
-from portal import views
+from portal import mailbox, views
 from portal.feeds import LatestNewsFeed
 from portal.health import ReadinessView
 
@@ -16,6 +16,15 @@ portal_patterns = [
     path("news/<slug:slug>/", views.news_detail, name="news_detail"),
     path("search/", views.site_search, name="search"),
 ]
+
+if settings.DEBUG:
+    # The demo's mailbox (portal.mailbox): it shows everyone's emails, so it is never routed without DEBUG.
+    portal_patterns += [
+        path("demo/mailbox/", mailbox.mailbox_list, name="mailbox"),
+        path("demo/mailbox/<int:pk>/", mailbox.mailbox_message, name="mailbox_message"),
+        path("demo/mailbox/<int:pk>/html/", mailbox.mailbox_html, name="mailbox_html"),
+        path("demo/mailbox/<int:pk>/attachments/<int:index>/", mailbox.mailbox_attachment, name="mailbox_attachment"),
+    ]
 
 # Pages people read exist in English (no prefix, so addresses published so far keep working)
 # and in Spanish under /es/.

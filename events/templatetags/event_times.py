@@ -4,8 +4,12 @@ Django's ``date`` filter would convert a datetime back to the site's zone, so ti
 formatted here from datetimes already in the zone to show.
 """
 
+import functools
+
+from babel.dates import get_timezone_location
 from django import template
-from django.utils import dateformat
+from django.conf import settings
+from django.utils import translation
 
 from events import times
 
@@ -13,8 +17,20 @@ register = template.Library()
 
 
 def zone_label(zone: str) -> str:
-    """ "America/Mexico_City" → "Mexico City"."""
-    return zone.rsplit("/", 1)[-1].replace("_", " ")
+    """ "America/Mexico_City" → "Mexico City" ("Ciudad de México" in Spanish): CLDR's name of the
+    zone's city in the active language (babel), or the zone's own last part if CLDR has none."""
+    if not zone:
+        return ""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return _city_of(zone, language)
+
+
+@functools.lru_cache(maxsize=1024)
+def _city_of(zone: str, language: str) -> str:
+    try:
+        return get_timezone_location(zone, locale=language, return_city=True)
+    except (LookupError, ValueError):
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 @register.filter
@@ -30,7 +46,7 @@ def fmt(moment, format_string):
     """Format a datetime as it is (no conversion to the site's zone)."""
     if not moment:
         return ""
-    return dateformat.format(moment, format_string)
+    return times.format_moment(moment, format_string)
 
 
 @register.filter(name="zone_label")
@@ -44,8 +60,8 @@ def country_times(moment, reference_zone=None, compact=False):
     return {
         "groups": [
             {
-                "time": dateformat.format(local.moment, "H:i"),
-                "day": dateformat.format(local.moment, "D j M") if local.differs_in_date else "",
+                "time": times.format_moment(local.moment, "H:i"),
+                "day": times.format_moment(local.moment, "D j M") if local.differs_in_date else "",
                 "iso": local.moment.isoformat(),
                 "places": local.label,
             }

@@ -5,6 +5,7 @@ from django import template
 from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -34,3 +35,11 @@ def shown_in(obj, field_name):
         if code != current and getattr(obj, f"{field_name}_{code}", None):
             return code
     return ""
+
+
+@register.filter
+def lang_if_fallback(obj, field_name):
+    """`` lang="en"`` when ``obj.<field_name>`` is shown in the other language, else nothing:
+    ``<p{{ observatory|lang_if_fallback:"mission" }}>`` (screen readers then use the right voice)."""
+    code = shown_in(obj, field_name)
+    return format_html(' lang="{}"', code) if code else ""

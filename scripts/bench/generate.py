@@ -260,7 +260,7 @@ class Generator:
                 organisation=self.rng.choice(ORGANISATIONS),
                 position=self.rng.choice(POSITIONS),
                 sector=self.rng.choice(sectors),
-                country=self.rng.choices(self.countries, weights=self.country_weights)[0],
+                country=self.rng.choices(self.countries, weights=self.country_weights)[0].code,
                 preferred_language="es" if self.rng.random() < 0.7 else "en",
                 privacy_policy_version=self.policy_version,
                 privacy_consented_at=user.date_joined,

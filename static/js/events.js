@@ -19,6 +19,6 @@ document.addEventListener("DOMContentLoaded", () => {
     const target = block.querySelector("dd");
     if (!target) return;
     target.textContent = text;
-    block.hidden = false;
+    block.classList.add("is-shown");
   });
 });

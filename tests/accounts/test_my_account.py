@@ -37,14 +37,14 @@ def test_edit_profile(participant_client, participant):
     response = participant_client.post(
         reverse("accounts:edit_profile"),
         {"full_name": "Ana Pérez", "organisation": "CEPAL", "position": "", "sector": "international_organisation",
-         "country": chile.pk, "preferred_language": "en", "news_opt_in": "on"},
+         "country": chile.code, "preferred_language": "en", "news_opt_in": "on"},
     )  # fmt: skip
     assert response.status_code == 302
     participant.refresh_from_db()
     profile = participant.profile
     assert participant.full_name == "Ana Pérez"
     assert (profile.organisation, profile.sector, profile.country, profile.preferred_language) == (
-        "CEPAL", "international_organisation", chile, "en",
+        "CEPAL", "international_organisation", "CL", "en",
     )  # fmt: skip
     assert profile.news_opt_in and profile.news_opt_in_at
 
@@ -52,7 +52,7 @@ def test_edit_profile(participant_client, participant):
 def test_edit_profile_with_bad_input_changes_nothing(participant_client, participant):
     response = participant_client.post(
         reverse("accounts:edit_profile"),
-        {"full_name": "X", "sector": "business", "country": "424242", "preferred_language": "en"},
+        {"full_name": "X", "sector": "business", "country": "XX", "preferred_language": "en"},
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()

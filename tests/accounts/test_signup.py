@@ -28,7 +28,7 @@ def signup_data(peru, **overrides):
         "organisation": "Cámara de Comercio de Lima",
         "position": "Analyst",
         "sector": "business",
-        "country": str(peru.pk),
+        "country": peru.code,
         "preferred_language": "es",
         "privacy_consent": "on",
     }
@@ -46,7 +46,7 @@ def test_signup_creates_user_profile_and_consent_and_sends_a_verification_email(
     user = User.objects.get(email="maria.quispe@example.org")
     profile = user.profile
     assert user.full_name == "María Quispe"
-    assert (profile.sector, profile.country, profile.preferred_language) == ("business", peru, "es")
+    assert (profile.sector, profile.country, profile.preferred_language) == ("business", "PE", "es")
     assert profile.privacy_policy_version == privacy_policy.version
     assert profile.privacy_consented_at is not None
     assert profile.news_opt_in is False and profile.news_opt_in_at is None
@@ -76,7 +76,7 @@ def test_the_news_opt_in_is_never_pre_ticked(client, peru, privacy_policy):
         ({"privacy_consent": None}, "You must accept the privacy policy"),
         ({"password1": "password", "password2": "password"}, "too common"),
         ({"password2": "something-else-2026"}, "same password"),
-        ({"country": "999999"}, "Select a valid choice"),
+        ({"country": "XX"}, "Select a valid choice"),
         ({"sector": "lobbyist"}, "Select a valid choice"),
         ({"email": "not-an-email"}, "valid email"),
         ({"full_name": ""}, "This field is required"),

@@ -10,6 +10,10 @@ What every browser test gets from here:
 - ``check_page(page)``: called after every navigation. It runs axe (as ``check_accessibility``
   does, serious and critical violations) and looks at what the browser reported:
   Content-Security-Policy violations, uncaught page errors, failed CSS/JS/font/image loads.
+  It also measures what axe does not: the layout shift of the page's first load (cumulative,
+  at most ``MAX_LAYOUT_SHIFT``), the keyboard focus ring of every focusable element (a visible
+  outline of at least ``MIN_FOCUS_CONTRAST`` against what surrounds it, WCAG 1.4.11), and that
+  the page does not scroll sideways at the phone's width (``PHONE``, 390 px).
   Problems are collected, so one test walks
   its whole flow, and the test then FAILS with the full list (see pytest_runtest_call).
   A page that was loaded but never checked also fails the test.
@@ -23,6 +27,7 @@ governed by the page's CSP; the page's own scripts and styles stay under the pol
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +52,12 @@ TIMEOUT_MS = 5_000
 FAILING_IMPACTS = ("critical", "serious")
 #: Sub-resources whose failure to load is a problem (a page without its CSS or JS is broken).
 CHECKED_RESOURCES = ("stylesheet", "script", "font", "image")
+#: Cumulative layout shift of a first load that fails a page (Core Web Vitals' "good" is < 0.1).
+MAX_LAYOUT_SHIFT = 0.1
+#: Contrast of a focus ring against the colours around it (WCAG 2.2, 1.4.11 non-text contrast).
+MIN_FOCUS_CONTRAST = 3.0
+#: How many focusable elements of a page have their focus ring measured (in document order).
+FOCUS_CHECKED = 80
 
 PAGES_KEY = pytest.StashKey[list]()
 
@@ -122,12 +133,13 @@ def _watch(page) -> Watch:
 
 @pytest.fixture
 def new_page(request, browser, site):
-    """``new_page(name="editor", viewport=PHONE)``: a page in a new, empty browser context."""
+    """``new_page(name="editor", viewport=PHONE)``: a page in a new, empty browser context (its
+    device in Bogotá's time zone unless ``timezone_id`` says otherwise)."""
     contexts = []
     watched = request.node.stash.setdefault(PAGES_KEY, [])
 
-    def make(name="visitor", viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport, base_url=site, locale="en-US", timezone_id="America/Bogota")
+    def make(name="visitor", viewport=DESKTOP, timezone_id="America/Bogota"):
+        context = browser.new_context(viewport=viewport, base_url=site, locale="en-US", timezone_id=timezone_id)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
@@ -213,7 +225,65 @@ def check_page(page):
     violations = axe_violations(page)
     if violations:
         watch.problems.append((page.url, format_violations(violations)))
+    shift = layout_shift(page)
+    if shift >= MAX_LAYOUT_SHIFT:
+        watch.problems.append((page.url, f"cumulative layout shift {shift:.3f} on load (at most {MAX_LAYOUT_SHIFT})"))
+    watch.problems.extend((page.url, problem) for problem in focus_ring_problems(page))
+    overflow = sideways_scroll_at_phone_width(page)
+    if overflow:
+        watch.problems.append((page.url, overflow))
     watch.checked_loads = len(watch.loads)
+
+
+def layout_shift(page) -> float:
+    """The page's cumulative layout shift since it loaded (shifts right after an input excluded)."""
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+            let total = 0;
+            const observer = new PerformanceObserver((list) => {
+                for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+            });
+            observer.observe({ type: "layout-shift", buffered: true });
+            setTimeout(() => { observer.disconnect(); resolve(total); }, 150);
+        })"""
+    )
+
+
+#: The focus-ring measurement run in the page (its own file: it is JavaScript).
+FOCUS_RING_SCRIPT = (Path(__file__).with_name("focus_ring.js")).read_text(encoding="utf-8")
+
+
+def focus_ring_problems(page) -> list[str]:
+    """Each focusable element focused as from the keyboard: its outline must show, with enough contrast."""
+    page.keyboard.press("Shift")  # keyboard modality: the focus that follows is :focus-visible
+    return page.evaluate(FOCUS_RING_SCRIPT, [MIN_FOCUS_CONTRAST, FOCUS_CHECKED])
+
+
+def sideways_scroll_at_phone_width(page) -> str:
+    """'' if the page fits the phone's width (390 px) with no horizontal scroll, else what sticks out."""
+    viewport = page.viewport_size
+    if viewport and viewport["width"] != PHONE["width"]:
+        page.set_viewport_size(PHONE)
+    try:
+        widths = page.evaluate(
+            """() => ({
+                scroll: document.documentElement.scrollWidth,
+                inner: window.innerWidth,
+                wide: [...document.querySelectorAll("body *")]
+                    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                    .slice(0, 5)
+                    .map((e) => e.tagName.toLowerCase() + (e.className ? "." + e.getAttribute("class") : "")),
+            })"""
+        )
+    finally:
+        if viewport and viewport["width"] != PHONE["width"]:
+            page.set_viewport_size(viewport)
+    if widths["scroll"] <= widths["inner"]:
+        return ""
+    return (
+        f"scrolls sideways at {widths['inner']} px (scrollWidth {widths['scroll']} px); "
+        f"wider than the screen: {', '.join(widths['wide']) or '?'}"
+    )
 
 
 def check_accessibility(page):

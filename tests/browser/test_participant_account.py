@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -50,7 +51,7 @@ def test_sign_up_verify_sign_in_edit_download_and_delete(page, site, tmp_path):
     # The verification email has a personal link; it brings them back to the news item.
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
-    goto(page, link.replace("http://testserver", site))
+    goto(page, link.replace(settings.SITE_URL, site))  # the email's links are on SITE_URL
     click_and_check(page, page.get_by_role("button", name="Confirm"))
     expect(page).to_have_url(re.compile(re.escape(news.get_absolute_url()) + "$"))
 

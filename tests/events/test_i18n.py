@@ -311,5 +311,46 @@ def test_the_one_line_times_of_emails_and_calendar_files_are_localised(spanish_n
     moment = datetime(2025, 3, 4, 1, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
     with translation.override("en"):
         assert times.grouped_text(moment, reference_zone="Asia/Tokyo").startswith("10:00 (Mon 3 Mar) Mexico")
+    with translation.override("es"):  # abbreviations in lower case, as Spanish writes them
+        assert times.grouped_text(moment, reference_zone="Asia/Tokyo").startswith("10:00 (lun 3 mar) México")
+
+
+# --- Zones, dates and the month filter in the visitor's language --------------------------------
+
+
+def test_time_zone_city_names_are_in_the_visitor_s_language(client, bilingual_event):
+    """From CLDR (babel), not the zone's English name: "Ciudad de México" on the Spanish page."""
+    spanish = page(client, f"/es/events/{bilingual_event.slug}/")
+    english = page(client, f"/events/{bilingual_event.slug}/")
+    assert "Hora de Ciudad de México" in spanish and "Mexico City" not in spanish
+    assert "Mexico City time" in english
+
+
+@pytest.mark.parametrize("zone, spanish", [("America/Bogota", "Bogotá"), ("Asia/Tokyo", "Tokio")])
+def test_every_zone_gets_its_cldr_city_name(zone, spanish):
+    from events.templatetags.event_times import zone_label
+
     with translation.override("es"):
-        assert times.grouped_text(moment, reference_zone="Asia/Tokyo").startswith("10:00 (lun 3 Mar) México")
+        assert zone_label(zone) == spanish
+
+
+def test_spanish_dates_write_abbreviations_in_lower_case(client, members):
+    PublishedEventFactory(start=datetime(2030, 11, 30, 18, 0, tzinfo=ZoneInfo("America/Mexico_City")))
+    spanish = page(client, "/es/events/?when=upcoming")
+    english = page(client, "/events/?when=upcoming")
+    assert ">sáb 30 nov 2030</time>" in spanish
+    assert not re.search(r">(lun|mar|mié|jue|vie|sáb|dom) \d+ [A-Z]", spanish)
+    assert ">Sat 30 Nov 2030</time>" in english
+
+
+def test_long_spanish_dates_read_as_spanish_writes_them(members):
+    moment = datetime(2030, 11, 30, 18, 0, tzinfo=ZoneInfo("America/Mexico_City"))
+    with translation.override("es"):
+        assert times.format_moment(moment, "l j F Y, H:i") == "sábado 30 de noviembre de 2030, 18:00"
+    with translation.override("en"):
+        assert times.format_moment(moment, "l j F Y, H:i") == "Saturday 30 November 2030, 18:00"
+
+
+def test_the_month_filter_s_placeholder_is_translated(client, members):
+    assert 'placeholder="AAAA-MM"' in page(client, "/es/events/")
+    assert 'placeholder="YYYY-MM"' in page(client, "/events/")

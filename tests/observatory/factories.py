@@ -9,7 +9,7 @@ from django.utils import timezone
 from observatory import demo_files
 from observatory.models import Collaborator, Comment, Indicator, Observatory, Publication, PublicationFile
 from portal.models import Status
-from tests.factories import AuthorFactory, BodyFactory, CountryFactory, yesterday
+from tests.factories import AuthorFactory, BodyFactory, yesterday
 
 
 def days_ago(days):
@@ -109,7 +109,7 @@ class PendingCommentFactory(factory.django.DjangoModelFactory):
     author_name = factory.Sequence(lambda n: f"Participant {n}")
     author_organisation = "Universidad de Lima"
     author_sector = Comment.Sector.ACADEMIA
-    author_country = factory.LazyFunction(lambda: CountryFactory(code="PE"))
+    author_country = "PE"
 
 
 class ApprovedCommentFactory(PendingCommentFactory):

@@ -95,6 +95,18 @@ def test_staff_preview_of_a_draft_is_never_cached(client, author):
     assert "private" in response["Cache-Control"]
 
 
+def test_the_preview_of_an_undated_draft_says_so_instead_of_a_dangling_separator(client, author):
+    news = DraftNewsFactory(author=author)
+    news.countries.add(CountryFactory(code="CL"))
+    client.force_login(author)
+
+    html = client.get(news.get_absolute_url()).content.decode()
+
+    meta = re.search(r'<p class="article__meta">(.*?)</p>', html, re.DOTALL).group(1)
+    text = " ".join(re.sub(r"<[^>]+>", "", meta).split())
+    assert text == "Not published yet · Chile"
+
+
 def test_a_non_staff_user_cannot_preview(client, django_user_model):
     news = DraftNewsFactory()
     client.force_login(django_user_model.objects.create_user(email="citizen@example.org", password="x"))

@@ -191,7 +191,7 @@ def test_sign_up_works_while_the_mail_server_is_down_and_its_email_follows(
     peru = CountryFactory(code="PE")
     data = {
         "email": "maria.quispe@example.org", "password1": "Quinoa-and-coffee-26", "password2": "Quinoa-and-coffee-26",
-        "full_name": "María Quispe", "sector": "business", "country": str(peru.pk), "preferred_language": "es",
+        "full_name": "María Quispe", "sector": "business", "country": peru.code, "preferred_language": "es",
         "privacy_consent": "on",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):

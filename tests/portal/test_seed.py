@@ -1,6 +1,10 @@
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from portal.management.commands.seed_demo import parse_article
 from portal.models import Body, Country, News, Status, Topic, WorkflowEvent
 
 pytestmark = pytest.mark.django_db
@@ -31,3 +35,17 @@ def test_seed_demo_refuses_to_run_without_debug(settings):
     with pytest.raises(CommandError, match="refuses"):
         call_command("seed_demo", verbosity=0)
     assert not News.objects.exists()
+
+
+def test_the_procurement_observatory_launch_ends_with_the_address_of_the_source_as_a_link():
+    """It ended with "…Observatory at:" and nothing: the address on the next line was lost."""
+    article = parse_article(
+        Path(settings.BASE_DIR) / "fixtures/news/2023-12-04-public-procurement-observatory-launched.txt"
+    )
+    link = '<a href="https://alianzapacifico.net/observatorio-compras-publicas-ap/">'
+    assert article.body.endswith(
+        f"Observatory at: {link}https://alianzapacifico.net/observatorio-compras-publicas-ap/</a></p>"
+    )
+    assert article.body_es.endswith(
+        f"Públicas en: {link}https://alianzapacifico.net/observatorio-compras-publicas-ap/</a></p>"
+    )

@@ -167,7 +167,6 @@ class Command(BaseCommand):
     def ensure_company_accounts(self):
         User = get_user_model()
         policy = PrivacyPolicy.current()
-        peru = Country.objects.get(code="PE")
         people = []
         for email, name in (REPRESENTATIVE, COLLEAGUE):
             user = User.objects.filter(email__iexact=email).first()
@@ -180,7 +179,7 @@ class Command(BaseCommand):
                     "organisation": DEMO_COMPANY,
                     "position": "Compliance officer" if user.email == REPRESENTATIVE[0] else "Internal auditor",
                     "sector": Profile.Sector.BUSINESS,
-                    "country": peru,
+                    "country": "PE",
                     "preferred_language": "es",
                     "privacy_policy_version": policy.version if policy else "1.0",
                     "privacy_consented_at": timezone.now(),

@@ -36,6 +36,7 @@ class Fixture:
     values: dict
     lists: dict = field(default_factory=dict)
     text: str = ""
+    text_es: str = ""  # the text after a line "--- es ---", when the fixture has it in Spanish too
 
     def get(self, key, default=""):
         return self.values.get(key, default)
@@ -63,7 +64,8 @@ def read_fixture(path: Path) -> Fixture:
     header, separator, text = path.read_text(encoding="utf-8").partition("\n---\n")
     if not separator:
         raise CommandError(f"{path.name}: the header must end with a line “---”.")
-    fixture = Fixture(path=path, values={}, text=text)
+    text, _, text_es = text.partition("\n--- es ---\n")
+    fixture = Fixture(path=path, values={}, text=text, text_es=text_es)
     for line in header.splitlines():
         key, _, value = line.partition(":")
         key, value = key.strip(), value.strip()
@@ -149,6 +151,7 @@ class Command(BaseCommand):
                 "summary_es": fixture.get("summary_es") or None,
                 "mission_es": fixture.get("mission_es") or None,
                 "objectives_en": paragraphs_to_html(fixture.text),
+                "objectives_es": paragraphs_to_html(fixture.text_es) or None,
                 "launched_on": fixture.date("launched"),
                 "body": self.bodies[body_slug],
                 "funding": fixture.get("funding"),
@@ -206,6 +209,7 @@ class Command(BaseCommand):
             "external_url": fixture.get("link"),
             "citation": fixture.get("citation"),
             "is_featured": fixture.get("featured") == "yes",
+            **self.spanish_of(fixture),
         }
         publication = Publication.objects.filter(slug=slug).first()
         created = updated = False
@@ -234,6 +238,17 @@ class Command(BaseCommand):
             at = timezone.make_aware(datetime.combine(content["publication_date"], time(12, 0)))
             services.publish(item=publication, actor=editor, at=at, comment="Demo content")
         return created, updated
+
+    @staticmethod
+    def spanish_of(fixture) -> dict:
+        """A publication's Spanish text where the fixture has it (``title_es:``, ``abstract_es:``,
+        ``citation_es:``, the body after ``--- es ---``); the pages fall back to English otherwise."""
+        return {
+            "title_es": fixture.get("title_es") or None,
+            "abstract_es": fixture.get("abstract_es") or None,
+            "citation_es": fixture.get("citation_es") or None,
+            "body_es": paragraphs_to_html(fixture.text_es),
+        }
 
     def load_collaborators(self, fixture, publication):
         wanted = [(*row, "", "")[:3] for row in fixture.rows("collaborator")]

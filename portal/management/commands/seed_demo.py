@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -63,16 +64,32 @@ def _split(value: str) -> list[str]:
 
 
 def paragraphs_to_html(text: str) -> str:
-    """Plain paragraphs (blank-line separated; "- " lines are list items) → simple HTML."""
+    """Plain paragraphs (blank-line separated; "- " lines are list items) → simple HTML.
+
+    An address the source gives (``https://…``) becomes a link to it."""
     blocks = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         if lines and all(line.startswith("- ") for line in lines):
-            items = "".join(f"<li>{escape(line[2:].strip())}</li>" for line in lines)
+            items = "".join(f"<li>{_linked(line[2:].strip())}</li>" for line in lines)
             blocks.append(f"<ul>{items}</ul>")
         elif lines:
-            blocks.append(f"<p>{escape(' '.join(lines))}</p>")
+            blocks.append(f"<p>{_linked(' '.join(lines))}</p>")
     return "".join(blocks)
+
+
+_ADDRESS = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)»”’]")
+
+
+def _linked(text: str) -> str:
+    """``text`` escaped, each http(s) address in it a link."""
+    parts, last = [], 0
+    for match in _ADDRESS.finditer(text):
+        address = match.group(0)
+        parts += [escape(text[last : match.start()]), f'<a href="{escape(address)}">{escape(address)}</a>']
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return "".join(parts)
 
 
 def parse_article(path: Path) -> Article:
@@ -130,7 +147,8 @@ class Command(BaseCommand):
                 f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
             )
         )
-        self.stdout.write("Demo accounts (demo only):")
+        # The addresses follow SITE_URL, which `make run HOST=… PORT=…` writes into var/demo.env.
+        self.stdout.write(f"Demo accounts (demo only), to sign in at {settings.SITE_URL}{reverse('account_login')}:")
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role[:-1]:<7} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write("  The editor has two-factor authentication on: in the demo, enter the code 000000.")
@@ -172,11 +190,19 @@ class Command(BaseCommand):
             )
 
     def ensure_privacy_policy(self):
-        text = (FIXTURES / "privacy_policy.txt").read_text(encoding="utf-8")
-        PrivacyPolicy.objects.get_or_create(
-            version="1.0",
-            defaults={"title": "Privacy policy", "body": paragraphs_to_html(text), "effective_from": timezone.now()},
+        """The demo's policy, in English and Spanish (Spanish speakers accept it to sign up)."""
+        texts = {
+            "title_en": "Privacy policy",
+            "body_en": paragraphs_to_html((FIXTURES / "privacy_policy.txt").read_text(encoding="utf-8")),
+            "title_es": "Política de privacidad",
+            "body_es": paragraphs_to_html((FIXTURES / "privacy_policy_es.txt").read_text(encoding="utf-8")),
+        }
+        policy, created = PrivacyPolicy.objects.get_or_create(
+            version="1.0", defaults={**texts, "effective_from": timezone.now()}
         )
+        # A demo set up before the policy was translated gets its Spanish text (nothing else changes).
+        if not created and not policy.body_es:
+            PrivacyPolicy.objects.filter(pk=policy.pk).update(title_es=texts["title_es"], body_es=texts["body_es"])
 
     def ensure_demo_users(self):
         User = get_user_model()
