@@ -136,7 +136,10 @@ def _search_everything(query: str) -> dict[str, tuple[int, list]]:
     found = {}
     for provider in registry.search_providers():
         results = provider.search(query)
-        found[provider.key] = (results.count(), list(results[:SEARCH_RESULTS_PER_SECTION]))
+        best = list(results[:SEARCH_RESULTS_PER_SECTION])
+        # Fewer than a section's worth is every match: no COUNT query for that provider.
+        count = len(best) if len(best) < SEARCH_RESULTS_PER_SECTION else results.count()
+        found[provider.key] = (count, best)
     return found
 
 

@@ -71,6 +71,19 @@ def test_the_mailbox_is_not_routed_outside_the_demo(client, settings):
     assert client.get(f"/demo/mailbox/{row.pk}/").status_code == 404
 
 
+def test_without_the_mailbox_routed_no_page_links_to_it(client, settings):
+    settings.DEBUG = False
+    reload_urls()
+    assert "/demo/mailbox/" not in client.get("/").content.decode()
+    settings.DEBUG = True  # DEBUG without the mailbox routed (a test, a half-set-up profile): no link
+    assert "/demo/mailbox/" not in client.get("/").content.decode()
+    settings.DEBUG = False
+
+
+def test_the_footer_of_the_demo_links_to_the_mailbox(client, demo):
+    assert 'href="/demo/mailbox/"' in client.get("/").content.decode()
+
+
 def test_each_view_refuses_without_debug_even_if_routed(settings):
     settings.DEBUG = False
     request = RequestFactory().get("/demo/mailbox/")
