@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from portal.ratelimit import Rate
+
 
 @register()
 def observatory_settings(app_configs, **kwargs):
     """A malformed rate in the environment is reported at start-up, not when someone comments."""
-    from observatory.services import Rate
-
     errors = []
     for name in ("OBSERVATORY_COMMENT_RATE", "OBSERVATORY_REPORT_RATE"):
         try:

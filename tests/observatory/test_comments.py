@@ -7,6 +7,7 @@ from accounts import services as account_services
 from accounts.models import Profile
 from observatory import services
 from observatory.models import Comment, CommentReport
+from portal.ratelimit import Rate
 from tests.factories import CountryFactory, ParticipantFactory
 from tests.observatory.factories import (
     ApprovedCommentFactory,
@@ -128,12 +129,12 @@ def test_the_rate_limit_refuses_a_burst_with_a_message(client, participant, sett
 
 @pytest.mark.parametrize("rate", ["5/h", "20/10m", "1/d", " 3 / s "])
 def test_rates_are_parsed(rate):
-    assert services.Rate.parse(rate).amount > 0
+    assert Rate.parse(rate).amount > 0
 
 
 def test_a_malformed_rate_is_a_clear_error():
     with pytest.raises(ValueError, match="Not a rate"):
-        services.Rate.parse("five per hour")
+        Rate.parse("five per hour")
 
 
 # --- Moderation ---------------------------------------------------------------------------
