@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "organisations",
     "integrity",
     "following",
+    "consultations",
 ]
 
 MIDDLEWARE = [
@@ -494,6 +495,12 @@ EVENTS_DOCUMENT_MAX_BYTES = env("EVENTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, c
 
 # --- Organisations and the integrity self-assessment (organisations, integrity apps) ---
 ORGANISATIONS_INVITATION_MAX_AGE = env("ORGANISATIONS_INVITATION_MAX_AGE", 14 * 24 * 3600, cast=int)
+
+# --- Consultations on draft documents (consultations app) ---
+CONSULTATIONS_PAGE_SIZE = 12
+CONSULTATIONS_COMMENT_MAX_LENGTH = env("CONSULTATIONS_COMMENT_MAX_LENGTH", 3000, cast=int)
+# "<number>/<period>" (as OBSERVATORY_COMMENT_RATE): comments one participant may post on consultations.
+CONSULTATIONS_COMMENT_RATE = env("CONSULTATIONS_COMMENT_RATE", "20/h")
 
 # --- Following and digests (following app) ---
 # Digests go from this hour (site's TIME_ZONE) the morning after their period ends, in batches
