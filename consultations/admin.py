@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -43,10 +44,23 @@ class ConsultationAdminForm(forms.ModelForm):
         }
 
 
+class ParagraphResponses(BaseInlineFormSet):
+    """Saves only the responses. The rest of each row belongs to the draft: saving the consultation
+    (just before its inlines) split it again, and a full save of the rows as they were read when the
+    page was built would undo that."""
+
+    def save_existing(self, form, obj, commit=True):
+        if commit:
+            fields = [name for name in form.cleaned_data if name.startswith("response")]
+            Paragraph.objects.filter(pk=obj.pk).update(**{name: form.cleaned_data[name] for name in fields})
+        return obj
+
+
 class ParagraphInline(TranslationTabularInline):
     """The paragraphs as the draft's last save split them; editors answer them one by one here."""
 
     model = Paragraph
+    formset = ParagraphResponses
     extra = 0
     can_delete = False
     fields = ("number", "excerpt", "changed_at", "is_removed", "response")
@@ -114,22 +128,22 @@ class ConsultationAdmin(PublishableAdmin, TranslationAdmin):
     def get_urls(self):
         return [
             path(
-                "<int:object_id>/export/",
+                "<path:object_id>/export/",
                 self.admin_site.admin_view(self.export_view),
                 name="consultations_consultation_export",
             ),
             path(
-                "<int:object_id>/respond/",
+                "<path:object_id>/respond/",
                 self.admin_site.admin_view(self.respond_view),
                 name="consultations_consultation_respond",
             ),
             path(
-                "<int:object_id>/close/",
+                "<path:object_id>/close/",
                 self.admin_site.admin_view(self.close_view),
                 name="consultations_consultation_close",
             ),
             path(
-                "<int:object_id>/retake/",
+                "<path:object_id>/retake/",
                 self.admin_site.admin_view(self.retake_view),
                 name="consultations_consultation_retake",
             ),

@@ -42,6 +42,7 @@ MATCH_THRESHOLD = 0.5
 PARAGRAPH, ITEM, NUMBERED_ITEM, QUOTE, HEADING = "paragraph", "item", "numbered_item", "quote", "heading"
 _BLOCKS = {"p": PARAGRAPH, "blockquote": QUOTE, "h2": HEADING, "h3": HEADING, "h4": HEADING}
 _VOID = {"br", "hr"}
+_BLOCK_TAGS = re.compile(r"</?(?:p|li|ul|ol|br|hr|h[1-6]|blockquote)\b[^>]*>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"\s+")
 
@@ -60,7 +61,7 @@ class Block:
 
 def plain_text(html: str) -> str:
     """The words of ``html``: tags removed, entities decoded, spaces collapsed."""
-    return _SPACES.sub(" ", unescape(_TAGS.sub(" ", html or ""))).strip()
+    return _SPACES.sub(" ", unescape(_TAGS.sub("", _BLOCK_TAGS.sub(" ", html or "")))).strip()
 
 
 class _Splitter(HTMLParser):

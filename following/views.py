@@ -82,7 +82,10 @@ def manage(request):
         else:
             messages.success(request, _("Saved: your digest follows your choice."))
             return redirect("following:manage")
-    return keep_private(render(request, "following/manage.html", {"form": form, "subscriber": subscriber}))
+    status = 400 if form.errors else 200
+    return keep_private(
+        render(request, "following/manage.html", {"form": form, "subscriber": subscriber}, status=status)
+    )
 
 
 @require_http_methods(["GET", "POST"])
