@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
@@ -56,10 +57,32 @@ class ParagraphResponses(BaseInlineFormSet):
         return obj
 
 
+class ParagraphResponseForm(forms.ModelForm):
+    class Meta:
+        model = Paragraph
+        fields = ("response",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A tabular inline gives its fields no <label>: each says what it answers.
+        number = self.instance.number if self.instance.pk else None
+        for code, language in settings.LANGUAGES:
+            field = self.fields.get(f"response_{code}")
+            if field is not None:
+                field.widget.attrs.update(
+                    rows=3,
+                    **{
+                        "aria-label": gettext("Response to paragraph %(number)s (%(language)s)")
+                        % {"number": number or "—", "language": language}
+                    },
+                )
+
+
 class ParagraphInline(TranslationTabularInline):
     """The paragraphs as the draft's last save split them; editors answer them one by one here."""
 
     model = Paragraph
+    form = ParagraphResponseForm
     formset = ParagraphResponses
     extra = 0
     can_delete = False
