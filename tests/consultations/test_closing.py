@@ -80,7 +80,8 @@ def test_the_response_waits_for_the_closing_and_needs_text(editor):
 
 def test_everyone_who_took_part_is_emailed_once_in_their_language(editor, committed, privacy_policy):
     consultation = with_response(
-        ClosedConsultationFactory(), response_es="<p>El párrafo 2 nombra ahora a los sindicatos.</p>"
+        ClosedConsultationFactory(closing_notified_at=timezone.now()),  # the editors were told of the closing
+        response_es="<p>El párrafo 2 nombra ahora a los sindicatos.</p>",
     )
     spanish = ParticipantFactory(profile__preferred_language="es")
     english = ParticipantFactory(profile__preferred_language="en")

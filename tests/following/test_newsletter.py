@@ -42,7 +42,7 @@ def test_a_visitor_subscribes_with_an_address_and_confirms_it(client, committed)
     assert (subscriber.email, subscriber.language, subscriber.follows_everything) == ("Reader@example.org", "es", True)
     # Confirming again: a clear message, nothing changed.
     again = client.post(confirm)
-    assert again.status_code == 400 and "already receives the digest" in again.content.decode()
+    assert again.status_code == 400 and "ya recibe el resumen" in again.content.decode()  # the link is Spanish
     assert Subscriber.objects.count() == 1
 
 
