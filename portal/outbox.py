@@ -153,10 +153,11 @@ def queue_many(items: list[tuple[EmailMessage, dict]]) -> list[OutboundEmail]:
 
 def deliver_on_commit(rows) -> None:
     """Send these rows from this process once the transaction that queued them commits
-    (what a task does after queuing its emails); the sweep sends them if this process dies first."""
+    (what a task does after queuing its emails); the sweep sends them if this process dies first.
+    All of them: a batch larger than OUTBOX_BATCH_SIZE would otherwise leave the rest to the sweep."""
     ids = [row.pk for row in rows if row is not None]
     if ids:
-        transaction.on_commit(lambda: deliver(ids=ids))
+        transaction.on_commit(lambda: deliver(ids=ids, limit=len(ids)))
 
 
 def withdraw(*, topic: str, kinds: tuple[str, ...] = ()) -> int:
