@@ -267,6 +267,10 @@ def main():
             f"{'✓' if digests['ok'] else '✗'} (not received {digests['digests_not_received']}, twice or more "
             f"{digests['recipients_more_than_once']}) | {digests['failed_tasks']} | {'✓' if ok_rate else '✗'} |",
             "",
+            f"The workers' CPU time: {digests.get('worker_cpu_s', '?')} s, "
+            f"{digests.get('worker_cpu_ms_per_email', '?')} ms per digest (load average after the run: "
+            f"{digests.get('load_average_after', '?')}).",
+            "",
         ]
         out += [
             "",
