@@ -172,6 +172,15 @@ def test_exactly_once_per_person_and_period(world, committed):
     assert keys == {f"following.digest:{run.pk}:{person.digest_subscription.pk}" for person in people}
 
 
+def test_a_batch_larger_than_the_outboxs_batch_is_all_delivered_after_its_commit(world, settings, committed):
+    settings.OUTBOX_BATCH_SIZE = 2  # a sender takes 2 at a time; this batch has 5
+    people = [follower(world["observatory"]) for _ in range(5)]
+    with committed():
+        schedule.start_run(last_week())
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(person.email for person in people)
+    assert not OutboundEmail.objects.filter(kind="following.digest", sent_at__isnull=True).exists()  # none left
+
+
 def test_a_batch_killed_before_its_commit_leaves_everything_owed(world, monkeypatch, committed):
     people = [follower(world["observatory"]) for _ in range(2)]
     period = last_week()
