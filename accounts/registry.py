@@ -35,3 +35,22 @@ def register(source: PersonalData) -> None:
 
 def sources() -> list[PersonalData]:
     return sorted(_sources.values(), key=lambda source: (source.order, source.key))
+
+
+# --- The news opt-in ---------------------------------------------------------------------------
+# Another app decides what "news by email" sends (following: the digest of everything). It is
+# told, in the transaction that saves the profile, each time a participant ticks or unticks it
+# (at sign-up, in "Edit my profile", through the API).
+
+_news_listeners: list[Callable] = []
+
+
+def on_news_opt_in(listener: Callable) -> None:
+    """``listener(user=…, wants_news=…)``."""
+    if listener not in _news_listeners:
+        _news_listeners.append(listener)
+
+
+def news_opt_in_changed(*, user, wants_news: bool) -> None:
+    for listener in _news_listeners:
+        listener(user=user, wants_news=wants_news)

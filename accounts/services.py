@@ -45,7 +45,8 @@ def can_participate(user) -> bool:
 def create_profile(*, user, data: dict) -> Profile:
     """Create the participant's profile at sign-up, recording consent to the current policy.
 
-    Consent is required; the news opt-in is separate and off unless ticked.
+    Consent is required; the news opt-in is separate and off unless ticked (the app that sends
+    the news is told: accounts.registry.news_opt_in_changed).
     """
     if not data.get("privacy_consent"):
         raise AccountError(_("You must accept the privacy policy to create an account."))
@@ -56,7 +57,7 @@ def create_profile(*, user, data: dict) -> Profile:
     with transaction.atomic():
         user.full_name = data["full_name"].strip()
         user.save(update_fields=["full_name"])
-        return Profile.objects.create(
+        profile = Profile.objects.create(
             user=user,
             organisation=data.get("organisation", "").strip(),
             position=data.get("position", "").strip(),
@@ -68,6 +69,9 @@ def create_profile(*, user, data: dict) -> Profile:
             news_opt_in=bool(data.get("news_opt_in")),
             news_opt_in_at=now if data.get("news_opt_in") else None,
         )
+        if profile.news_opt_in:
+            registry.news_opt_in_changed(user=user, wants_news=True)
+        return profile
 
 
 def update_profile(*, user, data: dict) -> Profile:
@@ -82,12 +86,15 @@ def update_profile(*, user, data: dict) -> Profile:
         profile.country = data["country"]
         profile.preferred_language = data["preferred_language"]
         wants_news = bool(data.get("news_opt_in"))
+        changed = wants_news != profile.news_opt_in
         if wants_news and not profile.news_opt_in:
             profile.news_opt_in_at = timezone.now()
         elif not wants_news:
             profile.news_opt_in_at = None
         profile.news_opt_in = wants_news
         profile.save()
+        if changed:
+            registry.news_opt_in_changed(user=user, wants_news=wants_news)
         return profile
 
 

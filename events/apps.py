@@ -70,6 +70,10 @@ class EventsConfig(AppConfig):
         )
         registry.register_sweep(registry.Sweep("events-emails", emails.queue_owed_emails, order=50))
         _watch_what_public_pages_show()
+        from events.digest import SECTION
+        from following.registry import register_digest_section
+
+        register_digest_section(SECTION)  # upcoming events open for registration, in the digests
         post_save.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-save")
         post_delete.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-delete")
 

@@ -15,6 +15,16 @@ class IntegrityConfig(AppConfig):
         _register_personal_data()
         _register_api()
         _watch_what_public_pages_show()
+        _register_following()
+
+
+def _register_following():
+    """Initiatives can be followed; new ones and new signatories go in the digests (integrity.digest)."""
+    from following import registry
+    from integrity import digest
+
+    registry.register_followable(digest.FOLLOWABLE)
+    registry.register_digest_section(digest.SECTION)
 
 
 def _register_on_site_pages():

@@ -4,17 +4,15 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -37,7 +35,14 @@ from observatory.models import (
 )
 from observatory.resources import PublicationResource
 from portal import services as workflow
-from portal.admin import CoverImageFormMixin, NewsAdmin, PublishableAdmin, QueueFilter
+from portal.admin import (
+    CoverImageFormMixin,
+    ModeratedCommentAdmin,
+    ModeratedCommentReportInline,
+    NewsAdmin,
+    PublishableAdmin,
+    QueueFilter,
+)
 from portal.models import News
 
 # --- Observatories ------------------------------------------------------------------------
@@ -263,167 +268,22 @@ class PublicationAdmin(ImportExportMixin, PublishableAdmin, TranslationAdmin):
 # --- Stakeholder input --------------------------------------------------------------------
 
 
-class CommentReportInline(admin.TabularInline):
+class CommentReportInline(ModeratedCommentReportInline):
     model = CommentReport
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "reason", "is_reviewed")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class RejectionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for rejection"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=_("The author receives it by email."),
-    )
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
-    """The moderation queue. Comments are the participants' words: moderators decide, never edit."""
+class CommentAdmin(ModeratedCommentAdmin):
+    """The moderation queue of comments on publications (portal.admin.ModeratedCommentAdmin)."""
 
     list_display = ("excerpt", "publication", "author_name", "author_sector", "status", "report_count", "created_at")
-    list_filter = ("status", "author_sector")
     list_select_related = ("publication",)
     search_fields = ("text", "author_name", "author_organisation", "publication__title")
-    date_hierarchy = "created_at"
-    actions = ["approve_selected", "reject_selected"]
-    change_form_template = "observatory/admin/comment_change_form.html"
     inlines = [CommentReportInline]
-    fields = (
-        "publication", "text", "status", "author_name", "author_organisation", "author_sector", "author_country",
-        "created_at", "moderated_at", "moderated_by", "rejection_reason", "report_count",
-    )  # fmt: skip
+    fields = ("publication", *ModeratedCommentAdmin.fields)
     readonly_fields = fields
-
-    @admin.display(description=_("comment"))
-    def excerpt(self, obj):
-        return obj.text if len(obj.text) <= 90 else obj.text[:90] + "…"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_moderate_permission(self, request):
-        return services.can_moderate(request.user)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and self.has_moderate_permission(request):
-            context["moderation_actions"] = [
-                (decision, label, reverse("admin:observatory_comment_moderate", args=[obj.pk, decision]))
-                for decision, label in (("approve", _("Approve")), ("reject", _("Reject")))
-                if obj.status in services.COMMENT_MOVES[decision][0]
-            ]
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/moderate/<str:decision>/",
-                self.admin_site.admin_view(self.moderate_view),
-                name="observatory_comment_moderate",
-            ),
-            *super().get_urls(),
-        ]
-
-    def moderate_view(self, request, object_id, decision):
-        if decision not in services.COMMENT_MOVES:
-            raise Http404(gettext("Unknown decision."))
-        if not self.has_moderate_permission(request):
-            raise PermissionDenied
-        comment = self.get_object(request, unquote(object_id))
-        if comment is None:
-            raise Http404(gettext("This comment does not exist."))
-        data = request.POST if request.method == "POST" else None
-        form = RejectionForm(data) if decision == "reject" else forms.Form(data)
-        if request.method == "POST" and form.is_valid():
-            try:
-                if decision == "approve":
-                    services.approve_comment(comment=comment, moderator=request.user)
-                else:
-                    services.reject_comment(comment=comment, moderator=request.user, reason=form.cleaned_data["reason"])
-            except services.InputError as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("The comment is approved and shown on the publication page; its author has been told.")
-                    if decision == "approve"
-                    else gettext("The comment is rejected; its author has been told why."),
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(reverse("admin:observatory_comment_changelist") + "?status__exact=pending")
-        label = gettext("Approve the comment") if decision == "approve" else gettext("Reject the comment")
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": comment,
-            "title": label,
-            "action_label": label,
-            "form": form,
-            "change_url": reverse("admin:observatory_comment_change", args=[comment.pk]),
-        }
-        return TemplateResponse(request, "observatory/admin/comment_moderate.html", context)
-
-    @admin.action(description=_("Approve the selected comments"), permissions=["moderate"])
-    def approve_selected(self, request, queryset):
-        done, refused = 0, 0
-        for comment in queryset:
-            try:
-                services.approve_comment(comment=comment, moderator=request.user)
-                done += 1
-            except services.InputError:
-                refused += 1
-        self._report(request, done, refused)
-
-    @admin.action(description=_("Reject the selected comments…"), permissions=["moderate"])
-    def reject_selected(self, request, queryset):
-        form = RejectionForm(request.POST if "apply" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            done, refused = 0, 0
-            for comment in queryset:
-                try:
-                    services.reject_comment(comment=comment, moderator=request.user, reason=form.cleaned_data["reason"])
-                    done += 1
-                except services.InputError:
-                    refused += 1
-            self._report(request, done, refused)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "title": gettext("Reject the selected comments"),
-            "queryset": queryset,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "observatory/admin/comment_reject_selected.html", context)
-
-    def _report(self, request, done, refused):
-        if done:
-            self.message_user(
-                request,
-                ngettext("%(count)d comment decided; its author has been told.",
-                         "%(count)d comments decided; their authors have been told.", done) % {"count": done},
-                messages.SUCCESS,
-            )  # fmt: skip
-        if refused:
-            self.message_user(
-                request,
-                ngettext("%(count)d comment was left as it was: that decision is not open for it.",
-                         "%(count)d comments were left as they were: that decision is not open for them.", refused)
-                % {"count": refused},
-                messages.WARNING,
-            )  # fmt: skip
+    approve_service = staticmethod(services.approve_comment)
+    reject_service = staticmethod(services.reject_comment)
 
 
 # --- Indicators and datasets ----------------------------------------------------------------

@@ -17,6 +17,19 @@ class ObservatoryConfig(AppConfig):
         _register_api()
         _watch_what_public_pages_show()
         _register_sweeps()
+        _register_following()
+
+
+def _register_following():
+    """Observatories can be followed; publications and new data go in the digests (observatory.digest)."""
+    from following import registry
+    from observatory import digest
+
+    registry.register_followable(digest.FOLLOWABLE)
+    for section in digest.SECTIONS:
+        registry.register_digest_section(section)
+    registry.register_tags("portal.news", digest.news_observatories)
+    registry.register_tags("events.event", digest.event_observatories)
 
 
 def _register_sweeps():

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from observatory.services import Rate
+from portal.ratelimit import Rate
 
 
 @register()

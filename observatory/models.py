@@ -3,7 +3,7 @@
 A Publication is under the shared editorial workflow (portal.models.Publishable). Its
 files are checked from their content (observatory.files) and leave the server only
 through the download view, which counts them. Comments are pre-moderated and move
-through an explicit state machine (observatory.services.COMMENT_MOVES):
+through the explicit state machine shared with consultations (portal.moderation.MOVES):
 
     pending ──approve──▶ approved ──(enough reports)──▶ hidden ──approve──▶ approved
        └──────reject──▶ rejected ◀──────────reject──────────┘
@@ -19,13 +19,11 @@ version into IndicatorSummary (observatory.imports).
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.validators import MaxValueValidator, MinLengthValidator, RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
 
 from accounts.models import Profile
 from observatory.files import (
@@ -44,6 +42,7 @@ from observatory.querysets import (
 )
 from observatory.search import refresh_search_document
 from portal.models import Body, Country, CoverImage, Publishable, Topic
+from portal.moderation import ModeratedComment, ModeratedCommentReport
 from portal.richtext import RichTextField
 
 __all__ = [
@@ -392,19 +391,8 @@ class PublicationFile(models.Model):
 # --- Stakeholder input --------------------------------------------------------------------
 
 
-class Comment(models.Model):
-    """A participant's comment on a publication, shown only once a moderator approved it.
-
-    Who wrote it (name, organisation, sector, country) is copied from the profile when it
-    is posted, so the page shows what was true then. Deleting the account erases the link
-    to the person and the name and organisation; sector and country stay for the counts.
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Awaiting moderation")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        HIDDEN = "hidden", _("Hidden after reports")
+class Comment(ModeratedComment):
+    """A participant's comment on a publication (fields and rules: portal.moderation)."""
 
     Sector = Profile.Sector
 
@@ -419,35 +407,13 @@ class Comment(models.Model):
         on_delete=models.SET_NULL,
         related_name="publication_comments",
     )
-    text = models.TextField(_("comment"), validators=[MinLengthValidator(2)])
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    author_name = models.CharField(_("name"), max_length=200, blank=True)
-    author_organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     author_sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
-    #: The participant's country when they commented (any ISO 3166 country, as in their profile).
-    author_country = CountryField(_("country"), blank=True)
-    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
-    moderated_at = models.DateTimeField(_("moderated at"), null=True, blank=True)
-    moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("moderated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
-    report_count = models.PositiveIntegerField(_("reports since last review"), default=0)
-    # Idempotent decision emails: the status last told to the author, stamped under a row lock.
-    notified_status = models.CharField(max_length=20, blank=True, editable=False)
-    decision_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
-    class Meta:
+    class Meta(ModeratedComment.Meta):
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
-        ordering = ["-created_at", "-pk"]
         permissions = [("moderate_comment", _("Can approve, reject and review reported comments"))]
         indexes = [
             models.Index(fields=["publication", "status", "-created_at"], name="observatory_comment_page_idx"),
@@ -456,55 +422,26 @@ class Comment(models.Model):
             models.Index(fields=["participant", "-created_at"], name="observatory_comment_mine_idx"),
             models.Index(fields=["status", "moderated_at"], name="observatory_comment_told_idx"),
         ]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
-                name="observatory_comment_rejection_has_reason",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.display_name}: {self.text[:60]}"
 
     @property
-    def display_name(self) -> str:
-        return self.author_name or str(_("Former participant"))
+    def commented_item(self):
+        return self.publication
 
-    @property
-    def is_public(self) -> bool:
-        return self.status == self.Status.APPROVED
+    def public_url(self) -> str:
+        return self.publication.get_absolute_url() + "#comments"
 
 
-class CommentReport(models.Model):
-    """A visitor's report of an approved comment; one per visitor and comment."""
-
-    class Reason(models.TextChoices):
-        OFFENSIVE = "offensive", _("Offensive or abusive")
-        SPAM = "spam", _("Spam or advertising")
-        PERSONAL_DATA = "personal_data", _("Discloses personal data")
-        OFF_TOPIC = "off_topic", _("Off topic")
-        OTHER = "other", _("Other")
+class CommentReport(ModeratedCommentReport):
+    """A visitor's report of an approved comment on a publication; one per visitor and comment."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # "user:<id>" or a hash of the visitor's session: one report per visitor and comment.
-    reporter_key = models.CharField(max_length=80)
-    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, default=Reason.OTHER)
-    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
-    is_reviewed = models.BooleanField(_("reviewed"), default=False)
 
-    class Meta:
+    class Meta(ModeratedCommentReport.Meta):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["comment", "reporter_key"], name="observatory_report_one_per_visitor"),
         ]
-
-    def __str__(self):
-        return f"{self.get_reason_display()} ({self.created_at:%Y-%m-%d})"
 
 
 # --- Indicators and their data --------------------------------------------------------------

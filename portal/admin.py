@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.admin import ImportExportModelAdmin
@@ -20,7 +21,7 @@ from modeltranslation.translator import NotRegistered, translator
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
-from portal import services, uploads
+from portal import moderation, services, uploads
 from portal.models import Body, Country, News, NewsLink, OutboundEmail, Topic, WorkerHeartbeat, WorkflowEvent
 from portal.revisions import rich_text_diff
 from portal.richtext import RichTextField
@@ -498,3 +499,180 @@ class OutboundEmailAdmin(SuperusersOnlyMixin, admin.ModelAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(SuperusersOnlyMixin, admin.ModelAdmin):
     list_display = ("worker_id", "host", "pid", "started_at", "seen_at")
+
+
+# --- Moderated comments, shared by every kind (portal.moderation) ----------------------------
+
+
+class ModeratedCommentReportInline(admin.TabularInline):
+    """The reports of one comment (the subclass names the report model). Read-only."""
+
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "reason", "is_reviewed")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejection"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("The author receives it by email."),
+    )
+
+
+class ModeratedCommentAdmin(admin.ModelAdmin):
+    """A moderation queue. Comments are the participants' words: moderators decide, never edit.
+
+    A subclass names its model's services: ``approve_service(comment=, moderator=)`` and
+    ``reject_service(comment=, moderator=, reason=)`` (each app's services add its own rules to
+    portal.moderation's); every decision, one by one or in bulk, goes through them.
+    """
+
+    list_filter = ("status", "author_sector")
+    date_hierarchy = "created_at"
+    actions = ["approve_selected", "reject_selected"]
+    change_form_template = "admin/portal/comment_change_form.html"
+    fields = (
+        "text", "status", "author_name", "author_organisation", "author_sector", "author_country",
+        "created_at", "moderated_at", "moderated_by", "rejection_reason", "report_count",
+    )  # fmt: skip
+    readonly_fields = fields
+    approve_service = None
+    reject_service = None
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, obj):
+        return obj.text if len(obj.text) <= 90 else obj.text[:90] + "…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_moderate_permission(self, request):
+        return moderation.can_moderate(request.user, self.model)
+
+    def _moderate_url_name(self):
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_moderate"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and self.has_moderate_permission(request):
+            context["moderation_actions"] = [
+                (decision, label, reverse(f"admin:{self._moderate_url_name()}", args=[obj.pk, decision]))
+                for decision, label in (("approve", _("Approve")), ("reject", _("Reject")))
+                if obj.status in moderation.MOVES[decision][0]
+            ]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/moderate/<str:decision>/",
+                self.admin_site.admin_view(self.moderate_view),
+                name=self._moderate_url_name(),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _decide(self, request, comment, decision, reason=""):
+        if decision == "approve":
+            self.approve_service(comment=comment, moderator=request.user)
+        else:
+            self.reject_service(comment=comment, moderator=request.user, reason=reason)
+
+    def moderate_view(self, request, object_id, decision):
+        if decision not in moderation.MOVES:
+            raise Http404(gettext("Unknown decision."))
+        if not self.has_moderate_permission(request):
+            raise PermissionDenied
+        comment = self.get_object(request, unquote(object_id))
+        if comment is None:
+            raise Http404(gettext("This comment does not exist."))
+        data = request.POST if request.method == "POST" else None
+        form = RejectionForm(data) if decision == "reject" else forms.Form(data)
+        opts = self.model._meta
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._decide(request, comment, decision, form.cleaned_data.get("reason", ""))
+            except moderation.InputError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("The comment is approved and shown on the site; its author has been told.")
+                    if decision == "approve"
+                    else gettext("The comment is rejected; its author has been told why."),
+                    messages.SUCCESS,
+                )
+                changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+                return HttpResponseRedirect(changelist + "?status__exact=pending")
+        label = gettext("Approve the comment") if decision == "approve" else gettext("Reject the comment")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": opts,
+            "original": comment,
+            "title": label,
+            "action_label": label,
+            "form": form,
+            "change_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[comment.pk]),
+        }
+        return TemplateResponse(request, "admin/portal/comment_moderate.html", context)
+
+    @admin.action(description=_("Approve the selected comments"), permissions=["moderate"])
+    def approve_selected(self, request, queryset):
+        done, refused = 0, 0
+        for comment in queryset:
+            try:
+                self._decide(request, comment, "approve")
+                done += 1
+            except moderation.InputError:
+                refused += 1
+        self._report(request, done, refused)
+
+    @admin.action(description=_("Reject the selected comments…"), permissions=["moderate"])
+    def reject_selected(self, request, queryset):
+        form = RejectionForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done, refused = 0, 0
+            for comment in queryset:
+                try:
+                    self._decide(request, comment, "reject", form.cleaned_data["reason"])
+                    done += 1
+                except moderation.InputError:
+                    refused += 1
+            self._report(request, done, refused)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Reject the selected comments"),
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/portal/comment_reject_selected.html", context)
+
+    def _report(self, request, done, refused):
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d comment decided; its author has been told.",
+                         "%(count)d comments decided; their authors have been told.", done) % {"count": done},
+                messages.SUCCESS,
+            )  # fmt: skip
+        if refused:
+            self.message_user(
+                request,
+                ngettext("%(count)d comment was left as it was: that decision is not open for it.",
+                         "%(count)d comments were left as they were: that decision is not open for them.", refused)
+                % {"count": refused},
+                messages.WARNING,
+            )  # fmt: skip

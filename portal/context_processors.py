@@ -8,6 +8,7 @@ SECTIONS = [
     ("observatory:observatory_list", _("Observatories")),
     ("observatory:publication_list", _("Publications")),
     ("events:event_list", _("Events")),
+    ("consultations:consultation_list", _("Consultations")),
     ("integrity:initiative_list", _("Integrity")),
 ]
 

@@ -1,4 +1,4 @@
-"""Workflow notification emails (plain text and HTML), queued by portal.tasks after commit.
+"""Workflow notifications and moderation decisions (plain text and HTML), queued after commit.
 
 Each workflow event is told once: ``notified_at`` is set in the transaction that queues its
 emails in the outbox (portal.outbox); the workers' sweep tells what a lost task left untold."""
@@ -8,12 +8,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from portal import editors, outbox, workers
 from portal.models import WorkflowEvent
+from portal.moderation import DECISIONS, Status
 
 Action = WorkflowEvent.Action
 
@@ -87,3 +89,66 @@ def _workflow_message(event, item, opts, user) -> EmailMultiAlternatives:
     )
     message.attach_alternative(render_to_string("portal/email/workflow.html", context), "text/html")
     return message
+
+
+# --- Moderation decisions (portal.moderation) ------------------------------------------------
+
+
+def notify_comment_decision(model, comment_id: int, *, kind: str, templates: str, related: tuple = ()) -> int:
+    """Queue the decision's email to the author once (``notified_status`` checked under a row lock).
+
+    An approval is told once; a later rejection (after reports) is told too. ``templates`` is
+    the prefix of ``<prefix>_subject.txt``, ``.txt`` and ``.html``, rendered in the author's
+    language with ``comment``, ``item`` (what it is on), ``recipient``, ``is_approved``,
+    ``item_url`` and ``my_account_url``.
+    """
+    with transaction.atomic():
+        comment = (
+            model.objects.select_for_update(of=("self",))
+            .select_related(*related, "participant", "participant__profile")
+            .filter(pk=comment_id)
+            .first()
+        )
+        if comment is None or comment.status not in DECISIONS or comment.notified_status == comment.status:
+            return 0
+        row = None
+        user = comment.participant
+        if user is not None and user.is_active:
+            with translation.override(user.preferred_language):
+                context = {
+                    "comment": comment,
+                    "item": comment.commented_item,
+                    "recipient": user,
+                    "is_approved": comment.status == Status.APPROVED,
+                    "item_url": settings.SITE_URL + comment.public_url(),
+                    "my_account_url": settings.SITE_URL + reverse("accounts:my_account"),
+                }
+                message = EmailMultiAlternatives(
+                    subject=" ".join(render_to_string(f"{templates}_subject.txt", context).split()),
+                    body=render_to_string(f"{templates}.txt", context),
+                    to=[user.email],
+                )
+                message.attach_alternative(render_to_string(f"{templates}.html", context), "text/html")
+            label = model._meta.label_lower
+            row = outbox.queue(
+                message,
+                kind=kind,
+                topic=f"{label}:{comment.pk}",
+                key=f"{label}:{comment.pk}:{comment.status}:{comment.moderated_at or ''}",
+            )
+        comment.notified_status = comment.status
+        comment.decision_notified_at = timezone.now()
+        comment.save(update_fields=["notified_status", "decision_notified_at"])
+    outbox.deliver_on_commit([row])
+    return 1 if row is not None else 0
+
+
+def owed_decisions(model) -> list[int]:
+    """For the workers' sweep: decisions of the last fortnight their author was not told of."""
+    now = timezone.now()
+    return list(
+        model.objects.filter(status__in=DECISIONS, moderated_at__gte=now - timedelta(days=14))
+        .filter(moderated_at__lte=now - workers.sweep_grace())
+        .exclude(notified_status=F("status"))
+        .values_list("pk", flat=True)
+    )

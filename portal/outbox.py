@@ -125,7 +125,13 @@ def queue(message: EmailMessage, *, kind: str, topic: str = "", key: str | None 
 
 
 def queue_many(items: list[tuple[EmailMessage, dict]]) -> list[OutboundEmail]:
-    """Several messages at once (one INSERT), in the caller's transaction; no keys."""
+    """Several messages at once (one INSERT), in the caller's transaction.
+
+    Each item's options give ``kind`` and optionally ``topic`` and ``key``. Unlike ``queue``,
+    a key queued before is not skipped: the INSERT fails (IntegrityError) and the caller's
+    transaction with it, so the caller must have made sure, under its own lock or unique
+    constraint, that none of these was queued before.
+    """
     rows = []
     for message, options in items:
         if "Message-ID" not in message.extra_headers:
@@ -135,6 +141,7 @@ def queue_many(items: list[tuple[EmailMessage, dict]]) -> list[OutboundEmail]:
             OutboundEmail(
                 kind=options["kind"],
                 topic=options.get("topic", "")[:200],
+                key=options.get("key"),
                 recipients=[*message.to, *message.cc, *message.bcc],
                 subject=str(message.subject)[:998],
                 message=serialise(message),
@@ -146,10 +153,11 @@ def queue_many(items: list[tuple[EmailMessage, dict]]) -> list[OutboundEmail]:
 
 def deliver_on_commit(rows) -> None:
     """Send these rows from this process once the transaction that queued them commits
-    (what a task does after queuing its emails); the sweep sends them if this process dies first."""
+    (what a task does after queuing its emails); the sweep sends them if this process dies first.
+    All of them: a batch larger than OUTBOX_BATCH_SIZE would otherwise leave the rest to the sweep."""
     ids = [row.pk for row in rows if row is not None]
     if ids:
-        transaction.on_commit(lambda: deliver(ids=ids))
+        transaction.on_commit(lambda: deliver(ids=ids, limit=len(ids)))
 
 
 def withdraw(*, topic: str, kinds: tuple[str, ...] = ()) -> int:

@@ -151,6 +151,8 @@ INSTALLED_APPS = [
     "django_countries",
     "organisations",
     "integrity",
+    "following",
+    "consultations",
 ]
 
 MIDDLEWARE = [
@@ -598,3 +600,21 @@ EVENTS_DOCUMENT_MAX_BYTES = env("EVENTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, c
 
 # --- Organisations and the integrity self-assessment (organisations, integrity apps) ---
 ORGANISATIONS_INVITATION_MAX_AGE = env("ORGANISATIONS_INVITATION_MAX_AGE", 14 * 24 * 3600, cast=int)
+
+# --- Consultations on draft documents (consultations app) ---
+CONSULTATIONS_PAGE_SIZE = 12
+CONSULTATIONS_COMMENT_MAX_LENGTH = env("CONSULTATIONS_COMMENT_MAX_LENGTH", 3000, cast=int)
+# "<number>/<period>" (as OBSERVATORY_COMMENT_RATE): comments one participant may post on consultations.
+CONSULTATIONS_COMMENT_RATE = env("CONSULTATIONS_COMMENT_RATE", "20/h")
+
+# --- Following and digests (following app) ---
+# Digests go from this hour (site's TIME_ZONE) the morning after their period ends, in batches
+# of DIGEST_BATCH_SIZE people per task.
+DIGEST_SEND_HOUR = env("DIGEST_SEND_HOUR", 7, cast=int)
+DIGEST_BATCH_SIZE = env("DIGEST_BATCH_SIZE", 500, cast=int)
+# How long a newsletter confirmation link works (s); requests to subscribe per client address.
+DIGEST_CONFIRM_MAX_AGE = env("DIGEST_CONFIRM_MAX_AGE", 3 * 24 * 3600, cast=int)
+DIGEST_SUBSCRIBE_RATE = env("DIGEST_SUBSCRIBE_RATE", "10/h")
+# The digest's List-Id header (RFC 2919): its name, and an identifier under a domain of yours.
+DIGEST_LIST_NAME = env("DIGEST_LIST_NAME", "Pacific Alliance digest")
+DIGEST_LIST_ID = env("DIGEST_LIST_ID", "digest.alianzapacifico.example")

@@ -36,6 +36,8 @@ urlpatterns = i18n_patterns(
     path("", include("events.urls")),
     path("", include("organisations.urls")),
     path("", include("integrity.urls")),
+    path("", include("consultations.urls")),
+    path("", include("following.urls")),
     prefix_default_language=False,
 )
 

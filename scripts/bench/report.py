@@ -4,10 +4,10 @@
     .venv/bin/python scripts/bench/report.py --dir var/bench [--meta key=value …]
 
 Reads what the other scripts wrote in --dir (dataset.json, pages.json, pages-uncached.json,
-rush.json, reminders.json, import.json, profiles/summary.json) and checks each figure against the
+rush.json, reminders.json, digests.json, import.json, profiles/summary.json) and checks each figure against the
 issue's targets: p95 under 100 ms for every page and API endpoint at 8 connections (150 ms
 for searches), cacheable pages at 50% or more of the framework's ceiling, the rush exact
-with no error, 100 reminder emails a second or more.
+with no error, 100 reminder emails a second or more, 200 digests a second or more.
 """
 
 import argparse
@@ -22,6 +22,7 @@ P95_TARGET_MS = 100
 SEARCH_P95_TARGET_MS = 150
 CACHED_SHARE_TARGET = 0.5
 REMINDERS_TARGET = 100
+DIGESTS_TARGET = 200
 
 
 def load(path: Path):
@@ -151,6 +152,7 @@ def main():
     uncached = load(folder / "pages-uncached.json")
     rush = load(folder / "rush.json")
     reminders = load(folder / "reminders.json")
+    digests = load(folder / "digests.json")
     profiles = load(folder / "profiles" / "summary.json")
     indicator_import = load(folder / "import.json")
 
@@ -249,6 +251,32 @@ def main():
             f"Reminders: {reminders['emails_received']:,} emails in {reminders['worker_wall_s']} s with "
             f"{reminders['workers']} worker(s) = {reminders['emails_per_s']} emails/s; each participant exactly once: "
             f"{'yes' if reminders['ok'] else 'NO'}",
+        ]
+    if digests:
+        results["digests"] = digests
+        ok_rate = digests["emails_per_s"] >= DIGESTS_TARGET
+        md += [
+            "## Digest throughput",
+            "",
+            "| followers | workers | digests (nothing matched) | worker time | emails/s | first→last email "
+            "| each exactly once | failed tasks | target ≥ 200/s |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
+            f"| {digests['followers']:,} | {digests['workers']} | {digests['emails_received']:,} "
+            f"({digests['followers_nothing_matched']:,}) | {digests['worker_wall_s']} s | {digests['emails_per_s']} | "
+            f"{digests['first_to_last_email_s']} s ({digests['emails_per_s_while_sending']}/s) | "
+            f"{'✓' if digests['ok'] else '✗'} (not received {digests['digests_not_received']}, twice or more "
+            f"{digests['recipients_more_than_once']}) | {digests['failed_tasks']} | {'✓' if ok_rate else '✗'} |",
+            "",
+            f"The workers' CPU time: {digests.get('worker_cpu_s', '?')} s, "
+            f"{digests.get('worker_cpu_ms_per_email', '?')} ms per digest (load average after the run: "
+            f"{digests.get('load_average_after', '?')}).",
+            "",
+        ]
+        out += [
+            "",
+            f"Digests: {digests['emails_received']:,} emails in {digests['worker_wall_s']} s with "
+            f"{digests['workers']} worker(s) = {digests['emails_per_s']} emails/s; each follower exactly once: "
+            f"{'yes' if digests['ok'] else 'NO'}",
         ]
     if indicator_import:
         results["indicator_import"] = indicator_import

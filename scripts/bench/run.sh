@@ -11,7 +11,8 @@
 #     whitenoise).
 #  3. pages.py: wrk on each page and API endpoint, as deployed (anonymous page cache and content
 #     cache on) and again with both off, which is what a visitor pays on a cold miss.
-#  4. reminders.py: 10,000 reminders sent by the task worker to an SMTP sink on loopback.
+#  4. reminders.py: 10,000 reminders sent by the task worker to an SMTP sink on loopback;
+#     digests.py: the weekly digests of 50,000 followers, likewise.
 #  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP.
 #  6. indicators.py: 1,000,000 observations imported as a new dataset version, timed, with
 #     its peak memory (the targets: under 5 minutes, under 1 GB).
@@ -217,6 +218,12 @@ say "Reminder throughput (the web server idle)"
 phase_start=$SECONDS
 "$BIN/python" scripts/bench/reminders.py --out "$OUT/reminders.json" --workers "$REMINDER_WORKERS"
 phase reminders
+
+say "Digest throughput (the web server idle)"
+phase_start=$SECONDS
+"$BIN/python" scripts/bench/digests.py --out "$OUT/digests.json" --workers "$REMINDER_WORKERS" \
+  --followers "$(awk -v s="$SCALE" 'BEGIN { print int(50000 * s) }')"
+phase digests
 
 say "The registration rush"
 phase_start=$SECONDS

@@ -8,6 +8,7 @@ from accounts.models import Profile
 from observatory import services
 from observatory.models import Comment, CommentReport
 from portal.cache import bump_content_version
+from portal.ratelimit import Rate
 from tests.factories import ParticipantFactory
 from tests.observatory.factories import (
     ApprovedCommentFactory,
@@ -129,12 +130,12 @@ def test_the_rate_limit_refuses_a_burst_with_a_message(client, participant, sett
 
 @pytest.mark.parametrize("rate", ["5/h", "20/10m", "1/d", " 3 / s "])
 def test_rates_are_parsed(rate):
-    assert services.Rate.parse(rate).amount > 0
+    assert Rate.parse(rate).amount > 0
 
 
 def test_a_malformed_rate_is_a_clear_error():
     with pytest.raises(ValueError, match="Not a rate"):
-        services.Rate.parse("five per hour")
+        Rate.parse("five per hour")
 
 
 # --- Moderation ---------------------------------------------------------------------------

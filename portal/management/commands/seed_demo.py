@@ -41,6 +41,9 @@ DEMO_COMPANY_USERS = [
     ("representative@demo.alianzapacifico.example", "Rosa Representante", "Company representative"),
     ("colleague@demo.alianzapacifico.example", "Carlos Colega", "Colleague (asks to join the company)"),
 ]
+# The participant who follows the labour observatory and comments on the demo consultation
+# (created by the following app's seed_following).
+DEMO_PARTICIPANT = ("participant@demo.alianzapacifico.example", "Paula Participante", "Participant (follows things)")
 
 
 @dataclass
@@ -142,6 +145,8 @@ class Command(BaseCommand):
             call_command("seed_events", force=True, verbosity=options.get("verbosity", 1))  # events app
             call_command("seed_observatory", force=True, verbosity=options.get("verbosity", 1))  # observatory app
             call_command("seed_integrity", force=True, verbosity=options.get("verbosity", 1))  # integrity app
+            call_command("seed_consultations", force=True, verbosity=options.get("verbosity", 1))  # consultations app
+            call_command("seed_following", force=True, verbosity=options.get("verbosity", 1))  # following app
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
@@ -152,7 +157,7 @@ class Command(BaseCommand):
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role[:-1]:<7} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write("  The editor has two-factor authentication on: in the demo, enter the code 000000.")
-        for email, _name, role in DEMO_COMPANY_USERS:
+        for email, _name, role in [*DEMO_COMPANY_USERS, DEMO_PARTICIPANT]:
             self.stdout.write(f"  {role}: {email}  password: {DEMO_PASSWORD}")
 
     def load_taxonomy(self):
