@@ -7,7 +7,7 @@ from django.core import mail
 
 from accounts.models import PrivacyPolicy
 from tests.accounts.test_signup import SIGNUP_URL, signup_data
-from tests.factories import CountryFactory
+from tests.factories import CountryFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,8 @@ def test_allauth_s_email_to_an_english_speaker_keeps_english(client, bilingual_p
     assert "/accounts/confirm-email/" in message.body and "/es/accounts/" not in message.body
 
 
-def test_a_password_reset_for_a_spanish_speaker_links_to_the_spanish_page(client, participant):
+def test_a_password_reset_for_a_spanish_speaker_links_to_the_spanish_page(client, db):
+    participant = ParticipantFactory(profile__preferred_language="es")
     client.post("/accounts/password/reset/", {"email": participant.email})
     message = mail.outbox[-1]
     assert message.subject.startswith("[Alianza del Pacífico] ")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from events import services
+from events import links, services
 from tests.events.factories import (
     ConfirmedRegistrationFactory,
     OpenEventFactory,
@@ -93,12 +93,12 @@ def test_a_full_event_whose_registration_closed_offers_no_waiting_list(client, m
     html = client.get(event.get_absolute_url()).content.decode()
     assert "0 seats left" in html
     assert "you can join the waiting list" not in html
-    assert services.registration_closed_reason(event) in html
+    assert event.registration_closed_reason() in html
 
 
 def confirm(client, registration):
     client.force_login(registration.participant)
-    path = f"/events/{registration.event.slug}/confirm/{services.make_token(registration, services.CONFIRM)}/"
+    path = f"/events/{registration.event.slug}/confirm/{links.make_token(registration, links.CONFIRM)}/"
     response = client.post(path)
     assert response.status_code == 200
     return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
