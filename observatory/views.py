@@ -13,7 +13,7 @@ from iso3166 import countries_by_alpha2
 from accounts.services import can_participate
 from events.models import Event
 from observatory import search, services
-from observatory.figures import Figure, flag_labels, period_label
+from observatory.figures import Figure, coverage_text, flag_labels, period_label
 from observatory.filters import PublicationFilter
 from observatory.forms import CommentForm, DataSelectionForm, ReportForm
 from observatory.models import Comment, Dataset, Indicator, IndicatorSummary, Observatory, Publication, PublicationFile
@@ -383,6 +383,7 @@ def _card(summary, member_codes, names):
                 "name": names[code],
                 "latest": format_number(latest["value"], indicator.decimals),
                 "flag": flag_labels().get(latest["flag"], ""),
+                "coverage": coverage_text(latest.get("coverage")),
                 "period": period_label(summary.period_type, period),
                 "period_iso": period.isoformat(),
                 "sparkline": sparkline(trend, label=trend_label) if trend_label else "",
