@@ -257,6 +257,9 @@ def _import_staged(report, staging, *, observatory, actor, title, title_es, sour
                 raise _Rollback
             if base is not None:
                 _carry_over(report, run, base)
+                if report.carried_countries:  # their publishers and licences stay those of the pages
+                    report.packages += [package for package in base.packages if package not in report.packages]
+                    run.packages = report.packages
             figures.apply_exchange_rates(run)
             figures.analyse_store()
             for currency, year, count in figures.missing_rates(run):

@@ -110,6 +110,10 @@ class ProcurementImport(models.Model):
     def __str__(self):
         return f"{self.file_name} ({self.dataset})"
 
+    @property
+    def rejected_count(self) -> int:  # the report's name for it (procurement/includes/import_report.html)
+        return self.releases_rejected
+
 
 class Process(models.Model):
     """A contracting process (one ``ocid``), from its compiled release."""

@@ -124,6 +124,7 @@ class Command(BaseCommand):
             created, updated = self.load_news(editor)
             call_command("seed_events", force=True, verbosity=options.get("verbosity", 1))  # events app
             call_command("seed_observatory", force=True, verbosity=options.get("verbosity", 1))  # observatory app
+            call_command("seed_procurement", force=True, verbosity=options.get("verbosity", 1))  # procurement app
             call_command("seed_integrity", force=True, verbosity=options.get("verbosity", 1))  # integrity app
         self.stdout.write(
             self.style.SUCCESS(
