@@ -19,7 +19,11 @@ MIN_RECORDS = 5
 COMPETITIVE = ("open", "selective")
 CATEGORIES = ("goods", "services", "works")
 CATEGORY_NAMES = {"goods": ("goods", "bienes"), "services": ("services", "servicios"), "works": ("works", "obras")}
-METHOD_NAMES = {"open": ("open", "abiertos"), "selective": ("selective", "selectivos"), "limited": ("limited", "limitados")}
+METHOD_NAMES = {
+    "open": ("open", "abiertos"),
+    "selective": ("selective", "selectivos"),
+    "limited": ("limited", "limitados"),
+}
 
 SOURCE = (
     "Computed by the observatory from the OCDS data published by the member countries' procurement systems",

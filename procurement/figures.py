@@ -168,10 +168,24 @@ def _award_figures(run, members, values, coverage):
              known_coverage, records=known_total)  # fmt: skip
         value_coverage = _share(row["known_usd"], total)
         if row["known_usd_sum"]:
-            _add(values, "PP_OCDS_MEMBER_SUPPLIER_VAL_SH", country, year,
-                 _share(row["member_usd"] or 0, row["known_usd_sum"]), value_coverage, records=row["known_usd"])
-            _add(values, "PP_OCDS_OUTSIDE_SUPPLIER_VAL_SH", country, year,
-                 _share(row["outside_usd"] or 0, row["known_usd_sum"]), value_coverage, records=row["known_usd"])
+            _add(
+                values,
+                "PP_OCDS_MEMBER_SUPPLIER_VAL_SH",
+                country,
+                year,
+                _share(row["member_usd"] or 0, row["known_usd_sum"]),
+                value_coverage,
+                records=row["known_usd"],
+            )
+            _add(
+                values,
+                "PP_OCDS_OUTSIDE_SUPPLIER_VAL_SH",
+                country,
+                year,
+                _share(row["outside_usd"] or 0, row["known_usd_sum"]),
+                value_coverage,
+                records=row["known_usd"],
+            )
         scaled = row["has_supplier_scale"]
         _add(values, "PP_OCDS_SME_SH", country, year, _share(row["sme"], scaled), _share(scaled, total),
              records=scaled)  # fmt: skip
@@ -194,8 +208,16 @@ def _per_currency(base, totals, values):
         with_value[(row["process__buyer_country"], row["year"])] += row["count"]
     for row in rows:
         key = (row["process__buyer_country"], row["year"])
-        _add(values, f"PP_OCDS_AWARDED_IN_{row['currency']}", *key, row["amount"] / 1e6,
-             _share(with_value[key], totals.get(key, 0)), records=row["count"], minimum=1, unit=row["currency"])
+        _add(
+            values,
+            f"PP_OCDS_AWARDED_IN_{row['currency']}",
+            *key,
+            row["amount"] / 1e6,
+            _share(with_value[key], totals.get(key, 0)),
+            records=row["count"],
+            minimum=1,
+            unit=row["currency"],
+        )
 
 
 def _per_category(base, member, known, values):

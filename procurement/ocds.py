@@ -20,8 +20,8 @@ import json
 import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import ijson

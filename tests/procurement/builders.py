@@ -35,8 +35,8 @@ def award(ocid, *, country="CL", supplier_country="CL", scale=None, amount=1000.
         "parties": [{"id": "B1", "name": "Buyer", "roles": ["buyer"], "address": {"countryName": COUNTRY_NAMES[country]}},
                     supplier],
         "awards": [{"id": "A1", "status": "active", "date": f"{year}-06-01T10:00:00Z",
-                    "value": {"amount": amount, "currency": currency},
-                    "suppliers": [{"id": "S1", "name": "Supplier"}]}],
+                    "suppliers": [{"id": "S1", "name": "Supplier"}],
+                    **({"value": {"amount": amount, "currency": currency}} if amount is not None else {})}],
     }  # fmt: skip
 
 

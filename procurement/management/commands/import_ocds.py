@@ -36,7 +36,9 @@ class Progress:
             self.phase, self._tenth = phase, -1
         fraction = min(done / total, 1.0) if total else 0.0
         bar = f"[{'#' * int(fraction * 30):<30}]" if total else "[" + " " * 30 + "]"
-        line = f"  {self.PHASES.get(phase, phase):<22} {bar} {done:>11,} releases {time.monotonic() - self.started:7.1f} s"
+        line = (
+            f"  {self.PHASES.get(phase, phase):<22} {bar} {done:>11,} releases {time.monotonic() - self.started:7.1f} s"
+        )
         if self.tty:
             self.stream.write("\r" + line, ending="")
         elif total == 0 or int(fraction * 10) != self._tenth:
@@ -106,7 +108,9 @@ class Command(BaseCommand):
             return
         if options["publish"]:
             try:
-                services.publish(item=report.dataset, actor=actor, comment="Imported and published from the command line")
+                services.publish(
+                    item=report.dataset, actor=actor, comment="Imported and published from the command line"
+                )
             except services.WorkflowError as error:
                 raise CommandError(f"Imported as a draft (version {report.version}), not published: {error}") from None
             self.stdout.write(self.style.SUCCESS(f"Version {report.version} imported and published."))
