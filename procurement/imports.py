@@ -203,9 +203,12 @@ def import_ocds(
         try:
             _stage(report, path, file_name, staging, progress)
             if not report.problems:
-                _import_staged(report, staging, observatory=observatory, actor=actor, title=title or DATASET_TITLE[0],
-                               title_es=title_es or (DATASET_TITLE[1] if not title else ""), source=source, notes=notes, default_country=default_country,
-                               carry_over=carry_over, is_demo=is_demo, workers=workers, progress=progress)  # fmt: skip
+                _import_staged(
+                    report, staging, observatory=observatory, actor=actor, title=title or DATASET_TITLE[0],
+                    title_es=title_es or (DATASET_TITLE[1] if not title else ""), source=source, notes=notes,
+                    default_country=default_country, carry_over=carry_over, is_demo=is_demo, workers=workers,
+                    progress=progress,
+                )  # fmt: skip
         finally:
             staging.close()
     report.seconds = round(time.monotonic() - started, 1)
@@ -410,9 +413,11 @@ def _count_missing(counts, process, awards):
             fields[name] += 1
     for award in awards:
         counts["awards"] += 1
-        for name, is_present in (("supplier_country", award["supplier_country"]),
-                                 ("supplier_scale", award["supplier_scale"]),
-                                 ("award_value", award["amount"] is not None), ("award_date", award["date"])):  # fmt: skip
+        present = {
+            "supplier_country": award["supplier_country"], "supplier_scale": award["supplier_scale"],
+            "award_value": award["amount"] is not None, "award_date": award["date"],
+        }  # fmt: skip
+        for name, is_present in present.items():
             if not is_present:
                 fields[name] += 1
 

@@ -199,6 +199,9 @@ class FieldCoverage(models.Model):
             models.UniqueConstraint(fields=["run", "country", "year", "field"], name="procurement_coverage_unique")
         ]
 
+    def __str__(self):
+        return f"{self.country} {self.year} {self.field}: {self.present}/{self.total}"
+
     @property
     def share(self) -> float | None:
         return 100 * self.present / self.total if self.total else None

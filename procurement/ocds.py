@@ -71,9 +71,9 @@ class Package:
             "published": str(data.get("publishedDate") or "")[:40],
             "version": str(data.get("version") or "1.0")[:10],
         }
-        if any(entry[name] for name in ("publisher", "license", "uri")) and entry not in self.metadata:
-            if len(self.metadata) < 50:
-                self.metadata.append(entry)
+        is_new = entry not in self.metadata and len(self.metadata) < 50
+        if is_new and any(entry[name] for name in ("publisher", "license", "uri")):
+            self.metadata.append(entry)
 
 
 def detect_kind(path: Path, file_name: str) -> str:

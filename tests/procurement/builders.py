@@ -11,7 +11,7 @@ def tender(ocid, *, country="CL", year=2024, method="open", category="goods", da
     start = f"{year}-{month:02d}-01T10:00:00Z"
     data = {
         "ocid": ocid, "id": release_id, "date": start, "tag": ["tender"], "initiationType": "tender",
-        "parties": [{"id": "B1", "name": "Buyer", "roles": ["buyer"], "address": {"countryName": COUNTRY_NAMES[country]}}],
+        "parties": [_buyer(country)],
         "buyer": {"id": "B1", "name": "Buyer"},
         "tender": {"id": "T1", "procurementMethod": method, "mainProcurementCategory": category,
                    "value": {"amount": amount, "currency": currency}},
@@ -32,8 +32,7 @@ def award(ocid, *, country="CL", supplier_country="CL", scale=None, amount=1000.
         supplier["details"] = {"scale": scale}
     return {
         "ocid": ocid, "id": release_id, "date": f"{year}-06-01T10:00:00Z", "tag": ["award"], "initiationType": "tender",
-        "parties": [{"id": "B1", "name": "Buyer", "roles": ["buyer"], "address": {"countryName": COUNTRY_NAMES[country]}},
-                    supplier],
+        "parties": [_buyer(country), supplier],
         "awards": [{"id": "A1", "status": "active", "date": f"{year}-06-01T10:00:00Z",
                     "suppliers": [{"id": "S1", "name": "Supplier"}],
                     **({"value": {"amount": amount, "currency": currency}} if amount is not None else {})}],
@@ -43,3 +42,7 @@ def award(ocid, *, country="CL", supplier_country="CL", scale=None, amount=1000.
 def _plus(year, month, days):
     moment = datetime(year, month, 1, 10) + timedelta(days=days)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _buyer(country):
+    return {"id": "B1", "name": "Buyer", "roles": ["buyer"], "address": {"countryName": COUNTRY_NAMES[country]}}
