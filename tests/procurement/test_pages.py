@@ -34,9 +34,10 @@ def publish_import(tmp_path, observatory, items, *, is_demo=True, name="data.jso
 @pytest.fixture
 def published(members, observatory, rates, tmp_path):
     # Chile buys 2 of 10 from Peru; Colombia 1 of 5 from Mexico, the rest at home.
-    items = releases("CL", 8, supplier="CL", currency="CLP") + releases("CL", 2, supplier="PE", currency="CLP", prefix="x")
-    items += releases("CO", 4, supplier="CO", currency="COP") + releases("CO", 1, supplier="MX", currency="COP",
-                                                                          prefix="x")  # fmt: skip
+    items = releases("CL", 8, supplier="CL", currency="CLP")
+    items += releases("CL", 2, supplier="PE", currency="CLP", prefix="x")
+    items += releases("CO", 4, supplier="CO", currency="COP")
+    items += releases("CO", 1, supplier="MX", currency="COP", prefix="x")
     return publish_import(tmp_path, observatory, items)
 
 
@@ -55,7 +56,7 @@ def test_the_country_page_sets_its_figures_beside_the_other_members(client, publ
     row = row[: row.index("</tr>")]
     assert "20.0" in row and "coverage 100 %" in row  # Chile: 2 of 10
     assert row.index("20.0") < row.index("20.0", row.index("20.0") + 1) or row.count("20.0") == 2  # and Colombia's
-    assert '<svg' in html and "headline-lines" in html
+    assert "<svg" in html and "headline-lines" in html
     assert "What the data of Chile publishes" in html
 
 
@@ -85,7 +86,8 @@ def test_the_data_page_explains_sources_coverage_method_and_limits(client, publi
 
 
 def test_the_indicator_page_download_and_api_carry_the_coverage(client, published):
-    url = reverse("observatory:indicator_detail", kwargs={"slug": SLUG, "indicator": "procurement-awards-member-suppliers"})
+    indicator = "procurement-awards-member-suppliers"
+    url = reverse("observatory:indicator_detail", kwargs={"slug": SLUG, "indicator": indicator})
     html = client.get(url).content.decode()
     assert "coverage 100 %" in html and "Demo data" in html
     download = reverse("observatory:indicator_download", kwargs={"slug": SLUG, "indicator":
