@@ -352,6 +352,8 @@ def data_landing(request, slug):
             "observatory": observatory,
             "cards": cards,
             "has_demo": any(summary.dataset.is_demo for summary in summaries),
+            # OCDS data has its own pages (the procurement app's, linked by URL name when it is installed).
+            "has_ocds": any(summary.dataset.file_format == Dataset.Format.OCDS for summary in summaries),
             "sources": sorted({summary.dataset.source for summary in summaries if summary.dataset.source}),
         },
     )

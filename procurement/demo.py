@@ -55,14 +55,19 @@ def releases(total_processes: int, *, seed: int = 2026) -> Iterator[dict]:
                 yield from _process(rng, code, spec, year, number, opening)
 
 
-def write_json_lines(path: Path, total_processes: int, *, seed: int = 2026) -> int:
-    """Write the releases to ``path`` (one per line); returns how many."""
+RELEASES_PER_PROCESS = 1.95  # a tender, most an award, a few an amendment
+
+
+def write_json_lines(path: Path, total_processes: int, *, seed: int = 2026, limit: int | None = None) -> int:
+    """Write the releases to ``path`` (one per line), at most ``limit`` of them; returns how many."""
     count = 0
     with open(path, "w", encoding="utf-8") as handle:
         for release in releases(total_processes, seed=seed):
             handle.write(json.dumps(release, ensure_ascii=False, separators=(",", ":")))
             handle.write("\n")
             count += 1
+            if limit is not None and count >= limit:
+                break
     return count
 
 
