@@ -7,3 +7,9 @@ class ProcurementConfig(AppConfig):
 
     name = "procurement"
     verbose_name = _("Procurement data")
+
+    def ready(self):
+        from portal.roles import register_grants
+        from procurement.roles import PROCUREMENT_GRANTS
+
+        register_grants("procurement", PROCUREMENT_GRANTS)
