@@ -38,6 +38,14 @@ def _share(part, whole) -> float | None:
     return round(100 * part / whole, 4) if whole else None
 
 
+def rates() -> dict[tuple[str, int], float]:
+    """Units per US dollar by (currency, year): the file's awards are converted as they are written."""
+    return {
+        (currency, year): float(rate)
+        for currency, year, rate in ExchangeRate.objects.values_list("currency", "year", "units_per_usd")
+    }
+
+
 def apply_exchange_rates(run: ProcurementImport) -> None:
     """Each award's value in US dollars at its year's rate (USD as it is); none where there is no rate."""
     awards = Award.objects.filter(run=run)

@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,7 @@ PROCESS_COLUMNS = (
 )  # fmt: skip
 AWARD_COLUMNS = (
     "run_id", "process_id", "award_id", "supplier_id", "supplier_name", "supplier_country", "supplier_scale",
-    "supplier_count", "amount", "currency", "date", "year",
+    "supplier_count", "amount", "currency", "amount_usd", "date", "year",
 )  # fmt: skip
 
 
@@ -221,8 +222,8 @@ def _stage(report, path, file_name, staging, progress):
     package = ocds.Package()
     try:
         kind = ocds.detect_kind(path, file_name)
-        for number, release in ocds.read_releases(path, kind, package):
-            staging.add(number, release)
+        for number, release, text in ocds.read_releases(path, kind, package):
+            staging.add(number, release, text)
             if progress and number % 50_000 == 0:
                 progress("read", number, 0)
         staging.flush()
@@ -263,7 +264,7 @@ def _import_staged(report, staging, *, observatory, actor, title, title_es, sour
                 if report.carried_countries:  # their publishers and licences stay those of the pages
                     report.packages += [package for package in base.packages if package not in report.packages]
                     run.packages = report.packages
-            figures.apply_exchange_rates(run)
+                    figures.apply_exchange_rates(run)  # the carried awards at today's rates too
             figures.analyse_store()
             for currency, year, count in figures.missing_rates(run):
                 report.notices.append(
@@ -339,25 +340,29 @@ def _results(staging, *, names, default_country, workers):
         for ocid, bodies in groups:
             yield compiler.compile(ocid, bodies)
         return
+    # A worker that dies breaks the executor (BrokenProcessPool): the import fails and rolls back,
+    # where a multiprocessing.Pool would start workers again and again and never return.
     context = multiprocessing.get_context("forkserver")
-    with context.Pool(workers, initializer=ocds.start_worker, initargs=(names, default_country)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=ocds.start_worker,
+                             initargs=(names, default_country)) as pool:  # fmt: skip
         pending = deque()
         chunk = []
         for group in groups:
             chunk.append(group)
             if len(chunk) >= CHUNK:
-                pending.append(pool.apply_async(ocds.compile_chunk, (chunk,)))
+                pending.append(pool.submit(ocds.compile_chunk, chunk))
                 chunk = []
                 while len(pending) > 2 * workers:  # a few chunks in flight: memory stays bounded
-                    yield from pending.popleft().get()
+                    yield from pending.popleft().result()
         if chunk:
-            pending.append(pool.apply_async(ocds.compile_chunk, (chunk,)))
+            pending.append(pool.submit(ocds.compile_chunk, chunk))
         while pending:
-            yield from pending.popleft().get()
+            yield from pending.popleft().result()
 
 
 def _compile_and_store(report, staging, run, *, default_country, workers, progress):
     names = country_names()
+    rates = figures.rates()
     processes, awards = [], []
     countries = set()
     missing = defaultdict(lambda: {"processes": 0, "awards": 0, "fields": defaultdict(int)})
@@ -379,7 +384,7 @@ def _compile_and_store(report, staging, run, *, default_country, workers, progre
         _count_missing(missing[country or "—"], process, result["awards"])
         processes.append(_process_row(pk, run.pk, process))
         for award in result["awards"]:
-            awards.append(_award_row(run.pk, pk, award))
+            awards.append(_award_row(run.pk, pk, award, rates))
         if len(processes) >= BATCH:
             _flush(processes, awards)
             processes, awards = [], []
@@ -436,11 +441,13 @@ def _process_row(pk, run_id, process):
     )  # fmt: skip
 
 
-def _award_row(run_id, process_id, award):
+def _award_row(run_id, process_id, award, rates):
+    amount, currency = award["amount"], award["currency"]
+    rate = 1.0 if currency == "USD" else rates.get((currency, award["year"]))
     return (
         run_id, process_id, award["award_id"], award["supplier_id"], award["supplier_name"],
-        award["supplier_country"], award["supplier_scale"], min(award["supplier_count"], 32767), award["amount"],
-        award["currency"], award["date"], award["year"],
+        award["supplier_country"], award["supplier_scale"], min(award["supplier_count"], 32767), amount,
+        currency, None if amount is None or rate is None else amount / rate, award["date"], award["year"],
     )  # fmt: skip
 
 

@@ -99,7 +99,8 @@ def detect_kind(path: Path, file_name: str) -> str:
 
 
 def read_releases(path: Path, kind: str, package: Package):
-    """Yield ``(number, release)`` pairs: each release of the file, numbered in file order.
+    """Yield ``(number, release, text)``: each release of the file, numbered in file order, and its JSON
+    text when the file has it as it is (a line of JSON Lines), else None.
 
     A record yields its embedded releases, or its compiled release when it only links to them.
     """
@@ -122,11 +123,11 @@ def _package(path, package):
             for item in ijson.items(handle, f"{array}.item", use_float=True):
                 if array == "releases":
                     number += 1
-                    yield number, item
+                    yield number, item, None
                 else:
                     for release in _record_releases(item):
                         number += 1
-                        yield number, release
+                        yield number, release, None
         except ijson.JSONError as error:
             raise FileProblem("invalid_json", error=_short(error), number=number) from None
     if not package.metadata and path.stat().st_size <= TRAILING_METADATA_MAX_BYTES:
@@ -204,20 +205,20 @@ def _json_lines(path, package):
                 package.note(data)
                 for release in data["releases"]:
                     number += 1
-                    yield number, release
+                    yield number, release, None
             elif isinstance(data, dict) and isinstance(data.get("records"), list):
                 package.note(data)
                 for record in data["records"]:
                     for release in _record_releases(record):
                         number += 1
-                        yield number, release
+                        yield number, release, None
             elif isinstance(data, dict) and ("compiledRelease" in data or isinstance(data.get("releases"), list)):
                 for release in _record_releases(data):
                     number += 1
-                    yield number, release
+                    yield number, release, None
             else:
                 number += 1
-                yield number, data
+                yield number, data, line.decode("utf-8", "replace")
 
 
 def _short(error) -> str:
@@ -247,9 +248,11 @@ class Staging:
         self._batch: list[tuple] = []
         self.count = 0
 
-    def add(self, number: int, release) -> None:
+    def add(self, number: int, release, text: str | None = None) -> None:
+        """Stage a release; ``text`` is its JSON as read, when there is one (saves writing it again)."""
         ocid = release.get("ocid") if isinstance(release, dict) else None
-        self._batch.append((number, ocid if isinstance(ocid, str) else "", json.dumps(release, ensure_ascii=False)))
+        body = text if text is not None else json.dumps(release, ensure_ascii=False)
+        self._batch.append((number, ocid if isinstance(ocid, str) else "", body))
         self.count += 1
         if len(self._batch) >= self.BATCH:
             self.flush()
