@@ -487,6 +487,8 @@ OBSERVATORY_IMPORTS_ROOT = Path(env("OBSERVATORY_IMPORTS_ROOT", str(VAR_DIR / "i
 # OBSERVATORY_DATA_MAX_BYTES), and where its releases are staged on disk (empty: the system's temp folder).
 PROCUREMENT_OCDS_MAX_BYTES = env("PROCUREMENT_OCDS_MAX_BYTES", 4 * 1024 * 1024 * 1024, cast=int)
 PROCUREMENT_STAGING_DIR = env("PROCUREMENT_STAGING_DIR", "")
+# How many contracting processes seed_procurement generates (about 2 releases each; 200000 is the issue's size).
+PROCUREMENT_DEMO_PROCESSES = env("PROCUREMENT_DEMO_PROCESSES", 2_000 if IS_TEST else 50_000, cast=int)
 
 # --- Events and registration (events app) ---
 EVENTS_PAGE_SIZE = 12

@@ -1,4 +1,4 @@
-"""Generated OCDS releases for the demo and the benchmark: four member countries, 2018 to 2025.
+"""Generated OCDS releases for the demo and the benchmark: four member countries, 2018 to last year.
 
 Demo data, not official statistics. Each contracting process has a tender release and, for
 most, an award release (a few get a third, amending release), written as JSON Lines and
@@ -11,11 +11,12 @@ describe no real country.
 import json
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-GENERATOR_VERSION = "procurement-demo-1"
-YEARS = range(2018, 2026)
+GENERATOR_VERSION = "procurement-demo-2"
+#: 2018 to the last full year (a year under way would show half a year's processes as a fall).
+YEARS = range(2018, date.today().year)
 COUNTRIES = {
     "CL": {"name": "Chile", "currency": "CLP", "scale": 1.0, "rate": 800, "open": 0.55, "tenderers": 4.6,
            "other_member": 0.030, "outside": 0.050, "country_missing": 0.08, "scale_published": 0.9,
@@ -36,8 +37,23 @@ CATEGORIES = (("goods", 0.5), ("services", 0.35), ("works", 0.15))
 GOODS = ["Medical supplies", "Office furniture", "School meals", "Laboratory equipment", "Computers", "Fuel"]
 SERVICES = ["Cleaning services", "Software maintenance", "Security services", "Consulting", "Training"]
 WORKS = ["Road maintenance", "School building", "Water network", "Hospital wing", "Bridge repair"]
+#: Rounded yearly averages (units per US dollar) from 2018, for the demo only; later years repeat the last.
+DEMO_RATES = {
+    "CLP": [641, 703, 792, 759, 873, 840, 944, 950],
+    "COP": [2956, 3281, 3693, 3743, 4255, 4325, 4071, 4150],
+    "MXN": [19.24, 19.26, 21.49, 20.27, 20.13, 17.76, 18.30, 19.50],
+    "PEN": [3.29, 3.34, 3.49, 3.88, 3.84, 3.74, 3.76, 3.70],
+}
+RATES_SOURCE = "Rounded yearly averages for the demo (check them against the central banks before real use)"
 BUYERS = ["Ministry of Health", "Ministry of Education", "Ministry of Public Works", "Municipality", "Hospital",
           "University", "Water utility", "Police", "Tax agency", "Ministry of Transport"]  # fmt: skip
+
+
+def demo_rates() -> Iterator[tuple[str, int, float]]:
+    """``(currency, year, units per US dollar)`` for every currency and year of the demo."""
+    for currency, values in DEMO_RATES.items():
+        for index, year in enumerate(YEARS):
+            yield currency, year, values[min(index, len(values) - 1)]
 
 
 def processes_per_country_year(total: int) -> int:
@@ -50,7 +66,7 @@ def releases(total_processes: int, *, seed: int = 2026) -> Iterator[dict]:
     per = processes_per_country_year(total_processes)
     for code, spec in COUNTRIES.items():
         for year in YEARS:
-            opening = (year - YEARS.start) / (len(YEARS) - 1)  # 0 in 2018, 1 in 2025
+            opening = (year - YEARS.start) / max(len(YEARS) - 1, 1)  # 0 in 2018, 1 in the last year
             for number in range(per):
                 yield from _process(rng, code, spec, year, number, opening)
 
@@ -86,8 +102,9 @@ def _process(rng, code, spec, year, number, opening):
                          ("direct", 1 - spec["open"] - 0.25)])  # fmt: skip
     category = _pick(rng, CATEGORIES)
     title = rng.choice({"goods": GOODS, "services": SERVICES, "works": WORKS}[category])
+    # Started by early September, so that the award (and its process) falls in the same year.
     start = datetime(year, 1, 1, 9, tzinfo=timezone(timedelta(hours=-5))) + timedelta(
-        days=rng.randrange(0, 330), hours=rng.randrange(0, 8)
+        days=rng.randrange(0, 250), hours=rng.randrange(0, 8)
     )
     threshold = {"open": 30, "selective": 25, "limited": 10}.get(method, 10)
     short = spec["short_open"] * (1 - 0.4 * opening) * (1 if method == "open" else 0.5)

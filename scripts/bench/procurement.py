@@ -4,7 +4,7 @@
     DATABASE_URL=postgresql://… PORTAL_ENV=production … \\
         .venv/bin/python scripts/bench/procurement.py --releases 1000000 --out var/bench/ocds-import.json [--publish]
 
-Writes the releases (procurement.demo: the four members, 2018-2025, about 1.95 releases per
+Writes the releases (procurement.demo: the four members, 2018 to last year, about 1.95 releases per
 contracting process), then runs `manage.py import_ocds` on them in a child process and
 measures its wall time and the peak memory of the whole process tree (the command and its
 compiling workers, sampled from /proc twice a second). The import is the real one: streamed,
@@ -88,22 +88,11 @@ def timed_import(path: Path, *, publish: bool) -> dict:
     }
 
 
-def ensure_rates():
-    from procurement import demo
-    from procurement.management.commands.seed_procurement import DEMO_RATES, RATES_SOURCE
-    from procurement.models import ExchangeRate
-
-    for currency, values in DEMO_RATES.items():
-        for year, rate in zip(demo.YEARS, values, strict=True):
-            ExchangeRate.objects.get_or_create(
-                currency=currency, year=year, defaults={"units_per_usd": rate, "source": RATES_SOURCE}
-            )
-
-
 def run(releases: int, *, publish: bool, seed: int = 2027) -> dict:
     from procurement import demo
+    from procurement.management.commands.seed_procurement import ensure_demo_rates
 
-    ensure_rates()
+    ensure_demo_rates()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench-releases.jsonl"
         started = time.monotonic()
