@@ -15,7 +15,7 @@ from portal import services
 from procurement.imports import import_ocds
 from procurement.models import ExchangeRate
 from tests import factories
-from tests.browser.conftest import PHONE, click_and_check, goto
+from tests.browser.conftest import PHONE, click_and_check, goto, log_in
 from tests.observatory.factories import ObservatoryFactory
 from tests.procurement.builders import award, tender
 from tests.procurement.conftest import write_lines
@@ -88,3 +88,40 @@ def test_a_stakeholder_compares_the_cross_border_share_of_two_countries(new_page
     phone = new_page("phone", viewport=PHONE)
     goto(phone, "/observatories/public-procurement-observatory/procurement/cl/")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_an_editor_imports_an_ocds_file_checks_the_dry_run_and_publishes_it(new_page, site, procurement_data, tmp_path,
+                                                                          settings):  # fmt: skip
+    settings.OBSERVATORY_IMPORTS_ROOT = tmp_path / "imports"
+    # Colombia's publisher sends its file: 2 of 8 awards to suppliers from Peru.
+    releases = []
+    for number in range(8):
+        ocid, supplier = f"ocds-e-co-{number}", "PE" if number < 2 else "CO"
+        releases += [tender(ocid, country="CO", currency="COP", tenderers=2),
+                     award(ocid, country="CO", supplier_country=supplier, currency="COP")]  # fmt: skip
+    upload = write_lines(tmp_path, releases, "colombia.jsonl")
+
+    page = new_page("editor")
+    log_in(page, factories.EditorFactory())
+    goto(page, "/admin/procurement/procurementimport/")
+    click_and_check(page, page.get_by_role("link", name="Import OCDS data"))
+    page.get_by_label("Observatory", exact=True).select_option(label="Public Procurement Observatory")
+    page.get_by_label("Publisher's country").fill("CO")
+    page.get_by_label("File", exact=True).set_input_files(str(upload))
+    click_and_check(page, page.get_by_role("button", name="Check the file (dry run)"))
+    report = page.locator(".import-report")
+    expect(page.get_by_role("heading", name="Dry run: what this import would do")).to_be_visible()
+    expect(report).to_contain_text("It would become version 2, a draft; the public keeps seeing version 1")
+    expect(report).to_contain_text("Countries carried over from the published version: CL, PE")
+    click_and_check(page, page.get_by_role("button", name="Import it as a draft version"))
+    expect(page.locator(".messagelist .success")).to_contain_text("Version 2 of the procurement data was imported")
+    click_and_check(page, page.get_by_role("link", name="Publish or schedule"))
+    click_and_check(page, page.get_by_role("button", name="Publish or schedule"))
+    expect(page.locator(".messagelist .success")).to_contain_text("is now published")
+
+    visitor = new_page("visitor")
+    goto(visitor, "/observatories/public-procurement-observatory/procurement/co/")
+    row = visitor.locator("table.comparison-table tbody tr", has_text="Awards won by suppliers from another member")
+    # Colombia 25.0 % (its new file), Chile 15.0 % (carried over), beside each other.
+    expect(row.first.locator("td").nth(0)).to_have_text(re.compile(r"25\.0\s*coverage 100 %"))
+    expect(row.first.locator("td").nth(1)).to_have_text(re.compile(r"15\.0"))
