@@ -9,7 +9,10 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Procurement data")
 
     def ready(self):
+        from portal import registry
         from portal.roles import register_grants
         from procurement.roles import PROCUREMENT_GRANTS
+        from procurement.sitemaps import ProcurementSitemap
 
         register_grants("procurement", PROCUREMENT_GRANTS)
+        registry.register_sitemap("procurement", ProcurementSitemap)

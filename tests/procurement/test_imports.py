@@ -224,9 +224,12 @@ def test_the_command_reports_and_fails_on_bad_input(first_version, observatory, 
 def test_the_command_imports_and_publishes(first_version, observatory, tmp_path, editor):
     path = tmp_path / "mx.json"
     path.write_text(json.dumps({"publisher": {"name": "Demo"}, "releases": country_releases("MX", 5, currency="MXN")}))
-    out = StringIO()
+    out, err = StringIO(), StringIO()
     call_command("import_ocds", str(path), "--observatory", observatory.slug, "--publish", "--user", editor.email,
-                 stdout=out, stderr=StringIO())  # fmt: skip
+                 stdout=out, stderr=err)  # fmt: skip
     assert "10 releases read, 0 rejected, 5 processes compiled (MX)" in out.getvalue()
+    # The progress bar: a line per tenth of each phase when stderr is not a terminal.
+    assert "reading and staging    [##############################]          10 releases" in err.getvalue()
+    assert "compiling and storing  [##############################]" in err.getvalue()
     assert "Version 2 imported and published." in out.getvalue()
     assert current_value(country="MX") == 5 and current_value(country="CL") == 6

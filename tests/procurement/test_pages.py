@@ -115,3 +115,13 @@ def test_query_budget_whatever_the_size_of_the_store(client, published, observat
     for page in pages:
         with django_assert_max_num_queries(10):
             assert client.get(page).status_code == 200, page
+
+
+def test_the_sitemap_lists_the_procurement_pages_once_data_is_published(client, members, observatory, rates, tmp_path):
+    about = reverse("procurement:about", kwargs={"slug": SLUG})
+    report = import_ocds(path=write_lines(tmp_path, releases("CL", 6, supplier="PE", currency="CLP")),
+                         observatory=observatory)  # fmt: skip
+    assert about not in client.get("/sitemap.xml").content.decode()  # a draft: not yet
+    services.publish(item=report.dataset, actor=EditorFactory(), at=timezone.now() - timedelta(minutes=1))
+    xml = client.get("/sitemap.xml").content.decode()
+    assert about in xml and country_url("pe") in xml and country_url("us") not in xml
