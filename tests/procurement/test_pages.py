@@ -125,3 +125,28 @@ def test_the_sitemap_lists_the_procurement_pages_once_data_is_published(client, 
     services.publish(item=report.dataset, actor=EditorFactory(), at=timezone.now() - timedelta(minutes=1))
     xml = client.get("/sitemap.xml").content.decode()
     assert about in xml and country_url("pe") in xml and country_url("us") not in xml
+
+
+def test_a_year_is_chosen_from_those_with_data_and_a_wrong_one_gives_the_latest(client, members, observatory, rates,
+                                                                                tmp_path):  # fmt: skip
+    items = []
+    for year, foreign in ((2023, 1), (2024, 3)):
+        for number in range(6):
+            ocid, supplier = f"ocds-y-{year}-{number}", "PE" if number < foreign else "CL"
+            items += [tender(ocid, country="CL", year=year, tenderers=2),
+                      award(ocid, country="CL", supplier_country=supplier, year=year)]  # fmt: skip
+    publish_import(tmp_path, observatory, items)
+
+    def headline(query):
+        response = client.get(country_url("cl"), query)
+        assert response.status_code == 200
+        html = response.content.decode()
+        table = html[html.index('class="table data-table comparison-table"') :]
+        row = table[table.index("Awards won by suppliers from another member country<") :]
+        return response.context["year"], row[: row.index("</tr>")]
+
+    year, row = headline({"year": "2023"})
+    assert year == 2023 and "16.7" in row  # 1 of 6
+    for wrong in ("1900", "abc", "<script>", ""):
+        year, row = headline({"year": wrong})
+        assert year == 2024 and "50.0" in row  # 3 of 6, the latest year
