@@ -2,7 +2,7 @@
 """The benchmark's procurement data: N generated OCDS releases as JSON Lines and their timed import.
 
     DATABASE_URL=postgresql://… PORTAL_ENV=production … \\
-        .venv/bin/python scripts/bench/procurement.py --releases 1000000 --out var/bench/ocds-import.json [--publish]
+        .venv/bin/python scripts/bench/ocds_import.py --releases 1000000 --out var/bench/ocds-import.json [--publish]
 
 Writes the releases (procurement.demo: the four members, 2018 to last year, about 1.95 releases per
 contracting process), then runs `manage.py import_ocds` on them in a child process and
@@ -61,7 +61,7 @@ def timed_import(path: Path, *, publish: bool) -> dict:
 
     command = [
         sys.executable, "manage.py", "import_ocds", str(path), "--observatory", OBSERVATORY, "--demo",
-        "--no-carry-over", "--source", "scripts/bench/procurement.py (demo data, not official statistics)",
+        "--no-carry-over", "--source", "scripts/bench/ocds_import.py (demo data, not official statistics)",
     ]  # fmt: skip
     if publish:
         command += ["--publish", "--user", DEMO_USERS[0][0]]
