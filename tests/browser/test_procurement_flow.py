@@ -86,8 +86,9 @@ def test_a_stakeholder_compares_the_cross_border_share_of_two_countries(new_page
 
     # On a phone the page does not scroll sideways.
     phone = new_page("phone", viewport=PHONE)
-    goto(phone, "/observatories/public-procurement-observatory/procurement/cl/")
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for path in ("procurement/cl/", "procurement/"):
+        goto(phone, f"/observatories/public-procurement-observatory/{path}")
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
 
 
 def test_an_editor_imports_an_ocds_file_checks_the_dry_run_and_publishes_it(new_page, site, procurement_data, tmp_path,
