@@ -13,7 +13,7 @@ from observatory.models import Dataset, Observation
 from portal import services
 from procurement import imports
 from procurement.imports import DATASET_KEY, import_ocds
-from procurement.models import Award, FieldCoverage, Process, ProcurementImport
+from procurement.models import Award, ExchangeRate, FieldCoverage, Process, ProcurementImport
 from tests.factories import EditorFactory
 from tests.procurement.builders import award, tender
 from tests.procurement.conftest import write_lines
@@ -21,12 +21,13 @@ from tests.procurement.conftest import write_lines
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def country_releases(country, count=6, *, supplier="CL", currency="CLP", year=2024, prefix=""):
+def country_releases(country, count=6, *, supplier="CL", currency="CLP", year=2024, prefix="", amount=1000.0):
     releases = []
     for number in range(count):
         ocid = f"ocds-{prefix}{country.lower()}-{number}"
         releases += [tender(ocid, country=country, currency=currency, year=year, tenderers=2),
-                     award(ocid, country=country, supplier_country=supplier, currency=currency, year=year)]  # fmt: skip
+                     award(ocid, country=country, supplier_country=supplier, currency=currency, year=year,
+                           amount=amount)]  # fmt: skip
     return releases
 
 
@@ -233,3 +234,20 @@ def test_the_command_imports_and_publishes(first_version, observatory, tmp_path,
     assert "compiling and storing  [##############################]" in err.getvalue()
     assert "Version 2 imported and published." in out.getvalue()
     assert current_value(country="MX") == 5 and current_value(country="CL") == 6
+
+
+def test_carried_over_awards_are_converted_at_the_rates_of_the_new_import(members, observatory, tmp_path, editor):
+    first = import_ocds(path=write_lines(tmp_path, country_releases("CO", 6, currency="COP", amount=4e8), "co.jsonl"),
+                        observatory=observatory)  # fmt: skip
+    published(first, editor)
+    assert not first.dataset.observations.filter(indicator__code="PP_OCDS_AWARDED_USD").exists()  # no COP rate yet
+    ExchangeRate.objects.create(currency="COP", year=2024, units_per_usd=4000, source="Banco de la República")
+    ExchangeRate.objects.create(currency="CLP", year=2024, units_per_usd=800, source="Banco Central de Chile")
+    second = import_ocds(
+        path=write_lines(tmp_path, country_releases("CL", 6, amount=8e7), "cl.jsonl"), observatory=observatory
+    )
+    assert second.carried_countries == ["CO"]
+    dollars = dict(second.dataset.observations.filter(indicator__code="PP_OCDS_AWARDED_USD").values_list(
+        "country", "value"))  # fmt: skip
+    # Six awards of 400 million COP at 4,000 and six of 80 million CLP at 800: 0.6 million dollars each.
+    assert dollars == {"CO": pytest.approx(0.6), "CL": pytest.approx(0.6)}
