@@ -1,6 +1,7 @@
 """The OCDS import: bad input changes nothing, versions switch whole, large files stay in bounded memory."""
 
 import json
+import tracemalloc
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from observatory.models import Dataset, Observation
 from portal import services
-from procurement import imports
+from procurement import demo, imports, ocds
 from procurement.imports import DATASET_KEY, import_ocds
 from procurement.models import Award, ExchangeRate, FieldCoverage, Process, ProcurementImport
 from tests.factories import EditorFactory
@@ -251,3 +252,28 @@ def test_carried_over_awards_are_converted_at_the_rates_of_the_new_import(member
         "country", "value"))  # fmt: skip
     # Six awards of 400 million COP at 4,000 and six of 80 million CLP at 800: 0.6 million dollars each.
     assert dollars == {"CO": pytest.approx(0.6), "CL": pytest.approx(0.6)}
+
+
+def _peak_memory_of_import(tmp_path, observatory, processes, name):
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8") as handle:  # a release package, streamed by ijson
+        handle.write('{"publisher": {"name": "Demo"}, "releases": [\n')
+        for number, release in enumerate(demo.releases(processes, seed=7)):
+            handle.write(("," if number else "") + json.dumps(release) + "\n")
+        handle.write("]}\n")
+    tracemalloc.start()
+    try:
+        report = import_ocds(path=path, observatory=observatory, workers=1, dry_run=True, carry_over=False)
+        return report, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_file(members, observatory, rates, tmp_path, monkeypatch):
+    # Small batches, so that both files span many of them (as a file of gigabytes spans the real ones).
+    monkeypatch.setattr(imports, "BATCH", 200)
+    monkeypatch.setattr(ocds.Staging, "BATCH", 200)
+    small, small_peak = _peak_memory_of_import(tmp_path, observatory, 500, "small.json")
+    large, large_peak = _peak_memory_of_import(tmp_path, observatory, 2_000, "large.json")
+    assert small.is_valid and large.is_valid and large.releases_read > 3.5 * small.releases_read
+    assert large_peak < 1.3 * small_peak, (small_peak, large_peak)
