@@ -70,6 +70,12 @@ class Row:
     value: float
     flag: str
     footnote: str
+    coverage: float | None = None
+
+
+def coverage_text(coverage: float | None) -> str:
+    """“87 %” in the page's locale (the share of records with the value's inputs), empty when not given."""
+    return "" if coverage is None else f"{format_number(coverage, 0)} %"
 
 
 @dataclass
@@ -173,7 +179,7 @@ class Figure:
                 **self.breakdown,
             )
             .order_by("period_start", "country")
-            .values_list("country", "period_start", "value", "flag", "footnote")
+            .values_list("country", "period_start", "value", "flag", "footnote", "coverage")
         )
         self.rows = [Row(*row) for row in rows]
         return self
@@ -223,13 +229,19 @@ class Figure:
                         "flag": row.flag if row else "",
                         "flag_label": flags.get(row.flag, "") if row else "",
                         "note": notes.get(row.footnote) if row and row.footnote else None,
+                        "coverage": coverage_text(row.coverage) if row else "",
                     }
                 )
             body.append({"period": self.label(period), "iso": period.isoformat(), "cells": cells})
         return {
             "countries": [(code, self.country_names.get(code, code)) for code in self.shown_countries],
             "rows": body,
+            "has_coverage": self.has_coverage,
         }
+
+    @property
+    def has_coverage(self) -> bool:
+        return any(row.coverage is not None for row in self.rows)
 
     def chart(self, *, is_demo: bool):
         title = self.title()
@@ -306,6 +318,7 @@ class Figure:
                 "unit": self.indicator.unit_code or self.indicator.unit,
                 "status": flags.get(row.flag, ""),
                 "footnote": row.footnote,
+                **({"coverage_percent": row.coverage} if self.has_coverage else {}),
             }
             for row in self.rows
         ]

@@ -56,7 +56,9 @@ BATCH = 5000
 ERRORS_SHOWN = 200
 EXAMPLES_SHOWN = 10
 TREND_POINTS = {"Y": 10, "Q": 12, "M": 24}
-TEMPLATE_COLUMNS = ("indicator", "country", "period", "value", "sex", "age", "education", "status", "footnote", "unit")
+TEMPLATE_COLUMNS = (
+    "indicator", "country", "period", "value", "sex", "age", "education", "status", "footnote", "unit", "coverage",
+)  # fmt: skip
 REQUIRED_COLUMNS = ("indicator", "country", "period", "value")
 BREAKDOWNS = ("sex", "age", "education")
 
@@ -151,12 +153,14 @@ def import_dataset(
     default_indicator: str = "",
     progress: Callable[[int], None] | None = None,
     rows: Iterator[tuple[int, dict]] | None = None,
+    rows_format: str = Dataset.Format.GENERATED,
 ) -> ImportReport:
     """Import the file at ``path`` as the next version of dataset ``key`` (a draft), all or nothing.
 
     Returns the report; ``report.dataset`` is the new version when it was kept. Never raises
     for bad input: every problem is in ``report.errors``. ``rows`` replaces the file with rows
-    already in the template's shape (the demo generator). ``default_indicator`` names the
+    already in the template's shape (the demo generator, the OCDS import: ``rows_format`` says which).
+    ``default_indicator`` names the
     indicator of an SDMX file that has no INDICATOR dimension.
     """
     file_name = file_name or Path(path).name
@@ -167,7 +171,7 @@ def import_dataset(
             _check_size(path, report.file_format)
             rows = read_rows(path, report.file_format, default_indicator=default_indicator)
         else:
-            report.file_format = Dataset.Format.GENERATED
+            report.file_format = rows_format
     except FileProblem as problem:
         report.add_error(0, str(problem))
         return report
@@ -251,7 +255,7 @@ def _check_size(path, file_format):
 
 OBSERVATION_COLUMNS = (
     "dataset_id", "indicator_id", "country", "period_type", "period_start", "sex", "age", "education", "value",
-    "flag", "footnote",
+    "flag", "footnote", "coverage",
 )  # fmt: skip
 
 
@@ -381,6 +385,13 @@ class RowChecker:
         footnote = (raw.get("footnote") or "").strip()
         if len(footnote) > 500:
             errors.append(_("the footnote is longer than 500 characters"))
+        coverage = raw.get("coverage")
+        if coverage is not None and coverage != "":
+            coverage = _number(coverage)
+            if coverage is None or not 0 <= coverage <= 100:
+                errors.append(_("the coverage “%(value)s” is not a share from 0 to 100") % {"value": raw["coverage"]})
+        else:
+            coverage = None
         if indicator is not None:
             self._check_unit(number, indicator, (raw.get("unit") or "").strip())
         if errors:
@@ -401,7 +412,7 @@ class RowChecker:
             return None
         return (
             self.dataset_id, indicator.pk, country, period[0], period[2], breakdowns["sex"], breakdowns["age"],
-            breakdowns["education"], value, flag, footnote,
+            breakdowns["education"], value, flag, footnote, coverage,
         )  # fmt: skip
 
     def _check_unit(self, number, indicator, unit):
@@ -664,10 +675,12 @@ def summarise(dataset: Dataset) -> None:
         periods = sorted(headline_rows.order_by().values_list("period_start", flat=True).distinct())[-points:]
         latest, trend = {}, {}
         at = {period: index for index, period in enumerate(periods)}
-        for country, period, value, flag in headline_rows.order_by("country", "period_start").values_list(
-            "country", "period_start", "value", "flag"
+        for country, period, value, flag, coverage in headline_rows.order_by("country", "period_start").values_list(
+            "country", "period_start", "value", "flag", "coverage"
         ):
             latest[country] = {"period": period.isoformat(), "value": value, "flag": flag}
+            if coverage is not None:
+                latest[country]["coverage"] = coverage
             if period in at:
                 trend.setdefault(country, [None] * len(periods))[at[period]] = value
         summaries.append(

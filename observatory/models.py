@@ -536,6 +536,7 @@ class Dataset(Publishable):
         XLSX = "xlsx", _("Excel workbook (template)")
         SDMX_ML = "sdmx-ml", "SDMX-ML"
         SDMX_CSV = "sdmx-csv", "SDMX-CSV"
+        OCDS = "ocds", _("Open Contracting Data Standard (OCDS)")
         GENERATED = "generated", _("Generated demo data")
 
     observatory = models.ForeignKey(
@@ -600,6 +601,7 @@ class Observation(models.Model):
 
     ``period_start`` is the first day of the period (2024-04-01 for 2024-Q2); with
     ``period_type`` it is the period. Breakdowns use SDMX codes, ``_T`` being the total.
+    ``coverage`` (optional) is the share of the underlying records where the value's inputs are present.
     """
 
     class PeriodType(models.TextChoices):
@@ -626,6 +628,9 @@ class Observation(models.Model):
     value = models.FloatField(_("value"))
     flag = models.CharField(_("status"), max_length=1, choices=Flag.choices, blank=True, default="")
     footnote = models.CharField(_("footnote"), max_length=500, blank=True)
+    # What share (%) of the records behind the value had its inputs (e.g. the processes that publish
+    # their number of tenderers); shown beside the value so that a gap is not read as a fact.
+    coverage = models.FloatField(_("coverage (%)"), null=True, blank=True)
 
     objects = ObservationQuerySet.as_manager()
 

@@ -302,8 +302,11 @@ class ObservationSerializer(serializers.ModelSerializer):
         model = Observation
         fields = [
             "indicator", "country", "period", "period_type", "period_start", "sex", "age", "education", "value",
-            "status", "footnote", "dataset", "dataset_version", "is_demo",
+            "status", "footnote", "coverage", "dataset", "dataset_version", "is_demo",
         ]  # fmt: skip
+        extra_kwargs = {
+            "coverage": {"help_text": "Share (%) of the records behind the value that publish its inputs, or null."}
+        }
 
     def get_period(self, observation) -> str:
         return _period_code(observation.period_type, observation.period_start)

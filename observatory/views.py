@@ -13,7 +13,7 @@ from iso3166 import countries_by_alpha2
 from accounts.services import can_participate
 from events.models import Event
 from observatory import search, services
-from observatory.figures import Figure, flag_labels, period_label
+from observatory.figures import Figure, coverage_text, flag_labels, period_label
 from observatory.filters import PublicationFilter
 from observatory.forms import CommentForm, DataSelectionForm, ReportForm
 from observatory.models import Comment, Dataset, Indicator, IndicatorSummary, Observatory, Publication, PublicationFile
@@ -357,6 +357,8 @@ def data_landing(request, slug):
             "observatory": observatory,
             "cards": cards,
             "has_demo": any(summary.dataset.is_demo for summary in summaries),
+            # OCDS data has its own pages (the procurement app's, linked by URL name when it is installed).
+            "has_ocds": any(summary.dataset.file_format == Dataset.Format.OCDS for summary in summaries),
             "sources": sorted({summary.dataset.source for summary in summaries if summary.dataset.source}),
         },
     )
@@ -388,6 +390,7 @@ def _card(summary, member_codes, names):
                 "name": names[code],
                 "latest": format_number(latest["value"], indicator.decimals),
                 "flag": flag_labels().get(latest["flag"], ""),
+                "coverage": coverage_text(latest.get("coverage")),
                 "period": period_label(summary.period_type, period),
                 "period_iso": period.isoformat(),
                 "sparkline": sparkline(trend, label=trend_label) if trend_label else "",

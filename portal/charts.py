@@ -25,7 +25,7 @@ Other apps reuse it (it imports no feature app): pass labels already translated.
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.html import escape
@@ -58,7 +58,10 @@ def format_number(value, decimals: int = 1) -> str:
     """A number in the active locale with ``decimals`` digits after the separator."""
     if value is None:
         return ""
-    return number_format(Decimal(str(value)), decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    number = Decimal(str(value))
+    if number.is_finite():  # Django's number format cuts the digits off: round them first (16.67 → 16.7)
+        number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:

@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "accounts",
     "portal",
     "observatory",
+    "procurement",
     "events",
     "django_countries",
     "organisations",
@@ -589,6 +590,12 @@ OBSERVATORY_REPORTS_TO_HIDE = env("OBSERVATORY_REPORTS_TO_HIDE", 3, cast=int)
 OBSERVATORY_DATA_MAX_BYTES = env("OBSERVATORY_DATA_MAX_BYTES", 100 * 1024 * 1024, cast=int)
 OBSERVATORY_SDMX_MAX_BYTES = env("OBSERVATORY_SDMX_MAX_BYTES", 20 * 1024 * 1024, cast=int)
 OBSERVATORY_IMPORTS_ROOT = Path(env("OBSERVATORY_IMPORTS_ROOT", str(VAR_DIR / "imports")))
+# OCDS imports (procurement.imports): the largest file the command reads (the admin takes up to
+# OBSERVATORY_DATA_MAX_BYTES), and where its releases are staged on disk (empty: the system's temp folder).
+PROCUREMENT_OCDS_MAX_BYTES = env("PROCUREMENT_OCDS_MAX_BYTES", 4 * 1024 * 1024 * 1024, cast=int)
+PROCUREMENT_STAGING_DIR = env("PROCUREMENT_STAGING_DIR", "")
+# How many contracting processes seed_procurement generates (about 2 releases each; 200000 is the size).
+PROCUREMENT_DEMO_PROCESSES = env("PROCUREMENT_DEMO_PROCESSES", 2_000 if IS_TEST else 50_000, cast=int)
 
 # --- Events and registration (events app) ---
 EVENTS_PAGE_SIZE = 12

@@ -33,6 +33,7 @@ urlpatterns = i18n_patterns(
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("observatory.urls")),
+    path("", include("procurement.urls")),
     path("", include("events.urls")),
     path("", include("organisations.urls")),
     path("", include("integrity.urls")),

@@ -7,8 +7,9 @@
 At scale 1: 20,000 news (English and Spanish), 2,000 events with sessions, speakers and
 partners, 50,000 participants (account, profile, verified address), 200,000 registrations,
 50,000 publications, 1,000,000 indicator observations (through the real import,
-scripts/bench/indicators.py), and 10,000 organisations with five yearly cycles of
+scripts/bench/indicators.py), 10,000 organisations with five yearly cycles of
 self-assessments (about 35,000 assessments, 700,000 answers, benchmarks once per cycle),
+and 200,000 OCDS contracting processes (through the real import, scripts/bench/ocds_import.py),
 in a few minutes on two cores. Rows go in in batches with COPY
 (the same values bulk_create would write, several times faster for wide rows); workflow
 states are set directly (status, published_at), not through the services, which would
@@ -854,6 +855,20 @@ class Generator:
         self.result["created"]["observations"] = result["rows"]
         self.result["indicator_import"] = result
 
+    def procurement_data(self):
+        """200,000 generated contracting processes (at scale 1) of the four members, published: the store
+        the procurement pages are measured on, imported by the real command (ocds_import.py)."""
+        import ocds_import
+
+        from procurement import demo
+
+        releases = max(int(200_000 * demo.RELEASES_PER_PROCESS * self.scale), 1000)
+        result = ocds_import.run(releases, publish=True, seed=2026)
+        if result["exit_code"] != 0:
+            raise RuntimeError(f"the OCDS import failed: {result['stderr_tail']}")
+        self.result["created"]["ocds_releases"] = result["releases"]
+        self.result["procurement_import"] = result
+
     def analyze(self):
         from django.db import connection
 
@@ -892,6 +907,12 @@ class Generator:
             except Exception as error:  # reported, not fatal, as for publications
                 traceback.print_exc()
                 self.result["notes"].append(f"indicator data NOT generated: {error!r}")
+        with self.step("procurement data (OCDS)"):
+            try:
+                self.procurement_data()
+            except Exception as error:  # reported, not fatal, as for the indicator data
+                traceback.print_exc()
+                self.result["notes"].append(f"procurement data NOT generated: {error!r}")
         with self.step("search documents"):
             self.all_search_documents()
         with self.step("VACUUM ANALYZE"):

@@ -80,6 +80,8 @@ def pick_endpoints(rotate: int) -> list[dict]:
             )
     if publications_on:
         rows += data_endpoints()
+    if apps.is_installed("procurement"):
+        rows += procurement_endpoints()
     rows.append({"key": "event_list", "label": "/events/", "path": "/events/"})
     event = (
         Event.objects.upcoming()
@@ -191,6 +193,21 @@ def integrity_endpoints() -> list[dict]:
             }
         )
     return rows
+
+
+def procurement_endpoints() -> list[dict]:
+    """A member's procurement page and the data page, on generate.py's 200,000 processes."""
+    from observatory.models import Dataset
+    from procurement.imports import DATASET_KEY
+
+    dataset = Dataset.objects.current().filter(key=DATASET_KEY).select_related("observatory").first()
+    if dataset is None:
+        return []
+    base = f"/observatories/{dataset.observatory.slug}/procurement/"
+    return [
+        {"key": "procurement_country", "label": "a member's procurement page", "path": f"{base}pe/"},
+        {"key": "procurement_about", "label": "the procurement data page", "path": base},
+    ]
 
 
 def data_endpoints() -> list[dict]:

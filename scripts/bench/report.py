@@ -155,6 +155,7 @@ def main():
     digests = load(folder / "digests.json")
     profiles = load(folder / "profiles" / "summary.json")
     indicator_import = load(folder / "import.json")
+    ocds_import = load(folder / "ocds-import.json")
 
     results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "run": meta}
     md = [
@@ -293,6 +294,22 @@ def main():
         out += [
             "",
             f"Indicator import: {row['rows']:,} observations in {row['seconds']} s, peak {row['max_rss_mb']} MB — "
+            f"{'OK' if row['ok'] else 'FAILED'}",
+        ]
+    if ocds_import:
+        results["ocds_import"] = row = ocds_import
+        md += [
+            "## OCDS import",
+            "",
+            "| releases | JSON Lines | wall time | peak memory (command and workers) | target < 600 s, < 1,024 MB |",
+            "| ---: | ---: | ---: | ---: | --- |",
+            f"| {row['releases']:,} | {row['jsonl_mb']} MB | {row['seconds']} s | {row['peak_tree_rss_mb']} MB | "
+            f"{'✓' if row['ok'] else '✗'} |",
+            "",
+        ]
+        out += [
+            "",
+            f"OCDS import: {row['releases']:,} releases in {row['seconds']} s, peak {row['peak_tree_rss_mb']} MB — "
             f"{'OK' if row['ok'] else 'FAILED'}",
         ]
     if profiles:

@@ -16,8 +16,10 @@
 #  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP.
 #  6. indicators.py: 1,000,000 observations imported as a new dataset version, timed, with
 #     its peak memory (the targets: under 5 minutes, under 1 GB).
-#  7. profile_pages.py: pyinstrument and the SQL of each page, in-process.
-#  8. report.py: var/bench/results.md and results.json, and the table on stdout.
+#  7. ocds_import.py: 1,000,000 OCDS releases imported as a new procurement data version, timed,
+#     with the peak memory of the command and its workers (the targets: under 10 minutes, 1 GB).
+#  8. profile_pages.py: pyinstrument and the SQL of each page, in-process.
+#  9. report.py: var/bench/results.md and results.json, and the table on stdout.
 #
 # Settings (environment): BENCH_DURATION (s per endpoint, 10), BENCH_WARMUP (2),
 # BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn processes, 2 × cores + 1),
@@ -101,7 +103,7 @@ start_pg() { # $1 = extra server options
 stop_pg() { pg "'$bindir/pg_ctl' -D '$CACHE/data' -m fast -w stop" >/dev/null; }
 
 # The dataset depends on the schema, the generator and the fixtures it reads.
-fingerprint=$( { echo "scale=$SCALE"; cat */migrations/*.py scripts/bench/generate.py scripts/bench/vocabulary.py scripts/bench/indicators.py \
+fingerprint=$( { echo "scale=$SCALE"; cat */migrations/*.py scripts/bench/generate.py scripts/bench/vocabulary.py scripts/bench/indicators.py scripts/bench/ocds_import.py procurement/demo.py \
   fixtures/taxonomy.json fixtures/*/*.txt fixtures/*/*/*.txt 2>/dev/null; } | sha256sum | cut -c1-16)
 export PORTAL_ENV=production DEBUG=false
 export SECRET_KEY="bench-only-secret-key-for-loopback-$fingerprint-not-used-anywhere-else"
@@ -235,6 +237,11 @@ say "Indicator import: 1,000,000 observations as a new version, timed (the web s
 phase_start=$SECONDS
 "$BIN/python" scripts/bench/indicators.py --rows 1000000 --scale "$SCALE" --out "$OUT/import.json" >/dev/null
 phase indicator_import
+
+say "OCDS import: 1,000,000 releases as a new procurement data version, timed (the web server stopped)"
+phase_start=$SECONDS
+"$BIN/python" scripts/bench/ocds_import.py --releases 1000000 --scale "$SCALE" --out "$OUT/ocds-import.json" >/dev/null
+phase ocds_import
 
 say "Profiles"
 phase_start=$SECONDS

@@ -74,6 +74,8 @@ def test_numbers_follow_the_active_locale():
     with translation.override("en"):
         assert format_number(12345.5, 1) == "12,345.5"
         assert format_number(None) == ""
+        # Rounded, not cut off: a share of 1 in 6 reads 16.7, not 16.6.
+        assert (format_number(100 / 6, 1), format_number(0.96, 0), format_number(2.25, 1)) == ("16.7", "1", "2.3")
 
 
 def test_a_bar_chart_shows_each_value_as_text_and_handles_negative_values():

@@ -144,6 +144,7 @@ class Command(BaseCommand):
             created, updated = self.load_news(editor)
             call_command("seed_events", force=True, verbosity=options.get("verbosity", 1))  # events app
             call_command("seed_observatory", force=True, verbosity=options.get("verbosity", 1))  # observatory app
+            call_command("seed_procurement", force=True, verbosity=options.get("verbosity", 1))  # procurement app
             call_command("seed_integrity", force=True, verbosity=options.get("verbosity", 1))  # integrity app
             call_command("seed_consultations", force=True, verbosity=options.get("verbosity", 1))  # consultations app
             call_command("seed_following", force=True, verbosity=options.get("verbosity", 1))  # following app
