@@ -7,7 +7,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -18,7 +17,7 @@ from consultations.forms import CommentForm, ReportForm
 from consultations.models import Comment, Consultation, Paragraph
 from portal import services as workflow
 from portal.cache import PAGE_TTL
-from portal.http import client_address, keep_private
+from portal.http import client_address, keep_out_of_caches, keep_private
 from portal.models import Country
 from portal.views import paginate
 
@@ -33,7 +32,7 @@ def _unless_soon_stale(response, consultations):
     for consultation in consultations:
         change = consultation.next_change
         if change is not None and (change - now).total_seconds() < PAGE_TTL:
-            patch_cache_control(response, no_store=True)
+            keep_out_of_caches(response)
             break
     return response
 

@@ -61,3 +61,10 @@ def keep_private(response, *, noindex: bool = False):
     if noindex:
         response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def keep_out_of_caches(response):
+    """A public answer that no cache may keep, e.g. a page about to change by the clock (a
+    consultation that opens or closes within a cache lifetime): ``no-store``, nothing private."""
+    patch_cache_control(response, no_store=True)
+    return response

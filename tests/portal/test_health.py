@@ -1,6 +1,7 @@
 """/readyz: the database, the cache, the media storage and the task backlog, JSON 200 or 503."""
 
 import os
+import re
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -98,7 +99,8 @@ def test_a_task_waiting_too_long_is_503_naming_the_backlog(client, settings):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert set(failing(response)) == {"task_backlog"}
-    assert "has waited 600 s" in failing(response)["task_backlog"]
+    # 600 s, and a second or two more on a busy machine between the insert and the request
+    assert re.search(r"has waited 60\d s", failing(response)["task_backlog"]), failing(response)
 
 
 @pytest.mark.django_db
