@@ -16,7 +16,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from events import services
-from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+from events.models import Event, EventDocument, EventPartner, Registration, ReminderRule, Session, Speaker
 from portal import uploads
 from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
 from portal.search import translated_fields
@@ -86,7 +86,7 @@ class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
             "description_es", "time_zone", "start", "end", "venue_en", "venue_es", "city_en", "city_es", "country",
             "online_url", "organising_bodies", "cover_image", "cover_alt_en", "cover_alt_es",
             "registration_enabled", "registration_opens_at", "registration_closes_at", "capacity",
-            "has_waiting_list", "reminder_hours_before", "join_opens_minutes_before", "state_note_en",
+            "has_waiting_list", "join_opens_minutes_before", "state_note_en",
             "state_note_es",
         )  # fmt: skip
         widgets = {"organising_bodies": forms.CheckboxSelectMultiple}
@@ -208,6 +208,16 @@ class SessionInline(TranslationStackedInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class ReminderRuleInline(TranslationTabularInline):
+    """The event's reminders: any number, each at its own time with its own opening text.
+    The last one (closest to the start) carries the personal access link."""
+
+    model = ReminderRule
+    extra = 0
+    fields = ("hours_before", "lead")
+    verbose_name_plural = _("reminders to confirmed participants (the last one carries the access link)")
+
+
 class DocumentInline(TranslationTabularInline):
     model = EventDocument
     extra = 0
@@ -225,7 +235,7 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
     search_fields = (*translated_fields(Event, ("title", "summary", "city", "venue")), "slug")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "start"
-    inlines = [PartnerInline, SpeakerInline, SessionInline, DocumentInline]
+    inlines = [PartnerInline, SpeakerInline, SessionInline, ReminderRuleInline, DocumentInline]
     actions = ["postpone_events", "cancel_events"]
     readonly_fields = ("state", "registration_summary")
     fieldsets = (
@@ -241,7 +251,7 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
                     "registration_enabled",
                     ("registration_opens_at", "registration_closes_at"),
                     ("capacity", "has_waiting_list"),
-                    ("reminder_hours_before", "join_opens_minutes_before"),
+                    "join_opens_minutes_before",
                     "registration_summary",
                 )
             },
@@ -298,6 +308,13 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.actor = request.user  # a class made for this request: its check asks on the person's behalf
         return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            services.add_default_reminder(event=form.instance)
+        # The rules' tasks follow the rules as saved (a new, moved or removed reminder).
+        services.follow_reminder_rules(event=form.instance)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -428,7 +445,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
     actions = ["check_in"]
     base_fields = (
         "event", "status", "created_at", "confirmed_at", "waitlisted_at", "cancelled_at", "attended_at",
-        "attendance", "promoted_from_waiting_list", "reminder_sent_at",
+        "attendance", "promoted_from_waiting_list", "reminders_sent_list",
     )  # fmt: skip
     personal_fields = ("participant_name", "participant_email", "participant_profile")
 
@@ -443,6 +460,13 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
+
+    @admin.display(description=_("reminders sent"))
+    def reminders_sent_list(self, obj):
+        sent = obj.reminders_sent.select_related("rule").order_by("sent_at")
+        return format_html_join(
+            ", ", "{} ({})", ((str(row.rule), f"{row.sent_at:%Y-%m-%d %H:%M} UTC") for row in sent)
+        ) or gettext("None yet")
 
     def get_search_fields(self, request):
         if sees_personal_data(request):

@@ -24,6 +24,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +34,16 @@ from portal.models import Body, Country, CoverImage, Publishable, validate_time_
 from portal.richtext import RichTextField
 from portal.search import refresh_search_document
 
-__all__ = ["Event", "EventDocument", "EventPartner", "Registration", "Session", "Speaker"]
+__all__ = [
+    "Event",
+    "EventDocument",
+    "EventPartner",
+    "Registration",
+    "ReminderRule",
+    "ReminderSent",
+    "Session",
+    "Speaker",
+]
 
 
 def new_registration_key() -> str:
@@ -43,7 +53,7 @@ def new_registration_key() -> str:
 # The reminder task's bookkeeping is not content: restoring a revision must not bring back an
 # older one (the task it stood for may have run).
 @reversion.register(
-    follow=["partners", "speakers", "sessions", "documents"], exclude=["reminders_enqueued_for", "schedule_changed_at"]
+    follow=["partners", "speakers", "sessions", "documents", "reminder_rules"], exclude=["schedule_changed_at"]
 )
 class Event(Publishable, CoverImage):
     COVER_UPLOAD_TO = "events/%Y/"
@@ -149,12 +159,6 @@ class Event(Publishable, CoverImage):
     has_waiting_list = models.BooleanField(
         _("waiting list"), default=True, help_text=_("When the event is full, later confirmations join a waiting list.")
     )
-    reminder_hours_before = models.PositiveSmallIntegerField(
-        _("reminder, hours before the start"),
-        default=24,
-        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
-        help_text=_("Confirmed participants get their personal access link this long before the start."),
-    )
     join_opens_minutes_before = models.PositiveIntegerField(
         _("access opens, minutes before the start"),
         default=30,
@@ -162,9 +166,6 @@ class Event(Publishable, CoverImage):
         help_text=_("From then until the end, the personal link leads to the online access address."),
     )
     is_demo = models.BooleanField(_("demo event"), default=False, editable=False)
-    # The reminder time for which the event's reminder task (events.tasks.send_event_reminders)
-    # is enqueued: the first confirmation enqueues it, the others see it is there.
-    reminders_enqueued_for = models.DateTimeField(null=True, blank=True, editable=False)
     # When participants were last owed a "new date"/"postponed" email (events.emails tells those
     # who registered before it; the workers' sweep finds it if its task was lost).
     schedule_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -253,10 +254,6 @@ class Event(Publishable, CoverImage):
         return self.start <= timezone.now()
 
     @property
-    def reminder_at(self):
-        return self.start - timedelta(hours=self.reminder_hours_before)
-
-    @property
     def join_opens_at(self):
         return self.start - timedelta(minutes=self.join_opens_minutes_before)
 
@@ -308,10 +305,29 @@ class Event(Publishable, CoverImage):
         """Open to new registrations now (the rule: ``registration_closed_reason``)."""
         return self.registration_closed_reason() is None
 
-    def are_reminders_due(self, *, now=None) -> bool:
-        """The event's reminders go now: it is live and as scheduled, its reminder time has come, it has not ended."""
+    def due_reminder_rule(self, *, now=None) -> "ReminderRule | None":
+        """The reminder that goes now, or None: the event is live and as scheduled and has not
+        ended, and of its rules whose time has come, the latest (the one closest to the start).
+
+        An earlier rule whose time has come too is superseded by it: a participant confirmed
+        an hour before the start gets one reminder, not three. Reads ``reminder_rules``
+        (prefetch it for many events).
+        """
         now = now or timezone.now()
-        return self.is_live and self.state == self.State.SCHEDULED and self.reminder_at <= now < self.end
+        if not (self.is_live and self.state == self.State.SCHEDULED and now < self.end):
+            return None
+        come = [rule for rule in self.reminder_rules.all() if rule.at(self) <= now]
+        return min(come, key=lambda rule: rule.hours_before, default=None)
+
+    @cached_property
+    def join_link_reminder_hours(self) -> int | None:
+        """How many hours before the start the last reminder goes (it carries the personal
+        access link, ReminderRule.carries_join_link); None without reminders."""
+        return min((rule.hours_before for rule in self.reminder_rules.all()), default=None)
+
+    def are_reminders_due(self, *, now=None) -> bool:
+        """A reminder of the event goes now (``due_reminder_rule``)."""
+        return self.due_reminder_rule(now=now) is not None
 
     @property
     def seats_left(self) -> int | None:
@@ -492,7 +508,6 @@ class Registration(models.Model):
     promoted_from_waiting_list = models.BooleanField(_("promoted from the waiting list"), default=False)
     # Idempotent emails: each is sent once, the stamp checked under a row lock.
     status_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
     # "<state>:<start>" of the last change of date or postponement the participant was told of.
     schedule_notified_as = models.CharField(max_length=64, blank=True, editable=False)
     event_cancelled_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -513,7 +528,6 @@ class Registration(models.Model):
             models.Index(fields=["event", "status"], name="events_reg_event_status_idx"),
             models.Index(fields=["event", "status", "waitlisted_at"], name="events_reg_waitlist_idx"),
             models.Index(fields=["participant", "-created_at"], name="events_reg_participant_idx"),
-            models.Index(fields=["status", "reminder_sent_at"], name="events_reg_reminder_idx"),
             models.Index(fields=["status_changed_at"], name="events_reg_changed_idx"),
         ]
 
@@ -538,3 +552,82 @@ class Registration(models.Model):
             Q(waitlisted_at__lt=self.waitlisted_at) | Q(waitlisted_at=self.waitlisted_at, pk__lt=self.pk)
         )
         return earlier.count() + 1
+
+
+@reversion.register()
+class ReminderRule(models.Model):
+    """One reminder of an event: this many hours before the start, with its own lead text.
+
+    Each confirmed participant gets each rule's reminder once (a ReminderSent row), unless a
+    later rule's time has come too (``Event.due_reminder_rule``: only the latest goes). The
+    personal access link goes in the reminders that carry it (``carries_join_link``).
+    """
+
+    DEFAULT_HOURS_BEFORE = 24
+
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="reminder_rules")
+    hours_before = models.PositiveSmallIntegerField(
+        _("hours before the start"),
+        default=DEFAULT_HOURS_BEFORE,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text=_("e.g. 168 for a week, 24 for a day, 1 for an hour."),
+    )
+    lead = models.TextField(
+        _("opening text"),
+        max_length=600,
+        blank=True,
+        help_text=_("The reminder's first paragraph. Empty: “… starts soon, and you are registered.”"),
+    )
+    # The reminder time for which the event's reminder task (events.tasks.send_event_reminders)
+    # is enqueued: the first confirmation enqueues it, the others see it is there.
+    enqueued_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-hours_before", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "hours_before"], name="events_reminder_rule_one_per_time"),
+            models.CheckConstraint(
+                condition=Q(hours_before__gte=1, hours_before__lte=24 * 14), name="events_reminder_rule_hours_range"
+            ),
+        ]
+
+    def __str__(self):
+        return gettext("%(hours)s hours before") % {"hours": self.hours_before}
+
+    def at(self, event: Event | None = None):
+        """When this reminder goes (``event``: the rule's event, already read)."""
+        return (event or self.event).start - timedelta(hours=self.hours_before)
+
+    def carries_join_link(self, event: Event | None = None) -> bool:
+        """The rule for the personal access link: a reminder whose time is inside the access
+        window (from ``join_opens_minutes_before`` the start), and the event's last reminder in
+        any case (reads ``event.reminder_rules``)."""
+        event = event or self.event
+        if self.hours_before * 60 <= event.join_opens_minutes_before:
+            return True
+        return self.hours_before == min(rule.hours_before for rule in event.reminder_rules.all())
+
+
+class ReminderSent(models.Model):
+    """Registration ``registration`` was sent (queued in the outbox) the reminder of ``rule``.
+
+    The stamp of the reminder, written in the transaction that queues the email: unique per
+    registration and rule, so nobody gets a rule's reminder twice. A reschedule deletes the
+    event's stamps (each rule goes again for the new time); registering again deletes the
+    registration's own.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="reminders_sent")
+    rule = models.ForeignKey(ReminderRule, on_delete=models.CASCADE, related_name="sent")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "rule"], name="events_reminder_sent_once"),
+        ]
+        indexes = [models.Index(fields=["rule", "registration"], name="events_reminder_sent_rule_idx")]
+
+    def __str__(self):
+        return f"{self.registration_id} · {self.rule}"

@@ -7,7 +7,7 @@ people's names, web addresses, times and choices (translated by the interface ca
 
 from modeltranslation.translator import TranslationOptions, register
 
-from events.models import Event, EventDocument, EventPartner, Session, Speaker
+from events.models import Event, EventDocument, EventPartner, ReminderRule, Session, Speaker
 
 
 @register(Event)
@@ -33,3 +33,8 @@ class SessionTranslation(TranslationOptions):
 @register(EventDocument)
 class EventDocumentTranslation(TranslationOptions):
     fields = ("title",)
+
+
+@register(ReminderRule)
+class ReminderRuleTranslation(TranslationOptions):
+    fields = ("lead",)

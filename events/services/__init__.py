@@ -1,9 +1,9 @@
 """Registration and the event's own life: one service function per move, a module per concern.
 
 - ``registration``: the participant's moves (register, confirm, cancel, promote, join, check in);
-- ``changes``: the event's own life, one ``update_event`` (times, seats, reminder lead time,
+- ``changes``: the event's own life, one ``update_event`` (times, seats,
   postponing and cancelling, and who may do each);
-- ``reminders``: when reminders are due, their task per event and reminder time, the batches;
+- ``reminders``: the reminder rules, their tasks per event and rule time, the batches;
 - ``personal_data``: "My account", the export and the erasure of a participant's registrations.
 
 Domain errors are in events.errors, personal links (tokens, their addresses) in events.links.
@@ -54,7 +54,12 @@ from events.services.registration import (
     register,
     resend_confirmation,
 )
-from events.services.reminders import schedule_event_reminders, send_due_reminders
+from events.services.reminders import (
+    add_default_reminder,
+    follow_reminder_rules,
+    schedule_event_reminders,
+    send_due_reminders,
+)
 
 __all__ = [
     # errors
@@ -67,7 +72,7 @@ __all__ = [
     # the event's own life
     "EventUpdate", "cancel_event", "check_event_changes", "postpone_event", "reschedule_event", "update_event",
     # reminders
-    "schedule_event_reminders", "send_due_reminders",
+    "add_default_reminder", "follow_reminder_rules", "schedule_event_reminders", "send_due_reminders",
     # personal data
     "erase_registrations", "export_registrations", "my_registrations", "my_registrations_section",
 ]  # fmt: skip

@@ -88,8 +88,8 @@ def register(*, event: Event, participant) -> Registration:
             existing.created_at = now
             existing.confirmed_at = existing.waitlisted_at = existing.cancelled_at = None
             existing.promoted_from_waiting_list = False
-            existing.reminder_sent_at = None
             existing.save()
+            existing.reminders_sent.all().delete()  # a new registration: every reminder goes again
             registration = existing
         else:
             try:

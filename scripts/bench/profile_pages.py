@@ -137,7 +137,7 @@ def flows(client, out: Path, count: int = 20) -> list[dict]:
     from django.utils import timezone
 
     from events import emails, links
-    from events.models import Event, Registration
+    from events.models import Event, Registration, ReminderSent
 
     results = []
     rush = Event.objects.filter(slug__startswith="bench-rush-").order_by("-pk").first()
@@ -166,7 +166,7 @@ def flows(client, out: Path, count: int = 20) -> list[dict]:
     if event is not None:
         batch = 50
         ids = list(Registration.objects.filter(event=event).values_list("pk", flat=True)[: count + 4 * batch])
-        Registration.objects.filter(pk__in=ids).update(reminder_sent_at=None)
+        ReminderSent.objects.filter(registration_id__in=ids).delete()
         with contextlib.redirect_stdout(io.StringIO()):  # the console email backend writes there
             # A participant confirmed after the reminder time gets one on its own...
             steps = [(lambda pk=pk: emails.send_reminder(pk)) for pk in ids[:count]]

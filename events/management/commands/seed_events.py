@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from events import services
-from events.models import Event, EventDocument, EventPartner, Session, Speaker
+from events.models import Event, EventDocument, EventPartner, ReminderRule, Session, Speaker
 from portal import services as workflow
 from portal.models import Body, Country, Status
 from portal.richtext import sanitize_html
@@ -188,7 +188,6 @@ class Command(BaseCommand):
             "registration_enabled": values.get("registration") == "yes",
             "capacity": int(values["capacity"]) if values.get("capacity") else None,
             "has_waiting_list": values.get("waiting_list", "yes") == "yes",
-            "reminder_hours_before": int(values.get("reminder_hours_before", 24)),
             "join_opens_minutes_before": int(values.get("join_opens_minutes_before", 30)),
         }
         event = Event.objects.filter(slug=values["slug"]).first()
@@ -222,10 +221,26 @@ class Command(BaseCommand):
             if set(event.organising_bodies.all()) != set(bodies):
                 event.organising_bodies.set(bodies)
         self.load_related(event, fixture, zone, today)
+        self.load_reminders(event, values)
         if event.status != Status.PUBLISHED:
             at = timezone.now() if fixture.is_demo else start - ANNOUNCED_BEFORE
             workflow.publish(item=event, actor=editor, at=at, comment="Demo content")
         return was_created, was_updated
+
+    def load_reminders(self, event: Event, values: dict) -> None:
+        """``reminders: 168, 24, 1`` (hours before the start; ``reminder_hours_before: N`` for one;
+        the default: one, a day before). Rules no longer listed go; the tasks follow."""
+        listed = (
+            values.get("reminders") or values.get("reminder_hours_before") or str(ReminderRule.DEFAULT_HOURS_BEFORE)
+        )
+        hours = sorted({int(part) for part in listed.split(",") if part.strip()}, reverse=True)
+        current = set(event.reminder_rules.values_list("hours_before", flat=True))
+        if current == set(hours):
+            return
+        event.reminder_rules.exclude(hours_before__in=hours).delete()
+        for value in set(hours) - current:
+            ReminderRule.objects.create(event=event, hours_before=value)
+        services.follow_reminder_rules(event=event)
 
     def load_related(self, event: Event, fixture: EventFixture, zone, today) -> None:
         """Partners, speakers, agenda and documents, each language's text in its own field."""
