@@ -536,7 +536,10 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
             context["status_counts"] = [(label, counts.get(value, 0)) for value, label in Registration.Status.choices]
         return response
 
-    @admin.action(description=_("Check in: attended in person"), permissions=["change"])
+    def has_check_in_permission(self, request):
+        return services.can_check_in(request.user)
+
+    @admin.action(description=_("Check in: attended in person"), permissions=["check_in"])
     def check_in(self, request, queryset):
         done = 0
         for registration in queryset.select_related("event"):

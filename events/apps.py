@@ -27,8 +27,15 @@ REMINDER_RULE_GRANTS = {
 }
 
 
+#: Editors check participants in at the door (granted by migration 0008).
+DOOR_GRANTS = {EDITORS: ["check_in_registration"]}
+
+
 def all_grants() -> dict[str, list[str]]:
-    return {role: [*EVENTS_GRANTS[role], *REMINDER_RULE_GRANTS.get(role, [])] for role in EVENTS_GRANTS}
+    return {
+        role: [*EVENTS_GRANTS[role], *REMINDER_RULE_GRANTS.get(role, []), *DOOR_GRANTS.get(role, [])]
+        for role in EVENTS_GRANTS
+    }
 
 
 class EventsConfig(AppConfig):

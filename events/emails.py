@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from events import calendar, times
+from events import calendar, door, times
 from events.links import CANCEL, CONFIRM, JOIN, personal_url
 from events.models import Event, Registration, ReminderRule, ReminderSent
 from portal import outbox, workers
@@ -187,7 +187,13 @@ def _status_message(what: str, registration: Registration):
     attach = registration.status == RegStatus.CONFIRMED
     if attach and registration.event.is_online and registration.event.online_url:
         extra["join_url"] = personal_url(registration, JOIN)
-    return _compose(what, registration, extra, attach_calendar=attach)
+    with_pass = attach and door.has_pass(registration)
+    if with_pass:
+        extra["door_code"] = registration.door_code_shown
+    message = _compose(what, registration, extra, attach_calendar=attach)
+    if with_pass:
+        message.attach("door-pass.png", door.pass_png(registration), "image/png")
+    return message
 
 
 def send_confirmation_link(registration_id: int) -> int:

@@ -50,6 +50,21 @@ def new_registration_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+#: The door code's letters: no 0/O, 1/I/L, easy to read aloud and to type on a phone.
+DOOR_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_door_code() -> str:
+    """Eight letters and digits, shown as ``ABCD-EFGH``: what staff type at the door when the
+    QR code cannot be scanned. Renewed with the registration's key (cancelling revokes it)."""
+    return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(8))
+
+
+def normalise_door_code(typed: str) -> str:
+    """What staff typed, as stored: capitals, without spaces or dashes."""
+    return "".join(typed.split()).replace("-", "").upper()
+
+
 # The reminder task's bookkeeping is not content: restoring a revision must not bring back an
 # older one (the task it stood for may have run).
 @reversion.register(
@@ -496,8 +511,10 @@ class Registration(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="registrations"
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    # Part of every personal link (confirm, cancel, join); a new key revokes the old links.
+    # Part of every personal link (confirm, cancel, join, the door pass); a new key revokes the old links.
     key = models.CharField(max_length=32, default=new_registration_key, editable=False)
+    # Typed at the door instead of scanning the pass (events.services.checkin); renewed with the key.
+    door_code = models.CharField(_("door code"), max_length=8, default=new_door_code, editable=False)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
@@ -520,9 +537,11 @@ class Registration(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [
             ("view_registration_personal_data", _("Can see who registered (participants' personal data)")),
+            ("check_in_registration", _("Can check participants in at the door")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["event", "participant"], name="events_registration_one_per_participant"),
+            models.UniqueConstraint(fields=["event", "door_code"], name="events_registration_door_code_unique"),
         ]
         indexes = [
             models.Index(fields=["event", "status"], name="events_reg_event_status_idx"),
@@ -541,6 +560,10 @@ class Registration(models.Model):
     @property
     def holds_seat(self) -> bool:
         return self.status in self.SEATED
+
+    @property
+    def door_code_shown(self) -> str:
+        return f"{self.door_code[:4]}-{self.door_code[4:]}"
 
     @property
     def waiting_list_position(self) -> int | None:

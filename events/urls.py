@@ -13,6 +13,8 @@ urlpatterns = [
     path("events/<slug:slug>/event.ics", views.event_ics, name="event_ics"),
     path("events/<slug:slug>/register/", views.register, name="register"),
     path("events/<slug:slug>/resend-confirmation/", views.resend_confirmation, name="resend_confirmation"),
+    path("events/<slug:slug>/pass.svg", views.door_pass, name="door_pass"),
+    path("events/<slug:slug>/door/", views.door_check_in, name="door"),
     # Personal links from the emails (signed tokens; see events.services).
     path("events/<slug:slug>/confirm/<str:token>/", views.registration_confirm, name="registration_confirm"),
     path("events/<slug:slug>/cancel/<str:token>/", views.registration_cancel, name="registration_cancel"),

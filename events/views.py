@@ -5,8 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from events import calendar as ical
-from events import links, services
+from events import door, links, services
 from events.emails import participant_zone
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
@@ -370,3 +370,68 @@ def registration_join(request, slug, token):
     response = keep_private(HttpResponseRedirect(url), noindex=True)
     response["Referrer-Policy"] = "no-referrer"  # the meeting platform is not told the personal link
     return response
+
+
+# --- The door (check-in) and the door pass --------------------------------------------------
+
+
+@login_required
+@require_safe
+def door_pass(request, slug):
+    """/events/<slug>/pass.svg: the signed-in participant's own QR code for the door."""
+    registration = (
+        Registration.objects.select_related("event")
+        .filter(event__slug=slug, participant=request.user)
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )
+    if registration is None or not door.has_pass(registration):
+        raise Http404
+    return keep_private(HttpResponse(door.pass_svg(registration), content_type="image/svg+xml"), noindex=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def door_check_in(request, slug):
+    """/events/<slug>/door/: staff with the check-in permission check people in, by the QR
+    code (the page's camera reader, static/js/door.js) or by the short code typed. Without
+    JavaScript the form posts and the page shows the answer; with it, the answer comes as JSON."""
+    event = get_object_or_404(
+        Event.objects.only("pk", "slug", "title", "format", "state", "start", "end", "time_zone"), slug=slug
+    )
+    if not services.can_check_in(request.user):
+        response = render(request, "events/door_refused.html", {"event": event}, status=403)
+        return keep_private(response, noindex=True)
+    result = error = None
+    if request.method == "POST":
+        try:
+            result = services.check_in_at_door(
+                event=event, actor=request.user, token=request.POST.get("token", ""), code=request.POST.get("code", "")
+            )
+        except services.RegistrationError as refused:
+            error = str(refused)
+        if "application/json" in request.headers.get("Accept", ""):
+            answer = _door_answer(result, error, _door_counts(event))
+            return keep_private(JsonResponse(answer, status=200 if result else 409), noindex=True)
+    context = {"event": event, "result": result, "error": error, "count": _door_counts(event)}
+    return keep_private(render(request, "events/door.html", context), noindex=True)
+
+
+def _door_counts(event) -> str:
+    counts = Registration.objects.filter(event=event).aggregate(
+        done=Count("pk", filter=Q(status=Registration.Status.ATTENDED, attendance=Registration.Attendance.IN_PERSON)),
+        total=Count("pk", filter=Q(status__in=Registration.SEATED)),
+    )
+    return _("%(done)s of %(total)s confirmed participants checked in.") % counts
+
+
+def _door_answer(result, error, count: str) -> dict:
+    if result is None:
+        return {"ok": False, "message": error, "count": count}
+    message = (_("%(name)s was already checked in.") if result.already else _("%(name)s is checked in.")) % {
+        "name": result.name
+    }
+    return {
+        "ok": True, "already": result.already, "name": result.name, "mode": result.mode, "message": message,
+        "count": count,
+    }  # fmt: skip

@@ -4,6 +4,7 @@
 - ``changes``: the event's own life, one ``update_event`` (times, seats,
   postponing and cancelling, and who may do each);
 - ``reminders``: the reminder rules, their tasks per event and rule time, the batches;
+- ``checkin``: check-in at the door (the QR pass or its short code) and the admin's action;
 - ``personal_data``: "My account", the export and the erasure of a participant's registrations.
 
 Domain errors are in events.errors, personal links (tokens, their addresses) in events.links.
@@ -17,6 +18,8 @@ Views, the admin, tasks and commands call these functions; none sets a status it
 from events.errors import (
     AlreadyRegistered,
     CannotParticipate,
+    CheckInNotAllowed,
+    CheckInRefused,
     EventChangeNotAllowed,
     EventChangeRefused,
     EventFull,
@@ -37,6 +40,7 @@ from events.services.changes import (
     reschedule_event,
     update_event,
 )
+from events.services.checkin import DoorCheckIn, can_check_in, check_in, check_in_at_door
 from events.services.personal_data import (
     erase_registrations,
     export_registrations,
@@ -46,7 +50,6 @@ from events.services.personal_data import (
 from events.services.registration import (
     MOVES,
     cancel,
-    check_in,
     check_join,
     confirm,
     join,
@@ -63,12 +66,15 @@ from events.services.reminders import (
 
 __all__ = [
     # errors
-    "AlreadyRegistered", "CannotParticipate", "EventChangeNotAllowed", "EventChangeRefused", "EventFull",
+    "AlreadyRegistered", "CannotParticipate",
+    "CheckInNotAllowed", "CheckInRefused", "EventChangeNotAllowed", "EventChangeRefused", "EventFull",
     "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed",
     "RegistrationError", "TokenExpired",
     # the participants' moves
-    "MOVES", "cancel", "check_in", "check_join", "confirm", "join", "promote_from_waitlist", "register",
+    "MOVES", "cancel", "check_join", "confirm", "join", "promote_from_waitlist", "register",
     "resend_confirmation",
+    # check-in at the door
+    "DoorCheckIn", "can_check_in", "check_in", "check_in_at_door",
     # the event's own life
     "EventUpdate", "cancel_event", "check_event_changes", "postpone_event", "reschedule_event", "update_event",
     # reminders

@@ -1,7 +1,9 @@
 """Personal data: what "My account" shows, the export and the erasure of registrations."""
 
 from django.conf import settings
+from django.urls import reverse
 
+from events import door
 from events.links import CANCEL, personal_path
 from events.models import Registration
 from events.services.registration import MOVES, cancel
@@ -19,7 +21,8 @@ def my_registrations(user) -> list[Registration]:
 
 
 def my_registrations_section(user) -> dict:
-    """What "My account" shows: each registration, with a cancel link while it can be cancelled."""
+    """What "My account" shows: each registration, with a cancel link while it can be cancelled
+    and the door pass for a seat at an in-person or hybrid event."""
     rows = []
     for registration in my_registrations(user):
         can_cancel = registration.status in MOVES[RegStatus.CANCELLED] and not registration.event.is_past
@@ -28,6 +31,12 @@ def my_registrations_section(user) -> dict:
                 "registration": registration,
                 "event": registration.event,
                 "cancel_url": personal_path(registration, CANCEL) if can_cancel else "",
+                # The door pass (QR code and short code) until the event is over.
+                "pass_url": (
+                    reverse("events:door_pass", kwargs={"slug": registration.event.slug})
+                    if door.has_pass(registration) and not registration.event.is_past
+                    else ""
+                ),
             }
         )
     return {"registrations": rows}

@@ -1,4 +1,5 @@
-"""Participants' moves: register, confirm, cancel, promote from the waiting list, join, check in.
+"""Participants' moves: register, confirm, cancel, promote from the waiting list, join (check-in
+at the door: events.services.checkin).
 
     pending ──confirm──▶ confirmed ──join (online) / check in (at the door)──▶ attended
        │        └─(event full, waiting list on)─▶ waitlisted ──promote──▶ confirmed
@@ -26,7 +27,7 @@ from events.errors import (
     JoinNotOpenYet,
     RegistrationClosed,
 )
-from events.models import Event, Registration, new_registration_key
+from events.models import Event, Registration, new_door_code, new_registration_key
 from events.services.reminders import _schedule_reminder
 from portal import outbox
 
@@ -85,6 +86,7 @@ def register(*, event: Event, participant) -> Registration:
         if existing is not None:
             _move(existing, RegStatus.PENDING, now=now)
             existing.key = new_registration_key()
+            existing.door_code = new_door_code()
             existing.created_at = now
             existing.confirmed_at = existing.waitlisted_at = existing.cancelled_at = None
             existing.promoted_from_waiting_list = False
@@ -159,7 +161,8 @@ def cancel(*, registration: Registration) -> Registration:
         freed_seat = locked.holds_seat
         _move(locked, RegStatus.CANCELLED, now=now)
         locked.cancelled_at = now
-        locked.key = new_registration_key()  # revokes the confirm, cancel and join links
+        locked.key = new_registration_key()  # revokes the confirm, cancel and join links and the door pass
+        locked.door_code = new_door_code()
         locked.save()
         # Emails about it still waiting in the outbox carry links that no longer work: taken back.
         outbox.withdraw(topic=f"events.event:{locked.event_id}/registration:{locked.pk}")
@@ -239,24 +242,6 @@ def join(*, registration: Registration, now: datetime | None = None) -> str:
                 locked.status_notified_at = now  # no email for attending
                 locked.save()
     return url
-
-
-def check_in(*, registration: Registration, actor) -> Registration:
-    """An organiser records in-person attendance at the door: confirmed → attended."""
-    if not actor.has_perm("events.change_registration"):
-        raise InvalidTransition(_("You are not allowed to check participants in."))
-    now = timezone.now()
-    with transaction.atomic():
-        locked = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
-        if locked.event.is_cancelled:
-            raise InvalidTransition(_("This event has been cancelled."))
-        _move(locked, RegStatus.ATTENDED, now=now)
-        locked.attended_at = now
-        locked.attendance = Registration.Attendance.IN_PERSON
-        locked.status_notified_at = now
-        locked.save()
-    registration.refresh_from_db()
-    return registration
 
 
 def _notify_status(registration: Registration) -> None:

@@ -287,13 +287,13 @@ def test_check_in_records_in_person_attendance(members, editor):
     registration.refresh_from_db()
     assert registration.status == Status.ATTENDED
     assert registration.attendance == Registration.Attendance.IN_PERSON
-    with pytest.raises(services.InvalidTransition):
+    with pytest.raises(services.CheckInRefused, match="already been checked in"):
         services.check_in(registration=registration, actor=editor)
 
 
 def test_check_in_needs_the_permission(members, author):
     registration = ConfirmedRegistrationFactory()
-    with pytest.raises(services.InvalidTransition, match="not allowed"):
+    with pytest.raises(services.CheckInNotAllowed, match="not allowed"):
         services.check_in(registration=registration, actor=author)
 
 
