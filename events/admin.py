@@ -16,7 +16,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from events import services
-from events.models import Event, EventDocument, EventPartner, Registration, ReminderRule, Session, Speaker
+from events.models import Certificate, Event, EventDocument, EventPartner, Registration, ReminderRule, Session, Speaker
 from portal import uploads
 from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
 from portal.search import translated_fields
@@ -556,3 +556,56 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
                 % {"count": done},
                 messages.SUCCESS,
             )
+
+
+class CertificateRevokeForm(forms.ModelForm):
+    class Meta:
+        model = Certificate
+        fields = ("revoked_reason",)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Certificates issued (the facts as issued, read-only). To revoke one, give the reason and
+    save: ``services.revoke_certificate`` records who and when; the verification page says so."""
+
+    form = CertificateRevokeForm
+    list_display = ("code_shown", "holder_name", "event_title", "attendance", "issued_at", "revoked_at")
+    list_filter = ("attendance", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("code", "holder_name", "event_title")
+    date_hierarchy = "issued_at"
+    list_select_related = ("registration",)
+    fields = (
+        "code", "holder_name", "event_title", "event_start", "event_end", "time_zone", "hours", "organiser",
+        "attendance", "language", "issued_at", "revoked_at", "revoked_by", "revoked_reason",
+    )  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = (
+            () if obj is None or obj.is_revoked or not self.has_revoke_permission(request) else ("revoked_reason",)
+        )
+        return tuple(name for name in self.fields if name not in editable)
+
+    def has_add_permission(self, request):
+        return False  # issued to the participant, never made by hand
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, not deleted: the verification page must say "revoked"
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_revoke_permission(request)
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("events.revoke_certificate")
+
+    def save_model(self, request, obj, form, change):
+        if "revoked_reason" not in form.changed_data:
+            return
+        try:
+            services.revoke_certificate(
+                certificate=Certificate.objects.get(pk=obj.pk), actor=request.user, reason=obj.revoked_reason
+            )
+        except services.CertificateRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, gettext("The certificate is revoked."), messages.SUCCESS)

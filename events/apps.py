@@ -31,9 +31,14 @@ REMINDER_RULE_GRANTS = {
 DOOR_GRANTS = {EDITORS: ["check_in_registration"]}
 
 
+#: Editors see the certificates issued and revoke them (granted by migration 0009).
+CERTIFICATE_GRANTS = {EDITORS: ["view_certificate", "revoke_certificate"]}
+
+
 def all_grants() -> dict[str, list[str]]:
+    later = (REMINDER_RULE_GRANTS, DOOR_GRANTS, CERTIFICATE_GRANTS)
     return {
-        role: [*EVENTS_GRANTS[role], *REMINDER_RULE_GRANTS.get(role, []), *DOOR_GRANTS.get(role, [])]
+        role: [*EVENTS_GRANTS[role], *(name for grants in later for name in grants.get(role, []))]
         for role in EVENTS_GRANTS
     }
 

@@ -66,3 +66,7 @@ class CheckInRefused(RegistrationError):
 
 class CheckInNotAllowed(CheckInRefused):
     """The person asking has no check-in permission."""
+
+
+class CertificateRefused(RegistrationError):
+    """No certificate can be issued or revoked (the message says why)."""

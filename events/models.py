@@ -654,3 +654,79 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.registration_id} · {self.rule}"
+
+
+def new_certificate_code() -> str:
+    """Twelve letters and digits, shown ``ABCD-EFGH-JKLM``: what anyone types on the verification page."""
+    return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(12))
+
+
+class Certificate(models.Model):
+    """An attendance certificate: issued once per registration whose attendance was recorded,
+    with the facts it states as they were when issued (a later change of the event or of the
+    person's name does not rewrite a certificate already handed out). Staff may revoke it
+    (events.services.certificates.revoke_certificate): the verification page then says so.
+    """
+
+    registration = models.OneToOneField(
+        # Erasing the person's registrations (My account) erases their certificates: it names them.
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="certificate",
+    )
+    code = models.CharField(_("verification code"), max_length=12, unique=True, default=new_certificate_code)
+    holder_name = models.CharField(_("name"), max_length=200)
+    event_title = models.CharField(_("event"), max_length=250)
+    event_start = models.DateTimeField(_("start"))
+    event_end = models.DateTimeField(_("end"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    organiser = models.CharField(_("organised by"), max_length=500)
+    attendance = models.CharField(_("attended"), max_length=20, choices=Registration.Attendance.choices)
+    language = models.CharField(_("language"), max_length=10)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance certificate")
+        verbose_name_plural = _("attendance certificates")
+        ordering = ["-issued_at", "-pk"]
+        permissions = [("revoke_certificate", _("Can revoke attendance certificates"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(event_end__gt=F("event_start")), name="events_certificate_dates"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""), name="events_certificate_revoked_why"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code_shown} · {self.holder_name}"
+
+    def get_absolute_url(self):
+        return reverse("events:certificate_verify", kwargs={"code": self.code_shown})
+
+    @property
+    def code_shown(self) -> str:
+        return "-".join(self.code[start : start + 4] for start in range(0, 12, 4))
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.event_start, zoneinfo.ZoneInfo(self.time_zone))
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.event_end, zoneinfo.ZoneInfo(self.time_zone))

@@ -15,6 +15,9 @@ urlpatterns = [
     path("events/<slug:slug>/resend-confirmation/", views.resend_confirmation, name="resend_confirmation"),
     path("events/<slug:slug>/pass.svg", views.door_pass, name="door_pass"),
     path("events/<slug:slug>/door/", views.door_check_in, name="door"),
+    path("events/<slug:slug>/certificate.pdf", views.certificate_download, name="certificate_download"),
+    path("certificates/", views.certificate_lookup, name="certificate_lookup"),
+    path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),
     # Personal links from the emails (signed tokens; see events.services).
     path("events/<slug:slug>/confirm/<str:token>/", views.registration_confirm, name="registration_confirm"),
     path("events/<slug:slug>/cancel/<str:token>/", views.registration_cancel, name="registration_cancel"),

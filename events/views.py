@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from events import calendar as ical
-from events import door, links, services
+from events import certificate_pdf, door, links, services
 from events.emails import participant_zone
 from events.filters import EventFilter
 from events.models import Event, Registration, Session
@@ -435,3 +435,46 @@ def _door_answer(result, error, count: str) -> dict:
         "ok": True, "already": result.already, "name": result.name, "mode": result.mode, "message": message,
         "count": count,
     }  # fmt: skip
+
+
+# --- Attendance certificates ----------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def certificate_download(request, slug):
+    """/events/<slug>/certificate.pdf: the participant's own certificate (issued on first download)."""
+    registration = (
+        Registration.objects.select_related("event", "participant")
+        .filter(event__slug=slug, participant=request.user)
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    try:
+        certificate = services.issue_certificate(registration=registration, actor=request.user)
+    except services.CertificateRefused as refused:
+        context = {"event": registration.event, "message": str(refused)}
+        return keep_private(render(request, "events/certificate_unavailable.html", context, status=403), noindex=True)
+    response = HttpResponse(certificate_pdf.render(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code_shown}.pdf"'
+    return keep_private(response, noindex=True)
+
+
+@require_safe
+def certificate_lookup(request):
+    """/certificates/: anyone types a verification code (``?code=``) and sees what it certifies."""
+    code = request.GET.get("code", "").strip()[:40]
+    if code:
+        return redirect("events:certificate_verify", code=code)
+    return render(request, "events/certificate_verify.html", {"code": "", "searched": False})
+
+
+@require_safe
+def certificate_verify(request, code):
+    """/certificates/<code>/: the certificate's facts, or that it is revoked, or unknown."""
+    certificate = services.find_certificate(code)
+    context = {"code": code[:40], "searched": True, "certificate": certificate}
+    response = render(request, "events/certificate_verify.html", context, status=200 if certificate else 404)
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -4,6 +4,7 @@
 - ``changes``: the event's own life, one ``update_event`` (times, seats,
   postponing and cancelling, and who may do each);
 - ``reminders``: the reminder rules, their tasks per event and rule time, the batches;
+- ``certificates``: attendance certificates (issued, checked by their code, revoked);
 - ``checkin``: check-in at the door (the QR pass or its short code) and the admin's action;
 - ``personal_data``: "My account", the export and the erasure of a participant's registrations.
 
@@ -18,6 +19,7 @@ Views, the admin, tasks and commands call these functions; none sets a status it
 from events.errors import (
     AlreadyRegistered,
     CannotParticipate,
+    CertificateRefused,
     CheckInNotAllowed,
     CheckInRefused,
     EventChangeNotAllowed,
@@ -31,6 +33,13 @@ from events.errors import (
     RegistrationClosed,
     RegistrationError,
     TokenExpired,
+)
+from events.services.certificates import (
+    attended_hours,
+    certificate_refusal,
+    find_certificate,
+    issue_certificate,
+    revoke_certificate,
 )
 from events.services.changes import (
     EventUpdate,
@@ -67,12 +76,15 @@ from events.services.reminders import (
 __all__ = [
     # errors
     "AlreadyRegistered", "CannotParticipate",
-    "CheckInNotAllowed", "CheckInRefused", "EventChangeNotAllowed", "EventChangeRefused", "EventFull",
+    "CertificateRefused", "CheckInNotAllowed", "CheckInRefused", "EventChangeNotAllowed", "EventChangeRefused",
+    "EventFull",
     "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed",
     "RegistrationError", "TokenExpired",
     # the participants' moves
     "MOVES", "cancel", "check_join", "confirm", "join", "promote_from_waitlist", "register",
     "resend_confirmation",
+    # certificates
+    "attended_hours", "certificate_refusal", "find_certificate", "issue_certificate", "revoke_certificate",
     # check-in at the door
     "DoorCheckIn", "can_check_in", "check_in", "check_in_at_door",
     # the event's own life
