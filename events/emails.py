@@ -187,6 +187,9 @@ def _status_message(what: str, registration: Registration):
     attach = registration.status == RegStatus.CONFIRMED
     if attach and registration.event.is_online and registration.event.online_url:
         extra["join_url"] = personal_url(registration, JOIN)
+    if attach:
+        with translation.override(registration.participant.preferred_language):
+            extra["calendar_links"] = calendar.calendar_links(registration.event)
     with_pass = attach and door.has_pass(registration)
     if with_pass:
         extra["door_code"] = registration.door_code_shown

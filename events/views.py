@@ -108,6 +108,7 @@ def event_detail(request, slug):
         "closed_reason": event.registration_closed_reason() if event.registration_enabled else None,
         "next_path": event.get_absolute_url(),
         "outcome_documents": _outcome_documents(event),
+        "calendar_links": ical.calendar_links(event) if not (event.is_cancelled or event.is_past) else [],
     }
     if registration is not None and registration.is_active:
         context["cancel_url"] = links.personal_path(registration, links.CANCEL)
