@@ -3,9 +3,13 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.urls import reverse
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
@@ -16,7 +20,19 @@ from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from events import services
-from events.models import Certificate, Event, EventDocument, EventPartner, Registration, ReminderRule, Session, Speaker
+from events.models import (
+    Certificate,
+    Event,
+    EventDocument,
+    EventPartner,
+    FollowUp,
+    Registration,
+    ReminderRule,
+    Session,
+    Speaker,
+    SurveyQuestion,
+)
+from events.survey_results import results_xlsx, survey_results
 from portal import uploads
 from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
 from portal.search import translated_fields
@@ -218,6 +234,23 @@ class ReminderRuleInline(TranslationTabularInline):
     verbose_name_plural = _("reminders to confirmed participants (the last one carries the access link)")
 
 
+class FollowUpInline(TranslationStackedInline):
+    """The emails after the event (to those who attended, to those who did not) and when they go."""
+
+    model = FollowUp
+    extra = 0
+    max_num = 1
+    fields = ("hours_after", "attended_text", "absent_text")
+
+
+class SurveyQuestionInline(TranslationTabularInline):
+    """The short survey linked from the follow-up emails."""
+
+    model = SurveyQuestion
+    extra = 0
+    fields = ("text", "kind", "is_required", "position")
+
+
 class DocumentInline(TranslationTabularInline):
     model = EventDocument
     extra = 0
@@ -235,7 +268,10 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
     search_fields = (*translated_fields(Event, ("title", "summary", "city", "venue")), "slug")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "start"
-    inlines = [PartnerInline, SpeakerInline, SessionInline, ReminderRuleInline, DocumentInline]
+    inlines = [
+        PartnerInline, SpeakerInline, SessionInline, ReminderRuleInline, DocumentInline, FollowUpInline,
+        SurveyQuestionInline,
+    ]  # fmt: skip
     actions = ["postpone_events", "cancel_events"]
     readonly_fields = ("state", "registration_summary")
     fieldsets = (
@@ -296,13 +332,45 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
         url = reverse("admin:events_registration_changelist") + f"?event__id__exact={obj.pk}"
         seats = obj.capacity if obj.capacity is not None else gettext("unlimited")
         return format_html(
-            '<ul class="registration-counts">{}</ul><p>{} {} · <a href="{}">{}</a></p>',
+            '<ul class="registration-counts">{}</ul><p>{} {} · <a href="{}">{}</a> · <a href="{}">{}</a></p>',
             format_html_join("", "<li>{}: <strong>{}</strong></li>", rows),
             gettext("Seats:"),
             seats,
             url,
             gettext("See the registrations"),
+            reverse("admin:events_event_survey_results", args=[obj.pk]),
+            gettext("Survey results"),
         )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/survey-results/",
+                self.admin_site.admin_view(self.survey_results_view),
+                name="events_event_survey_results",
+            ),
+            *super().get_urls(),
+        ]
+
+    def survey_results_view(self, request, object_id):
+        """The survey's results per country and sector (``?format=xlsx``: the same as a spreadsheet)."""
+        if not request.user.has_perm("events.view_surveyresponse"):
+            raise PermissionDenied
+        event = get_object_or_404(Event, pk=object_id)
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                results_xlsx(event), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            response["Content-Disposition"] = f'attachment; filename="survey-{event.slug}.xlsx"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Survey results: %(event)s") % {"event": event},
+            "event": event,
+            "opts": self.model._meta,
+            "results": survey_results(event),
+        }
+        return TemplateResponse(request, "events/admin/survey_results.html", context)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

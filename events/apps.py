@@ -35,8 +35,16 @@ DOOR_GRANTS = {EDITORS: ["check_in_registration"]}
 CERTIFICATE_GRANTS = {EDITORS: ["view_certificate", "revoke_certificate"]}
 
 
+#: The follow-up emails and the survey are part of the event's content; editors see the results
+#: (granted by migration 0010).
+_FOLLOW_UP_CONTENT = [
+    f"{verb}_{model}" for model in ("followup", "surveyquestion") for verb in ("add", "change", "delete", "view")
+]
+FOLLOW_UP_GRANTS = {AUTHORS: _FOLLOW_UP_CONTENT, EDITORS: [*_FOLLOW_UP_CONTENT, "view_surveyresponse"]}
+
+
 def all_grants() -> dict[str, list[str]]:
-    later = (REMINDER_RULE_GRANTS, DOOR_GRANTS, CERTIFICATE_GRANTS)
+    later = (REMINDER_RULE_GRANTS, DOOR_GRANTS, CERTIFICATE_GRANTS, FOLLOW_UP_GRANTS)
     return {
         role: [*EVENTS_GRANTS[role], *(name for grants in later for name in grants.get(role, []))]
         for role in EVENTS_GRANTS
@@ -90,6 +98,7 @@ class EventsConfig(AppConfig):
             )
         )
         registry.register_sweep(registry.Sweep("events-emails", emails.queue_owed_emails, order=50))
+        registry.register_sweep(registry.Sweep("events-follow-ups", emails.send_follow_ups, order=55))
         _watch_what_public_pages_show()
         post_save.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-save")
         post_delete.connect(times.forget_member_zones, sender=Country, dispatch_uid="events-member-zones-delete")

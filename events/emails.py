@@ -30,8 +30,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events import calendar, door, times
-from events.links import CANCEL, CONFIRM, JOIN, personal_url
-from events.models import Event, Registration, ReminderRule, ReminderSent
+from events.links import CANCEL, CONFIRM, JOIN, SURVEY, personal_url
+from events.models import Event, FollowUp, Registration, ReminderRule, ReminderSent
 from portal import outbox, workers
 
 logger = logging.getLogger(__name__)
@@ -466,6 +466,84 @@ def send_schedule_change(event_id: int) -> int:
             registration.save(update_fields=["schedule_notified_as"])
     outbox.deliver_on_commit(rows)
     return sum(row is not None for row in rows)
+
+
+# --- After the event: the follow-up emails (a sweep of the workers) ------------------------
+
+#: Follow-ups go for events that ended within this many days (not for old events when a follow-up is added late).
+FOLLOW_UP_WINDOW_DAYS = 30
+FOLLOWED_UP = (RegStatus.ATTENDED, RegStatus.CONFIRMED)
+
+
+def send_follow_ups(*, now: datetime | None = None) -> int:
+    """The workers' sweep: for each event with follow-up emails whose time has come (its end +
+    ``FollowUp.hours_after``), the email to each registration that attended (one text) or had a
+    seat and did not come (another), once; return how many were queued. Not for a cancelled or
+    postponed event, nor for one that ended more than ``FOLLOW_UP_WINDOW_DAYS`` ago."""
+    now = now or timezone.now()
+    queued = 0
+    follow_ups = FollowUp.objects.select_related("event").filter(
+        event__status="published",
+        event__state=Event.State.SCHEDULED,
+        event__end__lte=now,
+        event__end__gte=now - timedelta(days=FOLLOW_UP_WINDOW_DAYS),
+    )
+    for follow_up in follow_ups:
+        if follow_up.sends_at() > now:
+            continue
+        owed = (
+            Registration.objects.filter(event=follow_up.event, status__in=FOLLOWED_UP, follow_up_sent_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        shared = EventContext(follow_up.event, _follow_up_context(follow_up))
+        rows = [send_follow_up(registration_id, shared=shared, now=now) for registration_id in owed]
+        rows = [row for row in rows if row is not None]
+        outbox.deliver_on_commit(rows)
+        queued += len(rows)
+    return queued
+
+
+def send_follow_up(registration_id: int, *, shared: EventContext, now: datetime):
+    """One registration's follow-up: stamped and queued in one transaction (None when sent already)."""
+    with transaction.atomic():
+        registration = _lock(registration_id)
+        if registration is None or registration.follow_up_sent_at is not None:
+            return None
+        if registration.status not in FOLLOWED_UP:
+            return None
+        row = None
+        if _can_receive(registration):
+            attended = registration.status == RegStatus.ATTENDED
+            what = "follow_up_attended" if attended else "follow_up_absent"
+            extra = {}
+            if shared.extra["has_survey"]:
+                extra["survey_url"] = personal_url(registration, SURVEY)
+            row = outbox.queue(
+                _compose(what, registration, extra, shared=shared),
+                kind=f"events.{what}",
+                topic=topic(registration),
+                key=f"events.registration:{registration.pk}:follow_up",
+            )
+        registration.follow_up_sent_at = now
+        registration.save(update_fields=["follow_up_sent_at"])
+    return row
+
+
+def _follow_up_context(follow_up: FollowUp) -> dict:
+    event = follow_up.event
+    return {
+        "follow_up": follow_up,
+        "recordings": [session for session in event.sessions.all() if session.recording_url],
+        "documents": [
+            (document, document.href if document.url else settings.SITE_URL + document.href)
+            for document in event.documents.filter(kind__in=FOLLOW_UP_DOCUMENTS)
+        ],
+        "has_survey": event.survey_questions.exists(),
+    }
+
+
+FOLLOW_UP_DOCUMENTS = ("outcome", "report", "presentation")
 
 
 # --- What a lost worker left owed (the workers' sweep) --------------------------------------

@@ -70,3 +70,7 @@ class CheckInNotAllowed(CheckInRefused):
 
 class CertificateRefused(RegistrationError):
     """No certificate can be issued or revoked (the message says why)."""
+
+
+class SurveyRefused(RegistrationError):
+    """A survey answer that cannot be recorded (the message says why)."""

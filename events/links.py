@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from events.errors import InvalidToken, NotYourLink, TokenExpired
 from events.models import Event, Registration
 
-CONFIRM, CANCEL, JOIN = "confirm", "cancel", "join"
+CONFIRM, CANCEL, JOIN, SURVEY = "confirm", "cancel", "join", "survey"
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ PURPOSES = {
     CONFIRM: LinkPurpose("events.registration.confirm", "EVENTS_CONFIRM_LINK_MAX_AGE"),
     CANCEL: LinkPurpose("events.registration.cancel", "EVENTS_PERSONAL_LINK_MAX_AGE"),
     JOIN: LinkPurpose("events.registration.join", "EVENTS_PERSONAL_LINK_MAX_AGE"),
+    SURVEY: LinkPurpose("events.registration.survey", "EVENTS_PERSONAL_LINK_MAX_AGE"),
 }
 
 

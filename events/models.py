@@ -525,6 +525,8 @@ class Registration(models.Model):
     promoted_from_waiting_list = models.BooleanField(_("promoted from the waiting list"), default=False)
     # Idempotent emails: each is sent once, the stamp checked under a row lock.
     status_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The follow-up email after the event (events.emails.send_follow_ups): once, stamped here.
+    follow_up_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # "<state>:<start>" of the last change of date or postponement the participant was told of.
     schedule_notified_as = models.CharField(max_length=64, blank=True, editable=False)
     event_cancelled_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -730,3 +732,96 @@ class Certificate(models.Model):
     @property
     def local_end(self):
         return timezone.localtime(self.event_end, zoneinfo.ZoneInfo(self.time_zone))
+
+
+@reversion.register()
+class FollowUp(models.Model):
+    """The emails after the event: one to those who attended, another to those who had a seat
+    and did not come, each with the recordings, the outcome documents and the survey link.
+    An event has them when it has this row (the admin's "Follow-up" part); the workers send
+    them ``hours_after`` its end (events.emails.send_follow_ups), once per registration."""
+
+    event = models.OneToOneField(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="follow_up")
+    hours_after = models.PositiveSmallIntegerField(
+        _("hours after the end"), default=24, validators=[MaxValueValidator(24 * 14)]
+    )
+    attended_text = models.TextField(
+        _("message to those who attended"), max_length=2000, blank=True,
+        help_text=_("Empty: “Thank you for taking part…”."),
+    )  # fmt: skip
+    absent_text = models.TextField(
+        _("message to those who did not attend"), max_length=2000, blank=True,
+        help_text=_("Empty: “We missed you…”."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("follow-up emails")
+        verbose_name_plural = _("follow-up emails")
+
+    def __str__(self):
+        return gettext("Follow-up of “%(event)s”") % {"event": self.event}
+
+    def sends_at(self, event: Event | None = None):
+        return (event or self.event).end + timedelta(hours=self.hours_after)
+
+
+@reversion.register()
+class SurveyQuestion(models.Model):
+    """One question of the event's short survey: a rating from 1 to 5, or free text."""
+
+    class Kind(models.TextChoices):
+        RATING = "rating", _("Rating from 1 to 5")
+        TEXT = "text", _("Free text")
+
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="survey_questions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RATING)
+    text = models.CharField(_("question"), max_length=300)
+    is_required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    """One participant's answers (one per registration: a database constraint). Staff see the
+    answers with the respondent's country and sector only; no participant sees another's."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="survey_responses")
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="survey_response")
+    # As the respondent's profile said when answering (the results per country and sector).
+    country = models.ForeignKey(Country, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sector = models.CharField(max_length=30, blank=True)
+    attended = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        indexes = [models.Index(fields=["event", "country"], name="events_survey_event_country")]
+
+    def __str__(self):
+        return f"#{self.pk} · {self.event}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="events_survey_answer_once"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="events_survey_rating_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.rating or self.text[:40]}"

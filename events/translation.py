@@ -7,7 +7,7 @@ people's names, web addresses, times and choices (translated by the interface ca
 
 from modeltranslation.translator import TranslationOptions, register
 
-from events.models import Event, EventDocument, EventPartner, ReminderRule, Session, Speaker
+from events.models import Event, EventDocument, EventPartner, FollowUp, ReminderRule, Session, Speaker, SurveyQuestion
 
 
 @register(Event)
@@ -38,3 +38,13 @@ class EventDocumentTranslation(TranslationOptions):
 @register(ReminderRule)
 class ReminderRuleTranslation(TranslationOptions):
     fields = ("lead",)
+
+
+@register(FollowUp)
+class FollowUpTranslation(TranslationOptions):
+    fields = ("attended_text", "absent_text")
+
+
+@register(SurveyQuestion)
+class SurveyQuestionTranslation(TranslationOptions):
+    fields = ("text",)

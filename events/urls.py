@@ -22,4 +22,5 @@ urlpatterns = [
     path("events/<slug:slug>/confirm/<str:token>/", views.registration_confirm, name="registration_confirm"),
     path("events/<slug:slug>/cancel/<str:token>/", views.registration_cancel, name="registration_cancel"),
     path("events/<slug:slug>/join/<str:token>/", views.registration_join, name="registration_join"),
+    path("events/<slug:slug>/survey/<str:token>/", views.registration_survey, name="registration_survey"),
 ]

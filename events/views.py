@@ -18,6 +18,7 @@ from events import calendar as ical
 from events import certificate_pdf, door, links, services
 from events.emails import participant_zone
 from events.filters import EventFilter
+from events.forms import SurveyForm
 from events.models import Event, Registration, Session
 from portal import services as workflow
 from portal.http import keep_private
@@ -479,3 +480,28 @@ def certificate_verify(request, code):
     response = render(request, "events/certificate_verify.html", context, status=200 if certificate else 404)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+# --- The survey after the event -------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def registration_survey(request, slug, token):
+    """/events/<slug>/survey/<token>/: the participant's own survey link, from the follow-up email."""
+    event = _event_for_link(slug)
+    try:
+        registration = links.read_token(token, links.SURVEY, event=event, user=request.user)
+    except services.InvalidToken as error:
+        return _link_problem(request, event, error)
+    refusal = services.survey_refusal(registration)
+    questions = list(event.survey_questions.all())
+    form = SurveyForm(request.POST or None, questions=questions)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            services.answer_survey(registration=registration, answers=form.answers())
+        except services.SurveyRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            return keep_private(render(request, "events/survey_done.html", {"event": event}), noindex=True)
+    context = {"event": event, "form": form, "refusal": refusal}
+    return keep_private(render(request, "events/survey.html", context, status=409 if refusal else 200), noindex=True)

@@ -6,6 +6,7 @@
 - ``reminders``: the reminder rules, their tasks per event and rule time, the batches;
 - ``certificates``: attendance certificates (issued, checked by their code, revoked);
 - ``checkin``: check-in at the door (the QR pass or its short code) and the admin's action;
+- ``survey``: the survey after the event (one response per participant);
 - ``personal_data``: "My account", the export and the erasure of a participant's registrations.
 
 Domain errors are in events.errors, personal links (tokens, their addresses) in events.links.
@@ -32,6 +33,7 @@ from events.errors import (
     NotYourLink,
     RegistrationClosed,
     RegistrationError,
+    SurveyRefused,
     TokenExpired,
 )
 from events.services.certificates import (
@@ -72,6 +74,7 @@ from events.services.reminders import (
     schedule_event_reminders,
     send_due_reminders,
 )
+from events.services.survey import answer_survey, survey_refusal
 
 __all__ = [
     # errors
@@ -79,12 +82,14 @@ __all__ = [
     "CertificateRefused", "CheckInNotAllowed", "CheckInRefused", "EventChangeNotAllowed", "EventChangeRefused",
     "EventFull",
     "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed",
-    "RegistrationError", "TokenExpired",
+    "RegistrationError", "SurveyRefused", "TokenExpired",
     # the participants' moves
     "MOVES", "cancel", "check_join", "confirm", "join", "promote_from_waitlist", "register",
     "resend_confirmation",
     # certificates
     "attended_hours", "certificate_refusal", "find_certificate", "issue_certificate", "revoke_certificate",
+    # the survey
+    "answer_survey", "survey_refusal",
     # check-in at the door
     "DoorCheckIn", "can_check_in", "check_in", "check_in_at_door",
     # the event's own life
