@@ -90,7 +90,16 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
             _notify_schedule_change(locked)
         elif rescheduled:
             # A reminder sent for the old time goes again for the new one.
-            ReminderSent.objects.filter(registration__event=locked, registration__status=RegStatus.CONFIRMED).delete()
+            # The confirmed registrations' rows are locked first: a reminder batch in progress (it
+            # locks them before it stamps) then either commits before this, and its stamps are
+            # deleted here, or waits, and reads the new times once this commits.
+            confirmed = list(
+                Registration.objects.select_for_update()
+                .filter(event=locked, status=RegStatus.CONFIRMED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            ReminderSent.objects.filter(registration_id__in=confirmed).delete()
             schedule_event_reminders(event=locked)
             if locked.start > now:
                 _notify_schedule_change(locked)
