@@ -76,6 +76,7 @@ def _schedule_reminder(registration: Registration, event: Event) -> None:
     """A newly confirmed participant's reminders: with the event's other reminders when their
     time is still to come (one task per event and rule time), on its own and at once for the
     rule due now. The caller holds the event's row lock."""
+    prefetch_related_objects([event], "reminder_rules")  # read once for both steps
     if event.are_reminders_due():
         transaction.on_commit(lambda: tasks.send_reminder.enqueue(registration.pk))
     schedule_event_reminders(event=event, include_due=False)
