@@ -102,7 +102,7 @@ class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
             "description_es", "time_zone", "start", "end", "venue_en", "venue_es", "city_en", "city_es", "country",
             "online_url", "organising_bodies", "cover_image", "cover_alt_en", "cover_alt_es",
             "registration_enabled", "registration_opens_at", "registration_closes_at", "capacity",
-            "has_waiting_list", "join_opens_minutes_before", "state_note_en",
+            "online_capacity", "has_waiting_list", "join_opens_minutes_before", "state_note_en",
             "state_note_es",
         )  # fmt: skip
         widgets = {"organising_bodies": forms.CheckboxSelectMultiple}
@@ -224,10 +224,11 @@ class SessionInline(TranslationStackedInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ReminderRuleInline(TranslationTabularInline):
+class ReminderRuleInline(TranslationStackedInline):
     """The event's reminders: any number, each at its own time with its own opening text.
     The last one (closest to the start) carries the personal access link."""
 
+    # Stacked, not tabular: every event has a rule, and a tabular row's fields have no <label>.
     model = ReminderRule
     extra = 0
     fields = ("hours_before", "lead")
@@ -243,7 +244,7 @@ class FollowUpInline(TranslationStackedInline):
     fields = ("hours_after", "attended_text", "absent_text")
 
 
-class SurveyQuestionInline(TranslationTabularInline):
+class SurveyQuestionInline(TranslationStackedInline):
     """The short survey linked from the follow-up emails."""
 
     model = SurveyQuestion
@@ -286,7 +287,7 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
                 "fields": (
                     "registration_enabled",
                     ("registration_opens_at", "registration_closes_at"),
-                    ("capacity", "has_waiting_list"),
+                    ("capacity", "online_capacity", "has_waiting_list"),
                     "join_opens_minutes_before",
                     "registration_summary",
                 )
@@ -331,6 +332,18 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
         ]
         url = reverse("admin:events_registration_changelist") + f"?event__id__exact={obj.pk}"
         seats = obj.capacity if obj.capacity is not None else gettext("unlimited")
+        if obj.is_hybrid:  # the room and online apart: their own seats and waiting lists
+            by_mode = dict(
+                Registration.objects.filter(event_id=obj.pk, status__in=Registration.SEATED)
+                .values_list("mode")
+                .annotate(count=Count("pk"))
+                .values_list("mode", "count")
+            )
+            online = obj.online_capacity if obj.online_capacity is not None else gettext("unlimited")
+            seats = gettext("%(room_taken)s of %(room)s in the room, %(online_taken)s of %(online)s online") % {
+                "room_taken": by_mode.get("in_person", 0), "room": seats,
+                "online_taken": by_mode.get("online", 0), "online": online,
+            }  # fmt: skip
         return format_html(
             '<ul class="registration-counts">{}</ul><p>{} {} · <a href="{}">{}</a> · <a href="{}">{}</a></p>',
             format_html_join("", "<li>{}: <strong>{}</strong></li>", rows),
@@ -449,7 +462,7 @@ class RegistrationResource(resources.ModelResource):
         model = Registration
         fields = (
             "id", "event", "event_start", "status", "created_at", "confirmed_at", "waitlisted_at",
-            "cancelled_at", "attended_at", "attendance",
+            "cancelled_at", "attended_at", "attendance", "mode",
         )  # fmt: skip
         export_order = fields
 
@@ -506,14 +519,22 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
 
     change_list_template = "events/admin/registration_change_list.html"
     formats = [CSV, XLSX]
-    list_display = ("__str__", "participant_shown", "status", "created_at", "confirmed_at", "attended_at", "attendance")
-    list_filter = ("status", "attendance", "promoted_from_waiting_list", ("event", admin.RelatedOnlyFieldListFilter))
+    list_display = (
+        "__str__", "participant_shown", "status", "mode", "created_at", "confirmed_at", "attended_at", "attendance",
+    )  # fmt: skip
+    list_filter = (
+        "status",
+        "mode",
+        "attendance",
+        "promoted_from_waiting_list",
+        ("event", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("event", "participant")
     date_hierarchy = "created_at"
     actions = ["check_in"]
     base_fields = (
         "event", "status", "created_at", "confirmed_at", "waitlisted_at", "cancelled_at", "attended_at",
-        "attendance", "promoted_from_waiting_list", "reminders_sent_list",
+        "attendance", "mode", "promoted_from_waiting_list", "reminders_sent_list",
     )  # fmt: skip
     personal_fields = ("participant_name", "participant_email", "participant_profile")
 

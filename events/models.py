@@ -171,6 +171,15 @@ class Event(Publishable, CoverImage):
         validators=[MinValueValidator(1)],
         help_text=_("Empty: unlimited."),
     )
+    online_capacity = models.PositiveIntegerField(
+        _("online seats (hybrid events)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "For a hybrid event, “seats” are the seats in the room and these the online ones. Empty: unlimited."
+        ),
+    )
     has_waiting_list = models.BooleanField(
         _("waiting list"), default=True, help_text=_("When the event is full, later confirmations join a waiting list.")
     )
@@ -231,6 +240,8 @@ class Event(Publishable, CoverImage):
             errors["end"] = _("The event must end after it starts.")
         if self.format in {self.Format.IN_PERSON, self.Format.HYBRID} and not (self.city and self.country_id):
             errors["city"] = _("Say where an in-person or hybrid event takes place: city and country.")
+        if self.online_capacity is not None and self.format != self.Format.HYBRID:
+            errors["online_capacity"] = _("Only a hybrid event has online seats of their own.")
         if self.format == self.Format.IN_PERSON and self.online_url:
             errors["online_url"] = _("An in-person event has no online access address; choose “Hybrid”.")
         if (
@@ -289,6 +300,17 @@ class Event(Publishable, CoverImage):
     @property
     def is_in_person(self) -> bool:
         return self.format in {self.Format.IN_PERSON, self.Format.HYBRID}
+
+    @property
+    def is_hybrid(self) -> bool:
+        return self.format == self.Format.HYBRID
+
+    def seats_for(self, mode: str) -> int | None:
+        """The seats of ``mode`` (a hybrid event's room or online seats; any other event's only
+        ones, whatever ``mode``); None: unlimited."""
+        if self.is_hybrid and mode == Registration.Attendance.ONLINE:
+            return self.online_capacity
+        return self.capacity
 
     @property
     def registration_closes(self):
@@ -350,6 +372,13 @@ class Event(Publishable, CoverImage):
         if self.capacity is None:
             return None
         return max(self.capacity - getattr(self, "seats_taken", 0), 0)
+
+    @property
+    def online_seats_left(self) -> int | None:
+        """A hybrid event's online seats left; needs ``online_seats_taken`` (with_seats_taken())."""
+        if not self.is_hybrid or self.online_capacity is None:
+            return None
+        return max(self.online_capacity - getattr(self, "online_seats_taken", 0), 0)
 
     @property
     def place(self) -> str:
@@ -522,6 +551,8 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     attended_at = models.DateTimeField(_("attended at"), null=True, blank=True)
     attendance = models.CharField(_("attended"), max_length=20, choices=Attendance.choices, blank=True)
+    # How the participant takes part in a hybrid event (its own seats and waiting list); empty otherwise.
+    mode = models.CharField(_("takes part"), max_length=20, choices=Attendance.choices, blank=True)
     promoted_from_waiting_list = models.BooleanField(_("promoted from the waiting list"), default=False)
     # Idempotent emails: each is sent once, the stamp checked under a row lock.
     status_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -548,6 +579,7 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["event", "status"], name="events_reg_event_status_idx"),
             models.Index(fields=["event", "status", "waitlisted_at"], name="events_reg_waitlist_idx"),
+            models.Index(fields=["event", "mode", "status"], name="events_reg_mode_idx"),
             models.Index(fields=["participant", "-created_at"], name="events_reg_participant_idx"),
             models.Index(fields=["status_changed_at"], name="events_reg_changed_idx"),
         ]

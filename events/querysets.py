@@ -30,17 +30,25 @@ class EventQuerySet(PublishableQuerySet):
         return self.filter(start__lt=end, end__gt=start)
 
     def with_seats_taken(self):
-        """Annotate ``seats_taken`` with a subquery, so that it combines with any filter or
-        search annotation without a GROUP BY over the events' columns."""
+        """Annotate ``seats_taken`` (and ``online_seats_taken``) with subqueries, so that they combine
+        with any filter or search annotation without a GROUP BY over the events' columns."""
         registrations = self.model._meta.get_field("registrations").related_model
-        taken = (
-            registrations.objects.filter(event=OuterRef("pk"), status__in=SEATED)
-            .order_by()
-            .values("event")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(seats_taken=Coalesce(Subquery(taken), 0))
+
+        def taken(mode_filter):
+            return Coalesce(
+                Subquery(
+                    registrations.objects.filter(mode_filter, event=OuterRef("pk"), status__in=SEATED)
+                    .order_by()
+                    .values("event")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            )
+
+        # A hybrid event's online seats are counted apart (``online_seats_taken``); ``seats_taken``
+        # is then its room's.
+        return self.annotate(seats_taken=taken(~Q(mode="online")), online_seats_taken=taken(Q(mode="online")))
 
     def with_registration_counts(self):
         """One count per registration status (for organisers), in the same query."""

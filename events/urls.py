@@ -13,6 +13,7 @@ urlpatterns = [
     path("events/<slug:slug>/event.ics", views.event_ics, name="event_ics"),
     path("events/<slug:slug>/register/", views.register, name="register"),
     path("events/<slug:slug>/resend-confirmation/", views.resend_confirmation, name="resend_confirmation"),
+    path("events/<slug:slug>/switch-mode/", views.switch_mode, name="switch_mode"),
     path("events/<slug:slug>/pass.svg", views.door_pass, name="door_pass"),
     path("events/<slug:slug>/door/", views.door_check_in, name="door"),
     path("events/<slug:slug>/certificate.pdf", views.certificate_download, name="certificate_download"),

@@ -219,7 +219,7 @@ def register(request, slug):
     if request.method == "GET":  # back from signing in: the button is on the event page
         return redirect(event.get_absolute_url() + "#registration")
     try:
-        services.register(event=event, participant=request.user)
+        services.register(event=event, participant=request.user, mode=request.POST.get("mode", ""))
     except services.CannotParticipate as error:
         messages.error(request, str(error))
         return redirect("accounts:my_account")
@@ -229,6 +229,23 @@ def register(request, slug):
         messages.success(
             request,
             _("Almost there: we have sent you an email. Open the link in it to confirm your participation."),
+        )
+    return HttpResponseRedirect(event.get_absolute_url() + "#registration")
+
+
+@login_required
+@require_POST
+def switch_mode(request, slug):
+    """A hybrid event's participant switches between the room and online (while seats allow)."""
+    event = _get_visible_event(request, slug)
+    registration = get_object_or_404(Registration, event=event, participant=request.user)
+    try:
+        services.switch_mode(registration=registration, mode=request.POST.get("mode", ""))
+    except services.RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Done: you now take part %(mode)s.") % {"mode": registration.get_mode_display().lower()}
         )
     return HttpResponseRedirect(event.get_absolute_url() + "#registration")
 

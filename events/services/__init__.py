@@ -67,6 +67,7 @@ from events.services.registration import (
     promote_from_waitlist,
     register,
     resend_confirmation,
+    switch_mode,
 )
 from events.services.reminders import (
     add_default_reminder,
@@ -85,7 +86,7 @@ __all__ = [
     "RegistrationError", "SurveyRefused", "TokenExpired",
     # the participants' moves
     "MOVES", "cancel", "check_join", "confirm", "join", "promote_from_waitlist", "register",
-    "resend_confirmation",
+    "resend_confirmation", "switch_mode",
     # certificates
     "attended_hours", "certificate_refusal", "find_certificate", "issue_certificate", "revoke_certificate",
     # the survey

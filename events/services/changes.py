@@ -52,7 +52,8 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
       emails still waiting are withdrawn; participants are told), ``scheduled`` (back on
       schedule, as with new times). A past event, and a cancelled one, keep their state.
       ``state_note`` (the page's note) goes with it; an empty note keeps the current one.
-    - ``capacity``: seats added (or made unlimited) go to the waiting list, first come first served.
+    - ``capacity``, ``online_capacity`` (a hybrid event's room and online seats): seats added (or
+      made unlimited) go to the waiting list, first come first served.
     - Any other field is content, saved as given.
 
     A value equal to the current one is no change. The event's row is locked for the whole
@@ -65,7 +66,10 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
         check_event_changes(event=locked, actor=actor, changes=changed)
         if not changed:
             return EventUpdate(event=locked)
-        was = {"start": locked.start, "state": locked.state, "capacity": locked.capacity}
+        was = {
+            "start": locked.start, "state": locked.state, "capacity": locked.capacity,
+            "online_capacity": locked.online_capacity,
+        }  # fmt: skip
         note = changed.pop("state_note", None)
         target = changed.pop("state", None)
         for name, value in changed.items():
@@ -104,7 +108,11 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
             if locked.start > now:
                 _notify_schedule_change(locked)
         promoted = []
-        if "capacity" in changed and locked.registration_enabled and _adds_seats(was["capacity"], locked.capacity):
+        more_seats = any(
+            name in changed and _adds_seats(was[name], getattr(locked, name))
+            for name in ("capacity", "online_capacity")
+        )
+        if more_seats and locked.registration_enabled:
             promoted = promote_from_waitlist(event=locked)
     event.refresh_from_db()
     return EventUpdate(event=event, rescheduled=rescheduled, promoted=promoted)

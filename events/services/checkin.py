@@ -98,6 +98,10 @@ def _record(*, registration_id: int, now: datetime, again_is_refused: bool) -> D
             if again_is_refused:
                 raise CheckInRefused(_("This participant has already been checked in."))
             return DoorCheckIn(registration=locked, already=True)
+        if locked.event.is_hybrid and locked.mode == Registration.Attendance.ONLINE:
+            raise CheckInRefused(
+                _("This participant registered to take part online; they can switch to a seat in the room first.")
+            )
         if locked.status != RegStatus.CONFIRMED:
             raise CheckInRefused(
                 _("This registration is %(status)s: only confirmed participants can be checked in.")
