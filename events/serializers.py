@@ -159,6 +159,12 @@ class RegistrationSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="How the participant attended; empty until they have.",
     )
+    mode = serializers.ChoiceField(
+        choices=Registration.Attendance.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="A hybrid event: how the participant takes part (in the room or online); empty for other events.",
+    )
 
     class Meta:
         model = Registration

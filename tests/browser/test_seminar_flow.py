@@ -1,4 +1,4 @@
-"""The seminar journey: a participant registers for a hybrid seminar and gets the QR pass; door
+"""The seminar journey: a participant registers for the room seat of a hybrid seminar and gets the QR pass; door
 staff check her in on a phone; after the event she answers the survey and downloads her
 certificate, which anyone can check. Every page is checked with axe and for CSP problems.
 
@@ -70,12 +70,13 @@ def test_register_get_the_pass_be_checked_in_answer_the_survey_and_download_the_
     # --- She registers and confirms; the confirmation carries the QR pass and its code -------
     sign_in(person, lucia, event.get_absolute_url())
     expect(person.get_by_role("link", name="Google Calendar")).to_be_visible()
+    person.get_by_role("group", name="How will you take part?").get_by_label("In person, in the room").check()
     click_and_check(person, person.get_by_role("button", name="Register for this event"))
     confirm = link_in(email_with("Confirm your participation"), r"https?://\S+/events/\S+/confirm/\S+/", site)
     goto(person, confirm)
     click_and_check(person, person.get_by_role("button", name="Confirm my participation"))
     registration = Registration.objects.get(event=event, participant=lucia)
-    assert registration.status == Registration.Status.CONFIRMED
+    assert (registration.status, registration.mode) == (Registration.Status.CONFIRMED, "in_person")
     confirmation = email_with("You are registered")
     assert registration.door_code_shown in confirmation.body
     png = next(content for name, content, _kind in confirmation.attachments if name == "door-pass.png")
