@@ -3,9 +3,13 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.urls import reverse
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
@@ -16,7 +20,19 @@ from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from events import services
-from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+from events.models import (
+    Certificate,
+    Event,
+    EventDocument,
+    EventPartner,
+    FollowUp,
+    Registration,
+    ReminderRule,
+    Session,
+    Speaker,
+    SurveyQuestion,
+)
+from events.survey_results import results_xlsx, survey_results
 from events.widgets import EventZoneSplitDateTime
 from portal import uploads
 from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
@@ -91,7 +107,7 @@ class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
             "description_es", "time_zone", "start", "end", "venue_en", "venue_es", "city_en", "city_es", "country",
             "online_url", "organising_bodies", "cover_image", "cover_alt_en", "cover_alt_es",
             "registration_enabled", "registration_opens_at", "registration_closes_at", "capacity",
-            "has_waiting_list", "reminder_hours_before", "join_opens_minutes_before", "state_note_en",
+            "online_capacity", "has_waiting_list", "join_opens_minutes_before", "state_note_en",
             "state_note_es",
         )  # fmt: skip
         widgets = {
@@ -224,6 +240,34 @@ class SessionInline(TranslationStackedInline):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class ReminderRuleInline(TranslationStackedInline):
+    """The event's reminders: any number, each at its own time with its own opening text.
+    The last one (closest to the start) carries the personal access link."""
+
+    # Stacked, not tabular: every event has a rule, and a tabular row's fields have no <label>.
+    model = ReminderRule
+    extra = 0
+    fields = ("hours_before", "lead")
+    verbose_name_plural = _("reminders to confirmed participants (the last one carries the access link)")
+
+
+class FollowUpInline(TranslationStackedInline):
+    """The emails after the event (to those who attended, to those who did not) and when they go."""
+
+    model = FollowUp
+    extra = 0
+    max_num = 1
+    fields = ("hours_after", "attended_text", "absent_text")
+
+
+class SurveyQuestionInline(TranslationStackedInline):
+    """The short survey linked from the follow-up emails."""
+
+    model = SurveyQuestion
+    extra = 0
+    fields = ("text", "kind", "is_required", "position")
+
+
 class DocumentInline(TranslationTabularInline):
     model = EventDocument
     extra = 0
@@ -241,7 +285,10 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
     search_fields = (*translated_fields(Event, ("title", "summary", "city", "venue")), "slug")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "start"
-    inlines = [PartnerInline, SpeakerInline, SessionInline, DocumentInline]
+    inlines = [
+        PartnerInline, SpeakerInline, SessionInline, ReminderRuleInline, DocumentInline, FollowUpInline,
+        SurveyQuestionInline,
+    ]  # fmt: skip
     actions = ["postpone_events", "cancel_events"]
     readonly_fields = ("state", "registration_summary")
     fieldsets = (
@@ -256,8 +303,8 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
                 "fields": (
                     "registration_enabled",
                     ("registration_opens_at", "registration_closes_at"),
-                    ("capacity", "has_waiting_list"),
-                    ("reminder_hours_before", "join_opens_minutes_before"),
+                    ("capacity", "online_capacity", "has_waiting_list"),
+                    "join_opens_minutes_before",
                     "registration_summary",
                 )
             },
@@ -301,19 +348,70 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
         ]
         url = reverse("admin:events_registration_changelist") + f"?event__id__exact={obj.pk}"
         seats = obj.capacity if obj.capacity is not None else gettext("unlimited")
+        if obj.is_hybrid:  # the room and online apart: their own seats and waiting lists
+            by_mode = dict(
+                Registration.objects.filter(event_id=obj.pk, status__in=Registration.SEATED)
+                .values_list("mode")
+                .annotate(count=Count("pk"))
+                .values_list("mode", "count")
+            )
+            online = obj.online_capacity if obj.online_capacity is not None else gettext("unlimited")
+            seats = gettext("%(room_taken)s of %(room)s in the room, %(online_taken)s of %(online)s online") % {
+                "room_taken": by_mode.get("in_person", 0), "room": seats,
+                "online_taken": by_mode.get("online", 0), "online": online,
+            }  # fmt: skip
         return format_html(
-            '<ul class="registration-counts">{}</ul><p>{} {} · <a href="{}">{}</a></p>',
+            '<ul class="registration-counts">{}</ul><p>{} {} · <a href="{}">{}</a> · <a href="{}">{}</a></p>',
             format_html_join("", "<li>{}: <strong>{}</strong></li>", rows),
             gettext("Seats:"),
             seats,
             url,
             gettext("See the registrations"),
+            reverse("admin:events_event_survey_results", args=[obj.pk]),
+            gettext("Survey results"),
         )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/survey-results/",
+                self.admin_site.admin_view(self.survey_results_view),
+                name="events_event_survey_results",
+            ),
+            *super().get_urls(),
+        ]
+
+    def survey_results_view(self, request, object_id):
+        """The survey's results per country and sector (``?format=xlsx``: the same as a spreadsheet)."""
+        if not request.user.has_perm("events.view_surveyresponse"):
+            raise PermissionDenied
+        event = get_object_or_404(Event, pk=object_id)
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                results_xlsx(event), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+            response["Content-Disposition"] = f'attachment; filename="survey-{event.slug}.xlsx"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Survey results: %(event)s") % {"event": event},
+            "event": event,
+            "opts": self.model._meta,
+            "results": survey_results(event),
+        }
+        return TemplateResponse(request, "events/admin/survey_results.html", context)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.actor = request.user  # a class made for this request: its check asks on the person's behalf
         return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            services.add_default_reminder(event=form.instance)
+        # The rules' tasks follow the rules as saved (a new, moved or removed reminder).
+        services.follow_reminder_rules(event=form.instance)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -380,7 +478,7 @@ class RegistrationResource(resources.ModelResource):
         model = Registration
         fields = (
             "id", "event", "event_start", "status", "created_at", "confirmed_at", "waitlisted_at",
-            "cancelled_at", "attended_at", "attendance",
+            "cancelled_at", "attended_at", "attendance", "mode",
         )  # fmt: skip
         export_order = fields
 
@@ -437,14 +535,22 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
 
     change_list_template = "events/admin/registration_change_list.html"
     formats = [CSV, XLSX]
-    list_display = ("__str__", "participant_shown", "status", "created_at", "confirmed_at", "attended_at", "attendance")
-    list_filter = ("status", "attendance", "promoted_from_waiting_list", ("event", admin.RelatedOnlyFieldListFilter))
+    list_display = (
+        "__str__", "participant_shown", "status", "mode", "created_at", "confirmed_at", "attended_at", "attendance",
+    )  # fmt: skip
+    list_filter = (
+        "status",
+        "mode",
+        "attendance",
+        "promoted_from_waiting_list",
+        ("event", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("event", "participant")
     date_hierarchy = "created_at"
     actions = ["check_in"]
     base_fields = (
         "event", "status", "created_at", "confirmed_at", "waitlisted_at", "cancelled_at", "attended_at",
-        "attendance", "promoted_from_waiting_list", "reminder_sent_at",
+        "attendance", "mode", "promoted_from_waiting_list", "reminders_sent_list",
     )  # fmt: skip
     personal_fields = ("participant_name", "participant_email", "participant_profile")
 
@@ -459,6 +565,13 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
+
+    @admin.display(description=_("reminders sent"))
+    def reminders_sent_list(self, obj):
+        sent = obj.reminders_sent.select_related("rule").order_by("sent_at")
+        return format_html_join(
+            ", ", "{} ({})", ((str(row.rule), f"{row.sent_at:%Y-%m-%d %H:%M} UTC") for row in sent)
+        ) or gettext("None yet")
 
     def get_search_fields(self, request):
         if sees_personal_data(request):
@@ -528,7 +641,10 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
             context["status_counts"] = [(label, counts.get(value, 0)) for value, label in Registration.Status.choices]
         return response
 
-    @admin.action(description=_("Check in: attended in person"), permissions=["change"])
+    def has_check_in_permission(self, request):
+        return services.can_check_in(request.user)
+
+    @admin.action(description=_("Check in: attended in person"), permissions=["check_in"])
     def check_in(self, request, queryset):
         done = 0
         for registration in queryset.select_related("event"):
@@ -545,3 +661,56 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
                 % {"count": done},
                 messages.SUCCESS,
             )
+
+
+class CertificateRevokeForm(forms.ModelForm):
+    class Meta:
+        model = Certificate
+        fields = ("revoked_reason",)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Certificates issued (the facts as issued, read-only). To revoke one, give the reason and
+    save: ``services.revoke_certificate`` records who and when; the verification page says so."""
+
+    form = CertificateRevokeForm
+    list_display = ("code_shown", "holder_name", "event_title", "attendance", "issued_at", "revoked_at")
+    list_filter = ("attendance", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("code", "holder_name", "event_title")
+    date_hierarchy = "issued_at"
+    list_select_related = ("registration",)
+    fields = (
+        "code", "holder_name", "event_title", "event_start", "event_end", "time_zone", "hours", "organiser",
+        "attendance", "language", "issued_at", "revoked_at", "revoked_by", "revoked_reason",
+    )  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = (
+            () if obj is None or obj.is_revoked or not self.has_revoke_permission(request) else ("revoked_reason",)
+        )
+        return tuple(name for name in self.fields if name not in editable)
+
+    def has_add_permission(self, request):
+        return False  # issued to the participant, never made by hand
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, not deleted: the verification page must say "revoked"
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_revoke_permission(request)
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("events.revoke_certificate")
+
+    def save_model(self, request, obj, form, change):
+        if "revoked_reason" not in form.changed_data:
+            return
+        try:
+            services.revoke_certificate(
+                certificate=Certificate.objects.get(pk=obj.pk), actor=request.user, reason=obj.revoked_reason
+            )
+        except services.CertificateRefused as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, gettext("The certificate is revoked."), messages.SUCCESS)

@@ -181,7 +181,11 @@ class MyRegistrationViewSet(
         serializer = RegistrationRequestSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
-            registration = services.register(event=serializer.validated_data["event"], participant=request.user)
+            registration = services.register(
+                event=serializer.validated_data["event"],
+                participant=request.user,
+                mode=serializer.validated_data.get("mode", ""),
+            )
         except services.RegistrationError as error:
             raise Refused(error) from error
         data = self.get_serializer(self.get_queryset().get(pk=registration.pk)).data

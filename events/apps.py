@@ -21,6 +21,35 @@ EVENTS_GRANTS = {
     ],
 }  # fmt: skip
 
+#: The event's reminder rules are part of its content (granted by migration 0007).
+REMINDER_RULE_GRANTS = {
+    role: [f"{verb}_reminderrule" for verb in ("add", "change", "delete", "view")] for role in (AUTHORS, EDITORS)
+}
+
+
+#: Editors check participants in at the door (granted by migration 0008).
+DOOR_GRANTS = {EDITORS: ["check_in_registration"]}
+
+
+#: Editors see the certificates issued and revoke them (granted by migration 0009).
+CERTIFICATE_GRANTS = {EDITORS: ["view_certificate", "revoke_certificate"]}
+
+
+#: The follow-up emails and the survey are part of the event's content; editors see the results
+#: (granted by migration 0010).
+_FOLLOW_UP_CONTENT = [
+    f"{verb}_{model}" for model in ("followup", "surveyquestion") for verb in ("add", "change", "delete", "view")
+]
+FOLLOW_UP_GRANTS = {AUTHORS: _FOLLOW_UP_CONTENT, EDITORS: [*_FOLLOW_UP_CONTENT, "view_surveyresponse"]}
+
+
+def all_grants() -> dict[str, list[str]]:
+    later = (REMINDER_RULE_GRANTS, DOOR_GRANTS, CERTIFICATE_GRANTS, FOLLOW_UP_GRANTS)
+    return {
+        role: [*EVENTS_GRANTS[role], *(name for grants in later for name in grants.get(role, []))]
+        for role in EVENTS_GRANTS
+    }
+
 
 class EventsConfig(AppConfig):
     name = "events"
@@ -36,7 +65,7 @@ class EventsConfig(AppConfig):
         from portal.models import Country
         from portal.roles import register_grants
 
-        register_grants("events", EVENTS_GRANTS)
+        register_grants("events", all_grants())
         registry.register_search(
             registry.SearchProvider(
                 key="events",
@@ -69,6 +98,7 @@ class EventsConfig(AppConfig):
             )
         )
         registry.register_sweep(registry.Sweep("events-emails", emails.queue_owed_emails, order=50))
+        registry.register_sweep(registry.Sweep("events-follow-ups", emails.send_follow_ups, order=55))
         _watch_what_public_pages_show()
         from events.digest import SECTION
         from following.registry import register_digest_section
@@ -80,21 +110,24 @@ class EventsConfig(AppConfig):
 
 def _watch_what_public_pages_show():
     """The cached public pages turn when these change (portal.cache.watch)."""
-    from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+    from events.models import Event, EventDocument, EventPartner, Registration, ReminderRule, Session, Speaker
     from portal import cache
 
     # A published event, all but what no page shows: the online access address (only the
     # personal join link leads to it) and the reminders' bookkeeping.
     cache.watch(
         Event,
-        ignore=(*cache.BOOKKEEPING, "online_url", "reminders_enqueued_for", "schedule_changed_at"),
+        ignore=(*cache.BOOKKEEPING, "online_url", "schedule_changed_at"),
         shown_when=cache.PUBLISHED,
     )
     for part in (EventPartner, Speaker, Session, EventDocument):
         cache.watch(part, part_of="event")
+    # The event page says when the access link arrives (the last reminder's time); the task's
+    # bookkeeping (enqueued_for) and the lead texts (only in emails) show on no page.
+    cache.watch(ReminderRule, fields=("hours_before",), part_of="event")
     # Of registrations, pages show only the seats they take (``seats_left`` on the event page and
     # in the API), never who registered. So a registration counts as a change of its event only
     # when it takes or frees a seat (confirmed, promoted from the waiting list, cancelled after
     # confirming): a pending or waitlisted registration, attending after confirming and every
-    # email stamp (status_notified_at, reminder_sent_at…) change no page.
+    # email stamp (status_notified_at, ReminderSent rows…) change no page.
     cache.watch(Registration, fields=(), shown_when={"status__in": Registration.SEATED})

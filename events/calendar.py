@@ -5,7 +5,8 @@ The online access address itself never goes into a calendar file. The text is in
 language (the participant's, for the copy attached to an email).
 """
 
-from urllib.parse import urlsplit
+from datetime import UTC
+from urllib.parse import urlencode, urlsplit
 
 import icalendar
 from django.conf import settings
@@ -65,3 +66,53 @@ def calendar_bytes(events, *, name: str, personal_link: str = "") -> bytes:
         calendar.add_component(event_component(event, personal_link=personal_link))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+# --- "Add to calendar" links (no third-party script: plain links the calendars document) --------
+
+#: Google Calendar's "create event" template; dates in UTC, ``YYYYMMDDTHHMMSSZ/…``.
+GOOGLE = "https://calendar.google.com/calendar/render"
+#: Outlook on the web: personal accounts (outlook.live.com) and work or school ones (outlook.office.com).
+OUTLOOK = {
+    "live": "https://outlook.live.com/calendar/0/action/compose",
+    "office": "https://outlook.office.com/calendar/0/action/compose",
+}
+
+
+def _link_text(event: Event) -> tuple[str, str, str]:
+    """(title, details, location) in the active language; the event page's address, never the access address."""
+    page = settings.SITE_URL + event.get_absolute_url()
+    details = f"{event.summary}\n\n{page}"
+    location = event.place if event.is_in_person else page
+    return event.title, details, location
+
+
+def google_calendar_url(event: Event) -> str:
+    title, details, location = _link_text(event)
+    utc = "%Y%m%dT%H%M%SZ"
+    dates = f"{event.start.astimezone(UTC):{utc}}/{event.end.astimezone(UTC):{utc}}"
+    query = {"action": "TEMPLATE", "text": title, "dates": dates, "details": details, "location": location}
+    return f"{GOOGLE}?{urlencode(query)}"
+
+
+def outlook_calendar_url(event: Event, *, kind: str = "live") -> str:
+    title, details, location = _link_text(event)
+    query = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": event.start.astimezone(UTC).isoformat(),
+        "enddt": event.end.astimezone(UTC).isoformat(),
+        "body": details,
+        "location": location,
+    }
+    return f"{OUTLOOK[kind]}?{urlencode(query)}"
+
+
+def calendar_links(event: Event) -> list[tuple[str, str]]:
+    """(label, address) of each web calendar, for the event page and the confirmation email."""
+    return [
+        (_("Google Calendar"), google_calendar_url(event)),
+        (_("Outlook.com"), outlook_calendar_url(event, kind="live")),
+        (_("Outlook (work or school)"), outlook_calendar_url(event, kind="office")),
+    ]

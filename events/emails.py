@@ -2,7 +2,7 @@
 
 Each email is owed by a change of state and told once: the registration's row is locked, a
 stamp checked, and the email queued in the outbox (portal.outbox) in the same transaction as
-the stamp (``status_notified_at``, ``reminder_sent_at``, ``event_cancelled_notified_at``,
+the stamp (``status_notified_at``, a ``ReminderSent`` row per reminder rule, ``event_cancelled_notified_at``,
 ``schedule_notified_as``). A task that runs twice, or a worker killed in the middle of a batch,
 queues nothing twice; what a lost worker left owed is queued by the workers' sweep
 (``send_owed_emails``). The outbox then delivers, retrying while the mail server is down.
@@ -29,9 +29,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from events import calendar, times
-from events.links import CANCEL, CONFIRM, JOIN, personal_url
-from events.models import Event, Registration
+from events import calendar, door, times
+from events.links import CANCEL, CONFIRM, JOIN, SURVEY, personal_url
+from events.models import Event, FollowUp, Registration, ReminderRule, ReminderSent
 from portal import outbox, workers
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,16 @@ def _status_message(what: str, registration: Registration):
     attach = registration.status == RegStatus.CONFIRMED
     if attach and registration.event.is_online and registration.event.online_url:
         extra["join_url"] = personal_url(registration, JOIN)
-    return _compose(what, registration, extra, attach_calendar=attach)
+    if attach:
+        with translation.override(registration.participant.preferred_language):
+            extra["calendar_links"] = calendar.calendar_links(registration.event)
+    with_pass = attach and door.has_pass(registration)
+    if with_pass:
+        extra["door_code"] = registration.door_code_shown
+    message = _compose(what, registration, extra, attach_calendar=attach)
+    if with_pass:
+        message.attach("door-pass.png", door.pass_png(registration), "image/png")
+    return message
 
 
 def send_confirmation_link(registration_id: int) -> int:
@@ -224,16 +233,13 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
     """Queue every reminder that is due and not yet sent, in batches (the workers' sweep and
     the ``send_event_reminders`` command; safe to run any time); the outbox delivers them."""
     now = now or timezone.now()
-    due = Registration.objects.reminder_due(now).order_by("event_id", "pk").values_list("event_id", "pk")
-    by_event: dict[int, list[int]] = {}
-    for event_id, registration_id in due:
-        by_event.setdefault(event_id, []).append(registration_id)
-    events = Event.objects.in_bulk(list(by_event))
     sent = 0
-    for event_id, registration_ids in by_event.items():
-        if not events[event_id].are_reminders_due(now=now):
+    for event in Event.objects.reminders_may_be_due(now).prefetch_related("reminder_rules"):
+        rule = event.due_reminder_rule(now=now)
+        if rule is None:
             continue
-        for batch in batches(registration_ids):
+        owed = list(Registration.objects.owed_reminder(rule).order_by("pk").values_list("pk", flat=True))
+        for batch in batches(owed):
             sent += send_reminders(batch, now=now)
     return sent
 
@@ -246,51 +252,67 @@ def send_reminder(registration_id: int, *, now: datetime | None = None) -> int:
 
 def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = None) -> int:
     """The personal reminders of these registrations (one or more events), each with the
-    participant's own access link, once, those still due; return how many were queued.
+    participant's own access link when the rule carries it, once, those still due; return
+    how many were queued.
+
+    Which reminder: the event's rule due now (``Event.due_reminder_rule``: of the rules whose
+    time has come, the latest), whatever rule the task was enqueued for; a registration that
+    has that rule's stamp (a ReminderSent row) gets nothing.
 
     Reads are per batch: the registrations with their people, profiles and countries in one
-    query, the events in another, and what every participant shares (times per member
-    country, the event's links) once per event and language. The messages are written
-    before the transaction; in it, the registrations still confirmed, not reminded and with
-    the key their links were made with are locked, the events read again (still as the
-    emails were written?), and those left are stamped and queued in the outbox together.
-    The outbox delivers them after commit, through one connection. So:
+    query, the events and their rules in two more, the stamps in one, and what every
+    participant shares (times per member country, the event's links) once per event and
+    language. The messages are written before the transaction; in it, the registrations still
+    confirmed and with the key their links were made with are locked, the events and rules
+    read again (still as the emails were written?), the stamps read again, and those left are
+    stamped and queued in the outbox together. The outbox delivers them after commit, through
+    one connection. So:
 
     - two workers on the same or overlapping batches (or a batch, a single reminder task and
-      the sweep): the second waits for the first's locks, then finds nothing left to send;
+      the sweep): the second waits for the first's locks, then finds the stamps and sends nothing;
     - a registration cancelled (or renewed with a new key) meanwhile gets nothing; nor does
-      anyone when the event was cancelled, postponed or moved meanwhile (a reschedule that
-      commits after this batch clears the stamps, and the reminder goes again for the new time);
+      anyone when the event was cancelled, postponed or moved, or the rule changed, meanwhile
+      (a reschedule that commits after this batch deletes the stamps, and the reminders go
+      again for the new time);
     - a worker killed before the commit leaves the whole batch due (nothing was stamped); one
       killed after it leaves the emails in the outbox, which other workers deliver;
     - a message that cannot be written is logged and stays due; the others go.
     """
     now = now or timezone.now()
+    ids = list(registration_ids)
     registrations = list(
-        Registration.objects.filter(
-            pk__in=list(registration_ids), status=RegStatus.CONFIRMED, reminder_sent_at__isnull=True
-        )
+        Registration.objects.filter(pk__in=ids, status=RegStatus.CONFIRMED)
         .select_related("participant__profile")
         .order_by("pk")
     )
     if not registrations:
         return 0
-    events = Event.objects.select_related("country").in_bulk({registration.event_id for registration in registrations})
+    events = (
+        Event.objects.select_related("country")
+        .prefetch_related("reminder_rules")
+        .in_bulk({registration.event_id for registration in registrations})
+    )
+    rules = {event_id: event.due_reminder_rule(now=now) for event_id, event in events.items()}
+    sent_before = set(
+        ReminderSent.objects.filter(
+            registration_id__in=ids, rule_id__in=[rule.pk for rule in rules.values() if rule]
+        ).values_list("registration_id", "rule_id")
+    )
     shared: dict[int, EventContext] = {}
-    written = []  # (registration, message or None when the person cannot receive email)
+    written = []  # (registration, rule, message or None when the person cannot receive email)
     for registration in registrations:
-        event = events[registration.event_id]
-        if not event.are_reminders_due(now=now):
+        event, rule = events[registration.event_id], rules[registration.event_id]
+        if rule is None or (registration.pk, rule.pk) in sent_before:
             continue
         registration.event = event
         if event.pk not in shared:
-            shared[event.pk] = EventContext(event, _reminder_context(event, now))
+            shared[event.pk] = EventContext(event, _reminder_context(event, rule, now))
         try:
             message = _reminder_message(registration, shared[event.pk]) if _can_receive(registration) else None
         except Exception:
             logger.exception("The reminder of registration %s could not be written; it stays due.", registration.pk)
             continue
-        written.append((registration, message))
+        written.append((registration, rule, message))
     if not written:
         return 0
     rows = _stamp_and_queue_reminders(written, events, now)
@@ -299,40 +321,46 @@ def send_reminders(registration_ids: Iterable[int], *, now: datetime | None = No
 
 
 def _stamp_and_queue_reminders(written, events: dict, now: datetime) -> list:
-    """In one transaction: lock what is still owed, check the events, stamp and queue."""
+    """In one transaction: lock what is still owed, check the events and rules, stamp and queue."""
     with transaction.atomic():
-        still_owed = dict(
+        still_confirmed = dict(
             Registration.objects.select_for_update()
-            .filter(
-                pk__in=[registration.pk for registration, _message in written],
-                status=RegStatus.CONFIRMED,
-                reminder_sent_at__isnull=True,
-            )
+            .filter(pk__in=[registration.pk for registration, _rule, _message in written], status=RegStatus.CONFIRMED)
             .order_by("pk")
             .values_list("pk", "key")
         )
-        # Read after the locks: a reschedule, postponement or cancellation committed meanwhile shows here.
+        # Read after the locks: a reschedule, postponement, cancellation, change of rule or
+        # another worker's stamps committed meanwhile show here.
         current = {
             pk: (status, state, start, end)
             for pk, status, state, start, end in Event.objects.filter(
-                pk__in={registration.event_id for registration, _message in written}
+                pk__in={registration.event_id for registration, _rule, _message in written}
             ).values_list("pk", "status", "state", "start", "end")
         }
+        rule_ids = {rule.pk for _registration, rule, _message in written}
+        current_rules = dict(ReminderRule.objects.filter(pk__in=rule_ids).values_list("pk", "hours_before"))
+        sent = set(
+            ReminderSent.objects.filter(registration_id__in=list(still_confirmed), rule_id__in=rule_ids).values_list(
+                "registration_id", "rule_id"
+            )
+        )
         chosen = [
-            (registration, message)
-            for registration, message in written
-            if still_owed.get(registration.pk) == registration.key
+            (registration, rule, message)
+            for registration, rule, message in written
+            if still_confirmed.get(registration.pk) == registration.key
             and current.get(registration.event_id) == _as_written(events[registration.event_id])
+            and current_rules.get(rule.pk) == rule.hours_before
+            and (registration.pk, rule.pk) not in sent
         ]
         if not chosen:
             return []
-        Registration.objects.filter(pk__in=[registration.pk for registration, _message in chosen]).update(
-            reminder_sent_at=now
+        ReminderSent.objects.bulk_create(
+            [ReminderSent(registration=registration, rule=rule, sent_at=now) for registration, rule, _message in chosen]
         )
         return outbox.queue_many(
             [
                 (message, {"kind": "events.reminder", "topic": topic(registration)})
-                for registration, message in chosen
+                for registration, _rule, message in chosen
                 if message is not None
             ]
         )
@@ -342,19 +370,18 @@ def _as_written(event: Event) -> tuple:
     return (event.status, event.state, event.start, event.end)
 
 
-def _reminder_context(event: Event, now: datetime) -> dict:
-    if not (event.is_online and event.online_url):
-        return {}
-    return {
-        "join_opens_local": timezone.localtime(event.join_opens_at, event.zone),
-        "join_is_open": event.join_opens_at <= now,
-    }
+def _reminder_context(event: Event, rule: ReminderRule, now: datetime) -> dict:
+    context = {"rule": rule}
+    if event.is_online and event.online_url and rule.carries_join_link(event):
+        context["join_link"] = True
+        context["join_opens_local"] = timezone.localtime(event.join_opens_at, event.zone)
+        context["join_is_open"] = event.join_opens_at <= now
+    return context
 
 
 def _reminder_message(registration: Registration, shared: EventContext):
-    event = registration.event
     extra = {"cancel_url": personal_url(registration, CANCEL)}
-    if event.is_online and event.online_url:
+    if shared.extra.get("join_link"):
         extra["join_url"] = personal_url(registration, JOIN)
     return _compose("reminder", registration, extra, shared=shared)
 
@@ -439,6 +466,84 @@ def send_schedule_change(event_id: int) -> int:
             registration.save(update_fields=["schedule_notified_as"])
     outbox.deliver_on_commit(rows)
     return sum(row is not None for row in rows)
+
+
+# --- After the event: the follow-up emails (a sweep of the workers) ------------------------
+
+#: Follow-ups go for events that ended within this many days (not for old events when a follow-up is added late).
+FOLLOW_UP_WINDOW_DAYS = 30
+FOLLOWED_UP = (RegStatus.ATTENDED, RegStatus.CONFIRMED)
+
+
+def send_follow_ups(*, now: datetime | None = None) -> int:
+    """The workers' sweep: for each event with follow-up emails whose time has come (its end +
+    ``FollowUp.hours_after``), the email to each registration that attended (one text) or had a
+    seat and did not come (another), once; return how many were queued. Not for a cancelled or
+    postponed event, nor for one that ended more than ``FOLLOW_UP_WINDOW_DAYS`` ago."""
+    now = now or timezone.now()
+    queued = 0
+    follow_ups = FollowUp.objects.select_related("event").filter(
+        event__status="published",
+        event__state=Event.State.SCHEDULED,
+        event__end__lte=now,
+        event__end__gte=now - timedelta(days=FOLLOW_UP_WINDOW_DAYS),
+    )
+    for follow_up in follow_ups:
+        if follow_up.sends_at() > now:
+            continue
+        owed = (
+            Registration.objects.filter(event=follow_up.event, status__in=FOLLOWED_UP, follow_up_sent_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        shared = EventContext(follow_up.event, _follow_up_context(follow_up))
+        rows = [send_follow_up(registration_id, shared=shared, now=now) for registration_id in owed]
+        rows = [row for row in rows if row is not None]
+        outbox.deliver_on_commit(rows)
+        queued += len(rows)
+    return queued
+
+
+def send_follow_up(registration_id: int, *, shared: EventContext, now: datetime):
+    """One registration's follow-up: stamped and queued in one transaction (None when sent already)."""
+    with transaction.atomic():
+        registration = _lock(registration_id)
+        if registration is None or registration.follow_up_sent_at is not None:
+            return None
+        if registration.status not in FOLLOWED_UP:
+            return None
+        row = None
+        if _can_receive(registration):
+            attended = registration.status == RegStatus.ATTENDED
+            what = "follow_up_attended" if attended else "follow_up_absent"
+            extra = {}
+            if shared.extra["has_survey"]:
+                extra["survey_url"] = personal_url(registration, SURVEY)
+            row = outbox.queue(
+                _compose(what, registration, extra, shared=shared),
+                kind=f"events.{what}",
+                topic=topic(registration),
+                key=f"events.registration:{registration.pk}:follow_up",
+            )
+        registration.follow_up_sent_at = now
+        registration.save(update_fields=["follow_up_sent_at"])
+    return row
+
+
+def _follow_up_context(follow_up: FollowUp) -> dict:
+    event = follow_up.event
+    return {
+        "follow_up": follow_up,
+        "recordings": [session for session in event.sessions.all() if session.recording_url],
+        "documents": [
+            (document, document.href if document.url else settings.SITE_URL + document.href)
+            for document in event.documents.filter(kind__in=FOLLOW_UP_DOCUMENTS)
+        ],
+        "has_survey": event.survey_questions.exists(),
+    }
+
+
+FOLLOW_UP_DOCUMENTS = ("outcome", "report", "presentation")
 
 
 # --- What a lost worker left owed (the workers' sweep) --------------------------------------

@@ -58,3 +58,19 @@ class EventChangeRefused(RegistrationError):
 
 class EventChangeNotAllowed(EventChangeRefused):
     """The person may not make this change to the event (postponing and cancelling are for editors)."""
+
+
+class CheckInRefused(RegistrationError):
+    """A check-in at the door that cannot be recorded (the message says why, for staff to read out)."""
+
+
+class CheckInNotAllowed(CheckInRefused):
+    """The person asking has no check-in permission."""
+
+
+class CertificateRefused(RegistrationError):
+    """No certificate can be issued or revoked (the message says why)."""
+
+
+class SurveyRefused(RegistrationError):
+    """A survey answer that cannot be recorded (the message says why)."""

@@ -24,8 +24,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from events.querysets import EventQuerySet, RegistrationQuerySet
 from events.validators import validate_document
@@ -33,17 +35,41 @@ from portal.models import Body, Country, CoverImage, Publishable, validate_time_
 from portal.richtext import RichTextField
 from portal.search import refresh_search_document
 
-__all__ = ["Event", "EventDocument", "EventPartner", "Registration", "Session", "Speaker"]
+__all__ = [
+    "Event",
+    "EventDocument",
+    "EventPartner",
+    "Registration",
+    "ReminderRule",
+    "ReminderSent",
+    "Session",
+    "Speaker",
+]
 
 
 def new_registration_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+#: The door code's letters: no 0/O, 1/I/L, easy to read aloud and to type on a phone.
+DOOR_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_door_code() -> str:
+    """Eight letters and digits, shown as ``ABCD-EFGH``: what staff type at the door when the
+    QR code cannot be scanned. Renewed with the registration's key (cancelling revokes it)."""
+    return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(8))
+
+
+def normalise_door_code(typed: str) -> str:
+    """What staff typed, as stored: capitals, without spaces or dashes."""
+    return "".join(typed.split()).replace("-", "").upper()
+
+
 # The reminder task's bookkeeping is not content: restoring a revision must not bring back an
 # older one (the task it stood for may have run).
 @reversion.register(
-    follow=["partners", "speakers", "sessions", "documents"], exclude=["reminders_enqueued_for", "schedule_changed_at"]
+    follow=["partners", "speakers", "sessions", "documents", "reminder_rules"], exclude=["schedule_changed_at"]
 )
 class Event(Publishable, CoverImage):
     COVER_UPLOAD_TO = "events/%Y/"
@@ -146,14 +172,17 @@ class Event(Publishable, CoverImage):
         validators=[MinValueValidator(1)],
         help_text=_("Empty: unlimited."),
     )
+    online_capacity = models.PositiveIntegerField(
+        _("online seats (hybrid events)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "For a hybrid event, “seats” are the seats in the room and these the online ones. Empty: unlimited."
+        ),
+    )
     has_waiting_list = models.BooleanField(
         _("waiting list"), default=True, help_text=_("When the event is full, later confirmations join a waiting list.")
-    )
-    reminder_hours_before = models.PositiveSmallIntegerField(
-        _("reminder, hours before the start"),
-        default=24,
-        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
-        help_text=_("Confirmed participants get their personal access link this long before the start."),
     )
     join_opens_minutes_before = models.PositiveIntegerField(
         _("access opens, minutes before the start"),
@@ -162,9 +191,6 @@ class Event(Publishable, CoverImage):
         help_text=_("From then until the end, the personal link leads to the online access address."),
     )
     is_demo = models.BooleanField(_("demo event"), default=False, editable=False)
-    # The reminder time for which the event's reminder task (events.tasks.send_event_reminders)
-    # is enqueued: the first confirmation enqueues it, the others see it is there.
-    reminders_enqueued_for = models.DateTimeField(null=True, blank=True, editable=False)
     # When participants were last owed a "new date"/"postponed" email (events.emails tells those
     # who registered before it; the workers' sweep finds it if its task was lost).
     schedule_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -215,6 +241,8 @@ class Event(Publishable, CoverImage):
             errors["end"] = _("The event must end after it starts.")
         if self.format in {self.Format.IN_PERSON, self.Format.HYBRID} and not (self.city and self.country_id):
             errors["city"] = _("Say where an in-person or hybrid event takes place: city and country.")
+        if self.online_capacity is not None and self.format != self.Format.HYBRID:
+            errors["online_capacity"] = _("Only a hybrid event has online seats of their own.")
         if self.format == self.Format.IN_PERSON and self.online_url:
             errors["online_url"] = _("An in-person event has no online access address; choose “Hybrid”.")
         if (
@@ -253,10 +281,6 @@ class Event(Publishable, CoverImage):
         return self.start <= timezone.now()
 
     @property
-    def reminder_at(self):
-        return self.start - timedelta(hours=self.reminder_hours_before)
-
-    @property
     def join_opens_at(self):
         return self.start - timedelta(minutes=self.join_opens_minutes_before)
 
@@ -270,9 +294,17 @@ class Event(Publishable, CoverImage):
         return "open" if now < self.end else "over"
 
     @property
+    def join_link_reminder_at(self):
+        """When the reminder with the personal access link goes (the last reminder; None without
+        reminders). What the pages and emails promise about the link follows it."""
+        hours = self.join_link_reminder_hours
+        return None if hours is None else self.start - timedelta(hours=hours)
+
+    @property
     def is_reminder_due(self) -> bool:
-        """The reminder time has come (a reminder then goes at once, or has gone)."""
-        return self.reminder_at <= timezone.now()
+        """The time of the reminder with the personal access link has come (it goes at once, or has gone)."""
+        at = self.join_link_reminder_at
+        return at is not None and at <= timezone.now()
 
     # -- State ------------------------------------------------------------------------------
 
@@ -291,6 +323,17 @@ class Event(Publishable, CoverImage):
     @property
     def is_in_person(self) -> bool:
         return self.format in {self.Format.IN_PERSON, self.Format.HYBRID}
+
+    @property
+    def is_hybrid(self) -> bool:
+        return self.format == self.Format.HYBRID
+
+    def seats_for(self, mode: str) -> int | None:
+        """The seats of ``mode`` (a hybrid event's room or online seats; any other event's only
+        ones, whatever ``mode``); None: unlimited."""
+        if self.is_hybrid and mode == Registration.Attendance.ONLINE:
+            return self.online_capacity
+        return self.capacity
 
     @property
     def registration_closes(self):
@@ -322,10 +365,29 @@ class Event(Publishable, CoverImage):
         """Open to new registrations now (the rule: ``registration_closed_reason``)."""
         return self.registration_closed_reason() is None
 
-    def are_reminders_due(self, *, now=None) -> bool:
-        """The event's reminders go now: it is live and as scheduled, its reminder time has come, it has not ended."""
+    def due_reminder_rule(self, *, now=None) -> "ReminderRule | None":
+        """The reminder that goes now, or None: the event is live and as scheduled and has not
+        ended, and of its rules whose time has come, the latest (the one closest to the start).
+
+        An earlier rule whose time has come too is superseded by it: a participant confirmed
+        an hour before the start gets one reminder, not three. Reads ``reminder_rules``
+        (prefetch it for many events).
+        """
         now = now or timezone.now()
-        return self.is_live and self.state == self.State.SCHEDULED and self.reminder_at <= now < self.end
+        if not (self.is_live and self.state == self.State.SCHEDULED and now < self.end):
+            return None
+        come = [rule for rule in self.reminder_rules.all() if rule.at(self) <= now]
+        return min(come, key=lambda rule: rule.hours_before, default=None)
+
+    @cached_property
+    def join_link_reminder_hours(self) -> int | None:
+        """How many hours before the start the last reminder goes (it carries the personal
+        access link, ReminderRule.carries_join_link); None without reminders."""
+        return min((rule.hours_before for rule in self.reminder_rules.all()), default=None)
+
+    def are_reminders_due(self, *, now=None) -> bool:
+        """A reminder of the event goes now (``due_reminder_rule``)."""
+        return self.due_reminder_rule(now=now) is not None
 
     @property
     def seats_left(self) -> int | None:
@@ -333,6 +395,13 @@ class Event(Publishable, CoverImage):
         if self.capacity is None:
             return None
         return max(self.capacity - getattr(self, "seats_taken", 0), 0)
+
+    @property
+    def online_seats_left(self) -> int | None:
+        """A hybrid event's online seats left; needs ``online_seats_taken`` (with_seats_taken())."""
+        if not self.is_hybrid or self.online_capacity is None:
+            return None
+        return max(self.online_capacity - getattr(self, "online_seats_taken", 0), 0)
 
     @property
     def place(self) -> str:
@@ -494,8 +563,10 @@ class Registration(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="registrations"
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
-    # Part of every personal link (confirm, cancel, join); a new key revokes the old links.
+    # Part of every personal link (confirm, cancel, join, the door pass); a new key revokes the old links.
     key = models.CharField(max_length=32, default=new_registration_key, editable=False)
+    # Typed at the door instead of scanning the pass (events.services.checkin); renewed with the key.
+    door_code = models.CharField(_("door code"), max_length=8, default=new_door_code, editable=False)
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
@@ -503,10 +574,13 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     attended_at = models.DateTimeField(_("attended at"), null=True, blank=True)
     attendance = models.CharField(_("attended"), max_length=20, choices=Attendance.choices, blank=True)
+    # How the participant takes part in a hybrid event (its own seats and waiting list); empty otherwise.
+    mode = models.CharField(_("takes part"), max_length=20, choices=Attendance.choices, blank=True)
     promoted_from_waiting_list = models.BooleanField(_("promoted from the waiting list"), default=False)
     # Idempotent emails: each is sent once, the stamp checked under a row lock.
     status_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
+    # The follow-up email after the event (events.emails.send_follow_ups): once, stamped here.
+    follow_up_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # "<state>:<start>" of the last change of date or postponement the participant was told of.
     schedule_notified_as = models.CharField(max_length=64, blank=True, editable=False)
     event_cancelled_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -519,15 +593,17 @@ class Registration(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [
             ("view_registration_personal_data", _("Can see who registered (participants' personal data)")),
+            ("check_in_registration", _("Can check participants in at the door")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["event", "participant"], name="events_registration_one_per_participant"),
+            models.UniqueConstraint(fields=["event", "door_code"], name="events_registration_door_code_unique"),
         ]
         indexes = [
             models.Index(fields=["event", "status"], name="events_reg_event_status_idx"),
             models.Index(fields=["event", "status", "waitlisted_at"], name="events_reg_waitlist_idx"),
+            models.Index(fields=["event", "mode", "status"], name="events_reg_mode_idx"),
             models.Index(fields=["participant", "-created_at"], name="events_reg_participant_idx"),
-            models.Index(fields=["status", "reminder_sent_at"], name="events_reg_reminder_idx"),
             models.Index(fields=["status_changed_at"], name="events_reg_changed_idx"),
         ]
 
@@ -543,6 +619,18 @@ class Registration(models.Model):
         return self.status in self.SEATED
 
     @property
+    def door_code_shown(self) -> str:
+        return f"{self.door_code[:4]}-{self.door_code[4:]}"
+
+    @cached_property
+    def join_link_sent_at(self):
+        """When a reminder with the personal access link was sent to this registration (its
+        ReminderSent stamp), else None: what "My account" and the event page tell. One query."""
+        event = self.event
+        stamps = self.reminders_sent.select_related("rule").order_by("-sent_at")
+        return next((stamp.sent_at for stamp in stamps if stamp.rule.carries_join_link(event)), None)
+
+    @property
     def waiting_list_position(self) -> int | None:
         if self.status != self.Status.WAITLISTED:
             return None
@@ -552,3 +640,251 @@ class Registration(models.Model):
             Q(waitlisted_at__lt=self.waitlisted_at) | Q(waitlisted_at=self.waitlisted_at, pk__lt=self.pk)
         )
         return earlier.count() + 1
+
+
+@reversion.register()
+class ReminderRule(models.Model):
+    """One reminder of an event: this many hours before the start, with its own lead text.
+
+    Each confirmed participant gets each rule's reminder once (a ReminderSent row), unless a
+    later rule's time has come too (``Event.due_reminder_rule``: only the latest goes). The
+    personal access link goes in the reminders that carry it (``carries_join_link``).
+    """
+
+    DEFAULT_HOURS_BEFORE = 24
+
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="reminder_rules")
+    hours_before = models.PositiveSmallIntegerField(
+        _("hours before the start"),
+        default=DEFAULT_HOURS_BEFORE,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text=_("e.g. 168 for a week, 24 for a day, 1 for an hour."),
+    )
+    lead = models.TextField(
+        _("opening text"),
+        max_length=600,
+        blank=True,
+        help_text=_("The reminder's first paragraph. Empty: “… starts soon, and you are registered.”"),
+    )
+    # The reminder time for which the event's reminder task (events.tasks.send_event_reminders)
+    # is enqueued: the first confirmation enqueues it, the others see it is there.
+    enqueued_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-hours_before", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "hours_before"], name="events_reminder_rule_one_per_time"),
+            models.CheckConstraint(
+                condition=Q(hours_before__gte=1, hours_before__lte=24 * 14), name="events_reminder_rule_hours_range"
+            ),
+        ]
+
+    def __str__(self):
+        return gettext("%(hours)s hours before") % {"hours": self.hours_before}
+
+    def at(self, event: Event | None = None):
+        """When this reminder goes (``event``: the rule's event, already read)."""
+        return (event or self.event).start - timedelta(hours=self.hours_before)
+
+    def carries_join_link(self, event: Event | None = None) -> bool:
+        """The rule for the personal access link: a reminder whose time is inside the access
+        window (from ``join_opens_minutes_before`` the start), and the event's last reminder in
+        any case (reads ``event.reminder_rules``)."""
+        event = event or self.event
+        if self.hours_before * 60 <= event.join_opens_minutes_before:
+            return True
+        return self.hours_before == min(rule.hours_before for rule in event.reminder_rules.all())
+
+
+class ReminderSent(models.Model):
+    """Registration ``registration`` was sent (queued in the outbox) the reminder of ``rule``.
+
+    The stamp of the reminder, written in the transaction that queues the email: unique per
+    registration and rule, so nobody gets a rule's reminder twice. A reschedule deletes the
+    event's stamps (each rule goes again for the new time); registering again deletes the
+    registration's own.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="reminders_sent")
+    rule = models.ForeignKey(ReminderRule, on_delete=models.CASCADE, related_name="sent")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "rule"], name="events_reminder_sent_once"),
+        ]
+        indexes = [models.Index(fields=["rule", "registration"], name="events_reminder_sent_rule_idx")]
+
+    def __str__(self):
+        return f"{self.registration_id} · {self.rule}"
+
+
+def new_certificate_code() -> str:
+    """Twelve letters and digits, shown ``ABCD-EFGH-JKLM``: what anyone types on the verification page."""
+    return "".join(secrets.choice(DOOR_CODE_ALPHABET) for _ in range(12))
+
+
+class Certificate(models.Model):
+    """An attendance certificate: issued once per registration whose attendance was recorded,
+    with the facts it states as they were when issued (a later change of the event or of the
+    person's name does not rewrite a certificate already handed out). Staff may revoke it
+    (events.services.certificates.revoke_certificate): the verification page then says so.
+    """
+
+    registration = models.OneToOneField(
+        # Erasing the person's registrations (My account) erases their certificates: it names them.
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="certificate",
+    )
+    code = models.CharField(_("verification code"), max_length=12, unique=True, default=new_certificate_code)
+    holder_name = models.CharField(_("name"), max_length=200)
+    event_title = models.CharField(_("event"), max_length=250)
+    event_start = models.DateTimeField(_("start"))
+    event_end = models.DateTimeField(_("end"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    organiser = models.CharField(_("organised by"), max_length=500)
+    attendance = models.CharField(_("attended"), max_length=20, choices=Registration.Attendance.choices)
+    language = models.CharField(_("language"), max_length=10)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_reason = models.CharField(_("reason for revoking"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance certificate")
+        verbose_name_plural = _("attendance certificates")
+        ordering = ["-issued_at", "-pk"]
+        permissions = [("revoke_certificate", _("Can revoke attendance certificates"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(event_end__gt=F("event_start")), name="events_certificate_dates"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revoked_reason=""), name="events_certificate_revoked_why"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code_shown} · {self.holder_name}"
+
+    def get_absolute_url(self):
+        return reverse("events:certificate_verify", kwargs={"code": self.code_shown})
+
+    @property
+    def code_shown(self) -> str:
+        return "-".join(self.code[start : start + 4] for start in range(0, 12, 4))
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.event_start, zoneinfo.ZoneInfo(self.time_zone))
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.event_end, zoneinfo.ZoneInfo(self.time_zone))
+
+
+@reversion.register()
+class FollowUp(models.Model):
+    """The emails after the event: one to those who attended, another to those who had a seat
+    and did not come, each with the recordings, the outcome documents and the survey link.
+    An event has them when it has this row (the admin's "Follow-up" part); the workers send
+    them ``hours_after`` its end (events.emails.send_follow_ups), once per registration."""
+
+    event = models.OneToOneField(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="follow_up")
+    hours_after = models.PositiveSmallIntegerField(
+        _("hours after the end"), default=24, validators=[MaxValueValidator(24 * 14)]
+    )
+    attended_text = models.TextField(
+        _("message to those who attended"), max_length=2000, blank=True,
+        help_text=_("Empty: “Thank you for taking part…”."),
+    )  # fmt: skip
+    absent_text = models.TextField(
+        _("message to those who did not attend"), max_length=2000, blank=True,
+        help_text=_("Empty: “We missed you…”."),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("follow-up emails")
+        verbose_name_plural = _("follow-up emails")
+
+    def __str__(self):
+        return gettext("Follow-up of “%(event)s”") % {"event": self.event}
+
+    def sends_at(self, event: Event | None = None):
+        return (event or self.event).end + timedelta(hours=self.hours_after)
+
+
+@reversion.register()
+class SurveyQuestion(models.Model):
+    """One question of the event's short survey: a rating from 1 to 5, or free text."""
+
+    class Kind(models.TextChoices):
+        RATING = "rating", _("Rating from 1 to 5")
+        TEXT = "text", _("Free text")
+
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="survey_questions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.RATING)
+    text = models.CharField(_("question"), max_length=300)
+    is_required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    """One participant's answers (one per registration: a database constraint). Staff see the
+    answers with the respondent's country and sector only; no participant sees another's."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="survey_responses")
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="survey_response")
+    # As the respondent's profile said when answering (the results per country and sector).
+    country = CountryField(blank=True)  # an ISO 3166 code, as the profile keeps it
+    sector = models.CharField(max_length=30, blank=True)
+    attended = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        indexes = [models.Index(fields=["event", "country"], name="events_survey_event_country")]
+
+    def __str__(self):
+        return f"#{self.pk} · {self.event}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.CASCADE, related_name="answers")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="events_survey_answer_once"),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="events_survey_rating_1_5"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.rating or self.text[:40]}"

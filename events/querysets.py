@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -30,17 +30,25 @@ class EventQuerySet(PublishableQuerySet):
         return self.filter(start__lt=end, end__gt=start)
 
     def with_seats_taken(self):
-        """Annotate ``seats_taken`` with a subquery, so that it combines with any filter or
-        search annotation without a GROUP BY over the events' columns."""
+        """Annotate ``seats_taken`` (and ``online_seats_taken``) with subqueries, so that they combine
+        with any filter or search annotation without a GROUP BY over the events' columns."""
         registrations = self.model._meta.get_field("registrations").related_model
-        taken = (
-            registrations.objects.filter(event=OuterRef("pk"), status__in=SEATED)
-            .order_by()
-            .values("event")
-            .annotate(count=Count("pk"))
-            .values("count")
-        )
-        return self.annotate(seats_taken=Coalesce(Subquery(taken), 0))
+
+        def taken(mode_filter):
+            return Coalesce(
+                Subquery(
+                    registrations.objects.filter(mode_filter, event=OuterRef("pk"), status__in=SEATED)
+                    .order_by()
+                    .values("event")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            )
+
+        # A hybrid event's online seats are counted apart (``online_seats_taken``); ``seats_taken``
+        # is then its room's.
+        return self.annotate(seats_taken=taken(~Q(mode="online")), online_seats_taken=taken(Q(mode="online")))
 
     def with_registration_counts(self):
         """One count per registration status (for organisers), in the same query."""
@@ -49,6 +57,22 @@ class EventQuerySet(PublishableQuerySet):
             for status in ("pending", "confirmed", "waitlisted", "cancelled", "attended")
         }
         return self.annotate(**counts)
+
+    def reminders_may_be_due(self, now=None):
+        """Live, as scheduled, not ended, starting within two weeks (the longest reminder rule)
+        and with someone confirmed: the events whose reminders may be due now. The final
+        check, per rule, is in Python (Event.due_reminder_rule)."""
+        now = now or timezone.now()
+        confirmed = self.model._meta.get_field("registrations").related_model.objects.filter(
+            event=OuterRef("pk"), status="confirmed"
+        )
+        return self.filter(
+            status="published",
+            published_at__lte=now,
+            state="scheduled",
+            end__gt=now,
+            start__lte=now + timezone.timedelta(hours=24 * 14),
+        ).filter(Exists(confirmed))
 
     def for_listing(self):
         """Published events with what a card shows, in a fixed number of queries."""
@@ -93,19 +117,6 @@ class RegistrationQuerySet(models.QuerySet):
         )
         return self.annotate(waiting_position=Coalesce(Subquery(earlier), 0) + 1)
 
-    def reminder_due(self, now=None):
-        """Confirmed registrations whose reminder is due now and not yet sent.
-
-        The hours before the start differ per event, so the final check is in Python
-        (Event.are_reminders_due); this narrows it to events starting within two weeks.
-        """
-        now = now or timezone.now()
-        return self.filter(
-            status="confirmed",
-            reminder_sent_at__isnull=True,
-            event__state="scheduled",
-            event__status="published",
-            event__published_at__lte=now,
-            event__end__gt=now,
-            event__start__lte=now + timezone.timedelta(hours=24 * 14),
-        )
+    def owed_reminder(self, rule):
+        """Confirmed registrations for the rule's event that have not had the rule's reminder."""
+        return self.filter(event_id=rule.event_id, status="confirmed").exclude(reminders_sent__rule=rule)

@@ -93,7 +93,14 @@ class EventSerializer(serializers.ModelSerializer):
         source="registration_closes", help_text="When registration closes (at the start unless set otherwise)."
     )
     seats_left = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="Seats not yet taken; null when the seats are unlimited."
+        read_only=True,
+        allow_null=True,
+        help_text="Seats not yet taken (a hybrid event's seats in the room); null when the seats are unlimited.",
+    )
+    online_seats_left = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="A hybrid event's online seats not yet taken; null: unlimited or not hybrid.",
     )
 
     class Meta:
@@ -102,8 +109,8 @@ class EventSerializer(serializers.ModelSerializer):
             "slug", "url", "title", "kind", "format", "state", "state_note", "summary",
             "time_zone", "start", "end", "venue", "city", "country", "organising_bodies",
             "cover_image", "cover_alt", "registration_enabled", "is_registration_open",
-            "registration_opens_at", "registration_closes_at", "capacity", "seats_left", "has_waiting_list",
-            "published_at", "updated_at",
+            "registration_opens_at", "registration_closes_at", "capacity", "seats_left", "online_capacity",
+            "online_seats_left", "has_waiting_list", "published_at", "updated_at",
         ]  # fmt: skip
 
     def get_url(self, event) -> str:
@@ -152,12 +159,18 @@ class RegistrationSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="How the participant attended; empty until they have.",
     )
+    mode = serializers.ChoiceField(
+        choices=Registration.Attendance.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="A hybrid event: how the participant takes part (in the room or online); empty for other events.",
+    )
 
     class Meta:
         model = Registration
         fields = [
             "id", "url", "event", "status", "waiting_list_position", "can_cancel", "created_at", "confirmed_at",
-            "waitlisted_at", "cancelled_at", "attended_at", "attendance", "promoted_from_waiting_list",
+            "waitlisted_at", "cancelled_at", "attended_at", "attendance", "mode", "promoted_from_waiting_list",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -176,6 +189,13 @@ class RegistrationRequestSerializer(serializers.Serializer):
         slug_field="slug",
         queryset=Event.objects.published(),
         help_text="The slug of a published event (as in /api/v1/events/).",
+    )
+    mode = serializers.ChoiceField(
+        choices=Registration.Attendance.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A hybrid event: how the participant takes part (each has its own seats); ignored otherwise.",
     )
 
     def __init__(self, *args, **kwargs):

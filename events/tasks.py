@@ -1,11 +1,12 @@
 """Background work for events, run by ``manage.py run_worker`` (Django's tasks framework).
 
 Every task is safe to run twice: the sending functions in events.emails check and set a
-stamp under a row lock (for reminders, a conditional UPDATE of the stamp that also locks
-the row).
+stamp under a row lock (for reminders, a ReminderSent row per registration and rule,
+written under the registration's lock).
 
-Reminders: ``send_event_reminders`` (one per event and reminder time) runs at the
-reminder time and enqueues ``send_reminder_batch`` tasks; ``send_reminder`` sends one.
+Reminders: ``send_event_reminders`` (one per event and reminder rule's time) runs at the
+reminder time and enqueues ``send_reminder_batch`` tasks for the rule due then;
+``send_reminder`` sends one.
 """
 
 from datetime import datetime
@@ -72,15 +73,10 @@ def enqueue_reminder_batches(*, event_id: int, now: datetime | None = None) -> i
     now = now or timezone.now()
     with transaction.atomic():
         event = Event.objects.select_for_update().filter(pk=event_id).first()
-        if event is None or not event.are_reminders_due(now=now):
+        rule = event.due_reminder_rule(now=now) if event is not None else None
+        if rule is None:
             return 0  # cancelled, postponed or moved: a task for the new time does the work
-        registration_ids = list(
-            Registration.objects.filter(
-                event=event, status=Registration.Status.CONFIRMED, reminder_sent_at__isnull=True
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        registration_ids = list(Registration.objects.owed_reminder(rule).order_by("pk").values_list("pk", flat=True))
         batches = list(emails.batches(registration_ids))
         for batch in batches:
             transaction.on_commit(lambda batch=batch: send_reminder_batch.enqueue(batch))

@@ -7,7 +7,7 @@ people's names, web addresses, times and choices (translated by the interface ca
 
 from modeltranslation.translator import TranslationOptions, register
 
-from events.models import Event, EventDocument, EventPartner, Session, Speaker
+from events.models import Event, EventDocument, EventPartner, FollowUp, ReminderRule, Session, Speaker, SurveyQuestion
 
 
 @register(Event)
@@ -33,3 +33,18 @@ class SessionTranslation(TranslationOptions):
 @register(EventDocument)
 class EventDocumentTranslation(TranslationOptions):
     fields = ("title",)
+
+
+@register(ReminderRule)
+class ReminderRuleTranslation(TranslationOptions):
+    fields = ("lead",)
+
+
+@register(FollowUp)
+class FollowUpTranslation(TranslationOptions):
+    fields = ("attended_text", "absent_text")
+
+
+@register(SurveyQuestion)
+class SurveyQuestionTranslation(TranslationOptions):
+    fields = ("text",)

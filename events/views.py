@@ -5,8 +5,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from events import calendar as ical
-from events import links, services
+from events import certificate_pdf, door, links, services
 from events.emails import participant_zone
 from events.filters import EventFilter
+from events.forms import SurveyForm
 from events.models import Event, Registration, Session
 from portal import services as workflow
 from portal.http import keep_private
@@ -108,6 +109,7 @@ def event_detail(request, slug):
         "closed_reason": event.registration_closed_reason() if event.registration_enabled else None,
         "next_path": event.get_absolute_url(),
         "outcome_documents": _outcome_documents(event),
+        "calendar_links": ical.calendar_links(event) if not (event.is_cancelled or event.is_past) else [],
     }
     if registration is not None and registration.is_active and not event.is_past:
         context["cancel_url"] = links.personal_path(registration, links.CANCEL)
@@ -217,7 +219,7 @@ def register(request, slug):
     if request.method == "GET":  # back from signing in: the button is on the event page
         return redirect(event.get_absolute_url() + "#registration")
     try:
-        services.register(event=event, participant=request.user)
+        services.register(event=event, participant=request.user, mode=request.POST.get("mode", ""))
     except services.CannotParticipate as error:
         messages.error(request, str(error))
         return redirect("accounts:my_account")
@@ -227,6 +229,23 @@ def register(request, slug):
         messages.success(
             request,
             _("Almost there: we have sent you an email. Open the link in it to confirm your participation."),
+        )
+    return HttpResponseRedirect(event.get_absolute_url() + "#registration")
+
+
+@login_required
+@require_POST
+def switch_mode(request, slug):
+    """A hybrid event's participant switches between the room and online (while seats allow)."""
+    event = _get_visible_event(request, slug)
+    registration = get_object_or_404(Registration, event=event, participant=request.user)
+    try:
+        services.switch_mode(registration=registration, mode=request.POST.get("mode", ""))
+    except services.RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Done: you now take part %(mode)s.") % {"mode": registration.get_mode_display().lower()}
         )
     return HttpResponseRedirect(event.get_absolute_url() + "#registration")
 
@@ -370,3 +389,136 @@ def registration_join(request, slug, token):
     response = keep_private(HttpResponseRedirect(url), noindex=True)
     response["Referrer-Policy"] = "no-referrer"  # the meeting platform is not told the personal link
     return response
+
+
+# --- The door (check-in) and the door pass --------------------------------------------------
+
+
+@login_required
+@require_safe
+def door_pass(request, slug):
+    """/events/<slug>/pass.svg: the signed-in participant's own QR code for the door."""
+    registration = (
+        Registration.objects.select_related("event")
+        .filter(event__slug=slug, participant=request.user)
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )
+    if registration is None or not door.has_pass(registration):
+        raise Http404
+    return keep_private(HttpResponse(door.pass_svg(registration), content_type="image/svg+xml"), noindex=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def door_check_in(request, slug):
+    """/events/<slug>/door/: staff with the check-in permission check people in, by the QR
+    code (the page's camera reader, static/js/door.js) or by the short code typed. Without
+    JavaScript the form posts and the page shows the answer; with it, the answer comes as JSON."""
+    event = get_object_or_404(
+        Event.objects.only("pk", "slug", "title", "format", "state", "start", "end", "time_zone"), slug=slug
+    )
+    if not services.can_check_in(request.user):
+        response = render(request, "events/door_refused.html", {"event": event}, status=403)
+        return keep_private(response, noindex=True)
+    result = error = None
+    if request.method == "POST":
+        try:
+            result = services.check_in_at_door(
+                event=event, actor=request.user, token=request.POST.get("token", ""), code=request.POST.get("code", "")
+            )
+        except services.RegistrationError as refused:
+            error = str(refused)
+        if "application/json" in request.headers.get("Accept", ""):
+            answer = _door_answer(result, error, _door_counts(event))
+            return keep_private(JsonResponse(answer, status=200 if result else 409), noindex=True)
+    context = {"event": event, "result": result, "error": error, "count": _door_counts(event)}
+    return keep_private(render(request, "events/door.html", context), noindex=True)
+
+
+def _door_counts(event) -> str:
+    counts = Registration.objects.filter(event=event).aggregate(
+        done=Count("pk", filter=Q(status=Registration.Status.ATTENDED, attendance=Registration.Attendance.IN_PERSON)),
+        total=Count("pk", filter=Q(status__in=Registration.SEATED)),
+    )
+    return _("%(done)s of %(total)s confirmed participants checked in.") % counts
+
+
+def _door_answer(result, error, count: str) -> dict:
+    if result is None:
+        return {"ok": False, "message": error, "count": count}
+    message = (_("%(name)s was already checked in.") if result.already else _("%(name)s is checked in.")) % {
+        "name": result.name
+    }
+    return {
+        "ok": True, "already": result.already, "name": result.name, "mode": result.mode, "message": message,
+        "count": count,
+    }  # fmt: skip
+
+
+# --- Attendance certificates ----------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def certificate_download(request, slug):
+    """/events/<slug>/certificate.pdf: the participant's own certificate (issued on first download)."""
+    registration = (
+        Registration.objects.select_related("event", "participant")
+        .filter(event__slug=slug, participant=request.user)
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    try:
+        certificate = services.issue_certificate(registration=registration, actor=request.user)
+    except services.CertificateRefused as refused:
+        context = {"event": registration.event, "message": str(refused)}
+        return keep_private(render(request, "events/certificate_unavailable.html", context, status=403), noindex=True)
+    response = HttpResponse(certificate_pdf.render(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code_shown}.pdf"'
+    return keep_private(response, noindex=True)
+
+
+@require_safe
+def certificate_lookup(request):
+    """/certificates/: anyone types a verification code (``?code=``) and sees what it certifies."""
+    code = request.GET.get("code", "").strip()[:40]
+    if code:
+        return redirect("events:certificate_verify", code=code)
+    return render(request, "events/certificate_verify.html", {"code": "", "searched": False})
+
+
+@require_safe
+def certificate_verify(request, code):
+    """/certificates/<code>/: the certificate's facts, or that it is revoked, or unknown."""
+    certificate = services.find_certificate(code)
+    context = {"code": code[:40], "searched": True, "certificate": certificate}
+    response = render(request, "events/certificate_verify.html", context, status=200 if certificate else 404)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- The survey after the event -------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def registration_survey(request, slug, token):
+    """/events/<slug>/survey/<token>/: the participant's own survey link, from the follow-up email."""
+    event = _event_for_link(slug)
+    try:
+        registration = links.read_token(token, links.SURVEY, event=event, user=request.user)
+    except services.InvalidToken as error:
+        return _link_problem(request, event, error)
+    refusal = services.survey_refusal(registration)
+    questions = list(event.survey_questions.all())
+    form = SurveyForm(request.POST or None, questions=questions)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            services.answer_survey(registration=registration, answers=form.answers())
+        except services.SurveyRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            return keep_private(render(request, "events/survey_done.html", {"event": event}), noindex=True)
+    context = {"event": event, "form": form, "refusal": refusal}
+    return keep_private(render(request, "events/survey.html", context, status=409 if refusal else 200), noindex=True)

@@ -3,7 +3,7 @@
 **Queued with the change it tells of.** The code that makes an email owed (a registration
 confirmed, a reminder due, a sign-up) renders it and calls ``queue()`` inside the same
 database transaction as the change and the stamp that says "told" (``status_notified_at``,
-``reminder_sent_at``…). Either both are committed or neither is: a worker killed half-way
+a reminder's stamp…). Either both are committed or neither is: a worker killed half-way
 leaves the email still owed, and the sweep (portal.workers) or the retried task queues it
 again. An optional ``key`` (unique in the table) refuses the same email twice.
 

@@ -567,7 +567,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"AssessmentStatusEnum": "integrity.models.Assessment.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "integrity.models.Assessment.Status",
+        # A registration's attendance and a hybrid registration's mode share one choice set.
+        "AttendanceEnum": "events.models.Registration.Attendance",
+    },
 }
 
 NEWS_PAGE_SIZE = 12

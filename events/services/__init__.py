@@ -1,9 +1,12 @@
 """Registration and the event's own life: one service function per move, a module per concern.
 
 - ``registration``: the participant's moves (register, confirm, cancel, promote, join, check in);
-- ``changes``: the event's own life, one ``update_event`` (times, seats, reminder lead time,
+- ``changes``: the event's own life, one ``update_event`` (times, seats,
   postponing and cancelling, and who may do each);
-- ``reminders``: when reminders are due, their task per event and reminder time, the batches;
+- ``reminders``: the reminder rules, their tasks per event and rule time, the batches;
+- ``certificates``: attendance certificates (issued, checked by their code, revoked);
+- ``checkin``: check-in at the door (the QR pass or its short code) and the admin's action;
+- ``survey``: the survey after the event (one response per participant);
 - ``personal_data``: "My account", the export and the erasure of a participant's registrations.
 
 Domain errors are in events.errors, personal links (tokens, their addresses) in events.links.
@@ -17,6 +20,9 @@ Views, the admin, tasks and commands call these functions; none sets a status it
 from events.errors import (
     AlreadyRegistered,
     CannotParticipate,
+    CertificateRefused,
+    CheckInNotAllowed,
+    CheckInRefused,
     EventChangeNotAllowed,
     EventChangeRefused,
     EventFull,
@@ -27,7 +33,15 @@ from events.errors import (
     NotYourLink,
     RegistrationClosed,
     RegistrationError,
+    SurveyRefused,
     TokenExpired,
+)
+from events.services.certificates import (
+    attended_hours,
+    certificate_refusal,
+    find_certificate,
+    issue_certificate,
+    revoke_certificate,
 )
 from events.services.changes import (
     EventUpdate,
@@ -37,6 +51,7 @@ from events.services.changes import (
     reschedule_event,
     update_event,
 )
+from events.services.checkin import DoorCheckIn, can_check_in, check_in, check_in_at_door
 from events.services.personal_data import (
     erase_registrations,
     export_registrations,
@@ -46,28 +61,42 @@ from events.services.personal_data import (
 from events.services.registration import (
     MOVES,
     cancel,
-    check_in,
     check_join,
     confirm,
     join,
     promote_from_waitlist,
     register,
     resend_confirmation,
+    switch_mode,
 )
-from events.services.reminders import schedule_event_reminders, send_due_reminders
+from events.services.reminders import (
+    add_default_reminder,
+    follow_reminder_rules,
+    schedule_event_reminders,
+    send_due_reminders,
+)
+from events.services.survey import answer_survey, survey_refusal
 
 __all__ = [
     # errors
-    "AlreadyRegistered", "CannotParticipate", "EventChangeNotAllowed", "EventChangeRefused", "EventFull",
+    "AlreadyRegistered", "CannotParticipate",
+    "CertificateRefused", "CheckInNotAllowed", "CheckInRefused", "EventChangeNotAllowed", "EventChangeRefused",
+    "EventFull",
     "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed",
-    "RegistrationError", "TokenExpired",
+    "RegistrationError", "SurveyRefused", "TokenExpired",
     # the participants' moves
-    "MOVES", "cancel", "check_in", "check_join", "confirm", "join", "promote_from_waitlist", "register",
-    "resend_confirmation",
+    "MOVES", "cancel", "check_join", "confirm", "join", "promote_from_waitlist", "register",
+    "resend_confirmation", "switch_mode",
+    # certificates
+    "attended_hours", "certificate_refusal", "find_certificate", "issue_certificate", "revoke_certificate",
+    # the survey
+    "answer_survey", "survey_refusal",
+    # check-in at the door
+    "DoorCheckIn", "can_check_in", "check_in", "check_in_at_door",
     # the event's own life
     "EventUpdate", "cancel_event", "check_event_changes", "postpone_event", "reschedule_event", "update_event",
     # reminders
-    "schedule_event_reminders", "send_due_reminders",
+    "add_default_reminder", "follow_reminder_rules", "schedule_event_reminders", "send_due_reminders",
     # personal data
     "erase_registrations", "export_registrations", "my_registrations", "my_registrations_section",
 ]  # fmt: skip

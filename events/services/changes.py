@@ -2,8 +2,8 @@
 
 The admin's change form and its actions, the commands and anything else that changes an event
 call ``update_event`` (or one of its shorthands: ``cancel_event``, ``postpone_event``,
-``reschedule_event``), so that none of them can skip a rule: times, seats, the reminder lead
-time, postponing and cancelling, and who may do each.
+``reschedule_event``), so that none of them can skip a rule: times, seats, postponing and
+cancelling, and who may do each.
 """
 
 from collections.abc import Mapping
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from events import tasks
 from events.errors import EventChangeNotAllowed, EventChangeRefused
-from events.models import Event, Registration
+from events.models import Event, Registration, ReminderSent
 from events.services.registration import promote_from_waitlist
 from events.services.reminders import schedule_event_reminders
 from portal import outbox
@@ -52,9 +52,8 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
       emails still waiting are withdrawn; participants are told), ``scheduled`` (back on
       schedule, as with new times). A past event, and a cancelled one, keep their state.
       ``state_note`` (the page's note) goes with it; an empty note keeps the current one.
-    - ``capacity``: seats added (or made unlimited) go to the waiting list, first come first served.
-    - ``reminder_hours_before``: the event's reminder task moves to the new reminder time;
-      reminders already sent stay sent (nobody is reminded twice for the same time).
+    - ``capacity``, ``online_capacity`` (a hybrid event's room and online seats): seats added (or
+      made unlimited) go to the waiting list, first come first served.
     - Any other field is content, saved as given.
 
     A value equal to the current one is no change. The event's row is locked for the whole
@@ -67,7 +66,10 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
         check_event_changes(event=locked, actor=actor, changes=changed)
         if not changed:
             return EventUpdate(event=locked)
-        was = {"start": locked.start, "state": locked.state, "capacity": locked.capacity}
+        was = {
+            "start": locked.start, "state": locked.state, "capacity": locked.capacity,
+            "online_capacity": locked.online_capacity,
+        }  # fmt: skip
         note = changed.pop("state_note", None)
         target = changed.pop("state", None)
         for name, value in changed.items():
@@ -92,14 +94,25 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
             _notify_schedule_change(locked)
         elif rescheduled:
             # A reminder sent for the old time goes again for the new one.
-            if Registration.objects.filter(event=locked, status=RegStatus.CONFIRMED).update(reminder_sent_at=None):
-                schedule_event_reminders(event=locked)
+            # The confirmed registrations' rows are locked first: a reminder batch in progress (it
+            # locks them before it stamps) then either commits before this, and its stamps are
+            # deleted here, or waits, and reads the new times once this commits.
+            confirmed = list(
+                Registration.objects.select_for_update()
+                .filter(event=locked, status=RegStatus.CONFIRMED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            ReminderSent.objects.filter(registration_id__in=confirmed).delete()
+            schedule_event_reminders(event=locked)
             if locked.start > now:
                 _notify_schedule_change(locked)
-        elif "reminder_hours_before" in changed:
-            _follow_reminder_lead_time(locked)
         promoted = []
-        if "capacity" in changed and locked.registration_enabled and _adds_seats(was["capacity"], locked.capacity):
+        more_seats = any(
+            name in changed and _adds_seats(was[name], getattr(locked, name))
+            for name in ("capacity", "online_capacity")
+        )
+        if more_seats and locked.registration_enabled:
             promoted = promote_from_waitlist(event=locked)
     event.refresh_from_db()
     return EventUpdate(event=event, rescheduled=rescheduled, promoted=promoted)
@@ -170,13 +183,6 @@ def _differences(event: Event, changes: Mapping[str, object]) -> dict:
 
 def _adds_seats(before: int | None, after: int | None) -> bool:
     return after is None or (before is not None and after > before)
-
-
-def _follow_reminder_lead_time(event: Event) -> None:
-    """A new "hours before": the event's reminder task moves to the new reminder time (the task
-    for the old time then finds nothing due, or nothing left to send). The caller holds the lock."""
-    if event.reminders_enqueued_for is not None and event.reminders_enqueued_for != event.reminder_at:
-        schedule_event_reminders(event=event)
 
 
 def _notify_schedule_change(event: Event) -> None:

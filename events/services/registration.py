@@ -1,4 +1,5 @@
-"""Participants' moves: register, confirm, cancel, promote from the waiting list, join, check in.
+"""Participants' moves: register, confirm, cancel, promote from the waiting list, join (check-in
+at the door: events.services.checkin).
 
     pending ──confirm──▶ confirmed ──join (online) / check in (at the door)──▶ attended
        │        └─(event full, waiting list on)─▶ waitlisted ──promote──▶ confirmed
@@ -26,7 +27,7 @@ from events.errors import (
     JoinNotOpenYet,
     RegistrationClosed,
 )
-from events.models import Event, Registration, new_registration_key
+from events.models import Event, Registration, new_door_code, new_registration_key
 from events.services.reminders import _schedule_reminder
 from portal import outbox
 
@@ -53,12 +54,34 @@ def _move(registration: Registration, target: str, *, now: datetime) -> None:
     registration.status_changed_at = now
 
 
-def register(*, event: Event, participant) -> Registration:
+def _mode(event: Event, mode: str) -> str:
+    """The participant's mode for ``event``: required (in person or online) for a hybrid event, none otherwise."""
+    if not event.is_hybrid:
+        return ""
+    if mode not in Registration.Attendance.values:
+        raise InvalidTransition(_("Choose how you take part: in person or online."))
+    return mode
+
+
+def _seats_taken(event: Event, mode: str) -> int:
+    """Seats taken of ``mode`` (a hybrid event counts its room and its online seats apart)."""
+    seated = event.registrations.seated()
+    return (seated.filter(mode=mode) if event.is_hybrid else seated).count()
+
+
+def _is_full(event: Event, mode: str) -> bool:
+    seats = event.seats_for(mode)
+    return seats is not None and _seats_taken(event, mode) >= seats
+
+
+def register(*, event: Event, participant, mode: str = "") -> Registration:
     """Register ``participant`` for ``event``: a pending registration and an email to confirm it.
 
     The participant needs a verified email address and a profile; registration must be
-    open; one registration per event and person (a cancelled one may be renewed). When the
-    event is full and has no waiting list, nobody more can register.
+    open; one registration per event and person (a cancelled one may be renewed). For a
+    hybrid event the participant chooses ``mode`` (in person or online): each has its own
+    seats and waiting list. When the seats of the mode are taken and there is no waiting
+    list, nobody more can register for that mode.
     """
     if not can_participate(participant):
         raise CannotParticipate(
@@ -76,26 +99,25 @@ def register(*, event: Event, participant) -> Registration:
                 _("You are already registered for this event (%(status)s).")
                 % {"status": existing.get_status_display().lower()}
             )
-        if (
-            event.capacity is not None
-            and not event.has_waiting_list
-            and event.registrations.seats_taken() >= event.capacity
-        ):
-            raise EventFull(_("This event is full."))
+        mode = _mode(event, mode)
+        if not event.has_waiting_list and _is_full(event, mode):
+            raise EventFull(_("This event is full.") if not mode else _("No seat of this kind is left."))
         if existing is not None:
             _move(existing, RegStatus.PENDING, now=now)
             existing.key = new_registration_key()
+            existing.door_code = new_door_code()
             existing.created_at = now
             existing.confirmed_at = existing.waitlisted_at = existing.cancelled_at = None
             existing.promoted_from_waiting_list = False
-            existing.reminder_sent_at = None
+            existing.mode = mode
             existing.save()
+            existing.reminders_sent.all().delete()  # a new registration: every reminder goes again
             registration = existing
         else:
             try:
                 with transaction.atomic():
                     registration = Registration.objects.create(
-                        event=event, participant=participant, created_at=now, status_changed_at=now
+                        event=event, participant=participant, created_at=now, status_changed_at=now, mode=mode
                     )
             except IntegrityError as error:  # the same person, twice at once
                 raise AlreadyRegistered(_("You are already registered for this event.")) from error
@@ -129,7 +151,7 @@ def confirm(*, registration: Registration) -> Registration:
             raise RegistrationClosed(_("This event is no longer open for registration."))
         if event.start <= now:
             raise RegistrationClosed(_("This event has already started or taken place."))
-        if event.capacity is None or event.registrations.seats_taken() < event.capacity:
+        if not _is_full(event, locked.mode):
             _move(locked, RegStatus.CONFIRMED, now=now)
             locked.confirmed_at = now
         elif event.has_waiting_list:
@@ -159,7 +181,8 @@ def cancel(*, registration: Registration) -> Registration:
         freed_seat = locked.holds_seat
         _move(locked, RegStatus.CANCELLED, now=now)
         locked.cancelled_at = now
-        locked.key = new_registration_key()  # revokes the confirm, cancel and join links
+        locked.key = new_registration_key()  # revokes the confirm, cancel and join links and the door pass
+        locked.door_code = new_door_code()
         locked.save()
         # Emails about it still waiting in the outbox carry links that no longer work: taken back.
         outbox.withdraw(topic=f"events.event:{locked.event_id}/registration:{locked.pk}")
@@ -171,28 +194,65 @@ def cancel(*, registration: Registration) -> Registration:
 
 
 def promote_from_waitlist(*, event: Event) -> list[Registration]:
-    """Give every free seat to the waiting list, first come first served; each is emailed."""
+    """Give every free seat to the waiting list, first come first served; each is emailed.
+    A hybrid event's room and online seats have their own waiting lists."""
     now = timezone.now()
     promoted = []
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
         if event.is_cancelled or event.is_past:
             return []
-        waiting = Registration.objects.filter(event=event).waiting_list().select_for_update()
-        if event.capacity is not None:
-            free = event.capacity - event.registrations.seats_taken()
-            if free <= 0:
-                return []
-            waiting = waiting[:free]
-        for registration in waiting:
-            _move(registration, RegStatus.CONFIRMED, now=now)
-            registration.confirmed_at = now
-            registration.promoted_from_waiting_list = True
-            registration.save()
-            _notify_status(registration)
-            _schedule_reminder(registration, event)
-            promoted.append(registration)
+        modes = Registration.Attendance.values if event.is_hybrid else [""]
+        for mode in modes:
+            waiting = Registration.objects.filter(event=event).waiting_list().select_for_update()
+            if event.is_hybrid:
+                waiting = waiting.filter(mode=mode)
+            seats = event.seats_for(mode)
+            if seats is not None:
+                free = seats - _seats_taken(event, mode)
+                if free <= 0:
+                    continue
+                waiting = waiting[:free]
+            for registration in waiting:
+                _move(registration, RegStatus.CONFIRMED, now=now)
+                registration.confirmed_at = now
+                registration.promoted_from_waiting_list = True
+                registration.save()
+                _notify_status(registration)
+                _schedule_reminder(registration, event)
+                promoted.append(registration)
     return promoted
+
+
+def switch_mode(*, registration: Registration, mode: str) -> Registration:
+    """A hybrid event's participant switches between the room and online, while seats allow.
+
+    Under the event's row lock: a confirmed participant takes a seat of the other mode if one
+    is free (else EventFull, nothing changed), and the seat left goes to that mode's waiting
+    list; a pending one just changes; a waitlisted one joins the other mode's list, at its end.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=registration.event_id)
+        locked = Registration.objects.select_for_update().get(pk=registration.pk)
+        if not event.is_hybrid:
+            raise InvalidTransition(_("Only a hybrid event has both ways of taking part."))
+        mode = _mode(event, mode)
+        if locked.mode == mode:
+            return locked
+        if locked.status not in (RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED) or event.is_past:
+            raise InvalidTransition(_("This registration can no longer change how it takes part."))
+        if locked.status == RegStatus.CONFIRMED and _is_full(event, mode):
+            raise EventFull(_("No seat of this kind is left: your registration stays as it was."))
+        freed = locked.mode if locked.status == RegStatus.CONFIRMED else ""
+        locked.mode = mode
+        if locked.status == RegStatus.WAITLISTED:
+            locked.waitlisted_at = now
+        locked.save(update_fields=["mode", "waitlisted_at"])
+        if freed:
+            promote_from_waitlist(event=event)
+    registration.refresh_from_db()
+    return registration
 
 
 def check_join(*, registration: Registration, now: datetime | None = None) -> str:
@@ -239,24 +299,6 @@ def join(*, registration: Registration, now: datetime | None = None) -> str:
                 locked.status_notified_at = now  # no email for attending
                 locked.save()
     return url
-
-
-def check_in(*, registration: Registration, actor) -> Registration:
-    """An organiser records in-person attendance at the door: confirmed → attended."""
-    if not actor.has_perm("events.change_registration"):
-        raise InvalidTransition(_("You are not allowed to check participants in."))
-    now = timezone.now()
-    with transaction.atomic():
-        locked = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
-        if locked.event.is_cancelled:
-            raise InvalidTransition(_("This event has been cancelled."))
-        _move(locked, RegStatus.ATTENDED, now=now)
-        locked.attended_at = now
-        locked.attendance = Registration.Attendance.IN_PERSON
-        locked.status_notified_at = now
-        locked.save()
-    registration.refresh_from_db()
-    return registration
 
 
 def _notify_status(registration: Registration) -> None:

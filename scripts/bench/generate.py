@@ -442,6 +442,16 @@ class Generator:
         events = self.bulk(Event, events, progress)
         progress.finish()
         self.fix_slugs(Event)
+        # Every event with the default reminder (a day before), as the admin gives a new one.
+        from events.models import ReminderRule
+
+        self.reminder_rules = {
+            rule.event_id: rule
+            for rule in self.bulk(
+                ReminderRule,
+                [ReminderRule(event_id=event.pk, hours_before=ReminderRule.DEFAULT_HOURS_BEFORE) for event in events],
+            )
+        }
         self.m2m(Event, events, organising_bodies=(self.bodies, 1, 2, None))
 
         progress = Progress("sessions and speakers", len(events))
@@ -510,7 +520,7 @@ class Generator:
     # -- Registrations ---------------------------------------------------------------------
 
     def registrations(self):
-        from events.models import Registration
+        from events.models import Registration, ReminderSent
 
         Status = Registration.Status
         total = self.counts["registrations"]
@@ -528,6 +538,8 @@ class Generator:
         sizes[0] = min(sizes[0], len(participants))
         progress = Progress("registrations", sum(sizes))
         batch = []
+        reminded = []
+        self.events_by_id = {event.pk: event for event in open_events}
         created = 0
         for event, size in zip(open_events, sizes, strict=True):
             is_past = event.end <= self.now
@@ -561,8 +573,8 @@ class Generator:
                         row.attendance = "online" if event.format == "virtual" else "in_person"
                     else:
                         row.status = Status.CONFIRMED
-                    if event.start - timedelta(hours=event.reminder_hours_before) <= self.now:
-                        row.reminder_sent_at = event.start - timedelta(hours=event.reminder_hours_before)
+                    if self.reminder_rules[event.pk].at(event) <= self.now:
+                        reminded.append(row)
                 row.status_changed_at = row.cancelled_at or row.waitlisted_at or row.confirmed_at or created_at
                 row.status_notified_at = row.status_changed_at
                 batch.append(row)
@@ -576,6 +588,18 @@ class Generator:
             created += len(batch)
             progress.advance(len(batch))
         progress.finish()
+        # The reminders whose time has passed were sent (their stamps; rows have ids once inserted).
+        self.bulk(
+            ReminderSent,
+            [
+                ReminderSent(
+                    registration_id=row.pk,
+                    rule_id=self.reminder_rules[row.event_id].pk,
+                    sent_at=self.reminder_rules[row.event_id].at(self.events_by_id[row.event_id]),
+                )
+                for row in reminded
+            ],
+        )
         self.result["created"]["registrations"] = created
         self.result["largest_event_registrations"] = max(sizes)
 

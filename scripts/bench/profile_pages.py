@@ -14,7 +14,7 @@ Then the two flows the other runs time end to end, in the same way: a participan
 confirmation (GET and POST of the confirmation page, as rush.py does), one reminder email
 (events.emails.send_reminder) and a batch of them (events.emails.send_reminders), rendered
 and handed to the console backend, so without SMTP, on events that rush.py and reminders.py
-left in the database.
+left in the database; and a check-in at the door (the door page's POST of a scanned pass).
 """
 
 import argparse
@@ -137,7 +137,7 @@ def flows(client, out: Path, count: int = 20) -> list[dict]:
     from django.utils import timezone
 
     from events import emails, links
-    from events.models import Event, Registration
+    from events.models import Event, Registration, ReminderSent
 
     results = []
     rush = Event.objects.filter(slug__startswith="bench-rush-").order_by("-pk").first()
@@ -166,7 +166,7 @@ def flows(client, out: Path, count: int = 20) -> list[dict]:
     if event is not None:
         batch = 50
         ids = list(Registration.objects.filter(event=event).values_list("pk", flat=True)[: count + 4 * batch])
-        Registration.objects.filter(pk__in=ids).update(reminder_sent_at=None)
+        ReminderSent.objects.filter(registration_id__in=ids).delete()
         with contextlib.redirect_stdout(io.StringIO()):  # the console email backend writes there
             # A participant confirmed after the reminder time gets one on its own...
             steps = [(lambda pk=pk: emails.send_reminder(pk)) for pk in ids[:count]]
@@ -175,7 +175,45 @@ def flows(client, out: Path, count: int = 20) -> list[dict]:
             rest = ids[count:]
             steps = [(lambda part=rest[i : i + batch]: emails.send_reminders(part)) for i in range(0, len(rest), batch)]
             results.append(profile_flow("reminder-batch", f"a batch of {batch} reminder emails (no SMTP)", steps, out))
+    results.extend(profile_door(client, count, out))
     return results
+
+
+def profile_door(client, count: int, out: Path) -> list[dict]:
+    """A check-in at the door (issue 19: within 200 ms on the server): the door page's POST with a
+    scanned pass, as door.js sends it, by an editor, for confirmed participants of an in-person or
+    hybrid event of the dataset. The check-ins are undone afterwards (the dataset stays as it was)."""
+    from django.contrib.auth import get_user_model
+
+    from events import links
+    from events.models import Event, Registration
+    from portal.roles import EDITORS
+
+    editor = get_user_model().objects.filter(groups__name=EDITORS, is_active=True).first()
+    event = (
+        Event.objects.filter(format__in=("in_person", "hybrid"), state="scheduled", registrations__status="confirmed")
+        .order_by("-pk")
+        .first()
+    )
+    if editor is None or event is None:
+        return []
+    registrations = list(Registration.objects.filter(event=event, status="confirmed").order_by("pk")[:count])
+    client.force_login(editor)
+    path = f"/events/{event.slug}/door/"
+    client.get(path)
+
+    def scan(registration):
+        return lambda: client.post(path, {"token": links.make_door_token(registration)}, HTTP_ACCEPT="application/json")
+
+    try:
+        return [profile_flow("door-check-in", "a check-in at the door (POST of a scanned pass)",
+                             [scan(registration) for registration in registrations], out)]  # fmt: skip
+    finally:
+        for registration in registrations:  # as they were
+            Registration.objects.filter(pk=registration.pk).update(
+                status="confirmed", attended_at=None, attendance="",
+                status_changed_at=registration.status_changed_at, status_notified_at=registration.status_notified_at,
+            )  # fmt: skip
 
 
 def main():

@@ -116,7 +116,7 @@ def main():
     from django_tasks_db.models import DBTaskResult
 
     from events import emails, services
-    from events.models import Event, Registration
+    from events.models import Event, Registration, ReminderRule
     from portal.models import Status
 
     try:
@@ -140,11 +140,11 @@ def main():
             end=now + timedelta(hours=14),
             online_url="https://meet.example/bench-reminders",
             registration_enabled=True,
-            reminder_hours_before=24,
             status=Status.PUBLISHED,
             published_at=now - timedelta(days=7),
             first_published_at=now - timedelta(days=7),
         )
+        ReminderRule.objects.create(event=event, hours_before=24)
         people = list(
             get_user_model()
             .objects.filter(is_active=True, is_staff=False, profile__isnull=False)
@@ -193,7 +193,7 @@ def main():
         missing = [email for email in wanted if got[email] == 0]
         doubled = [email for email in wanted if got[email] > 1]
         strangers = [email for email in got if email not in wanted]
-        stamped = Registration.objects.filter(event=event, reminder_sent_at__isnull=False).count()
+        stamped = Registration.objects.filter(event=event, reminders_sent__isnull=False).count()
         failed = DBTaskResult.objects.filter(status="FAILED").count()
         sending_s = (sink.last - sink.first) if sink.first and sink.last and sink.last > sink.first else wall
         report = {

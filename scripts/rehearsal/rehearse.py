@@ -178,11 +178,11 @@ class Rehearsal:
     def event(self, label: str, *, seats=None, starts_in=timedelta(days=10), **extra):
         from django.utils import timezone
 
-        from events.models import Event
+        from events.models import Event, ReminderRule
         from portal.models import Status
 
         now = timezone.now()
-        return Event.objects.create(
+        event = Event.objects.create(
             title=f"Webinar: digital competences at school (rehearsal {label})",
             slug=f"rehearsal-{label}",
             kind=Event.Kind.WEBINAR,
@@ -200,6 +200,8 @@ class Rehearsal:
             first_published_at=now - timedelta(hours=1),
             **extra,
         )
+        ReminderRule.objects.create(event=event, hours_before=ReminderRule.DEFAULT_HOURS_BEFORE)
+        return event
 
     def pending_links(self, event, people) -> list[str]:
         """Pending registrations, as if each had registered and received the confirmation link."""
@@ -443,7 +445,7 @@ class Rehearsal:
         from events.models import Event, Registration
 
         count = self.args.reminders
-        event = self.event("reminders", starts_in=timedelta(hours=12), reminder_hours_before=24)
+        event = self.event("reminders", starts_in=timedelta(hours=12))
         people = self.participants(count, "reminders")
         from django.utils import timezone
 

@@ -103,7 +103,7 @@ def test_a_citizen_signs_up_registers_confirms_and_joins(page, site):
 
     # "My account" lists the registration.
     goto(page, "/account/")
-    expect(page.get_by_role("link", name=event.title)).to_be_visible()
+    expect(page.get_by_role("link", name=event.title, exact=True)).to_be_visible()
 
 
 def test_the_event_list_calendar_and_cancelling_from_my_account(page, site):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from events.models import Event, EventDocument, EventPartner, Registration, Session, Speaker
+from events.models import Event, EventDocument, EventPartner, Registration, ReminderRule, Session, Speaker
 from portal.models import Status
 from tests.factories import ParticipantFactory, yesterday
 
@@ -17,6 +17,7 @@ def in_days(days, hours=0):
 class DraftEventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Event
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Webinar on digital skills for teachers, edition {n}")
     slug = factory.Sequence(lambda n: f"webinar-digital-skills-{n}")
@@ -29,6 +30,14 @@ class DraftEventFactory(factory.django.DjangoModelFactory):
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
     online_url = "https://meet.example.org/pacific-webinar"
     status = Status.DRAFT
+
+    @factory.post_generation
+    def reminders(obj, create, extracted, **kwargs):
+        """Hours before the start of each reminder (``reminders=[168, 24, 1]``); one a day before by default."""
+        if not create:
+            return
+        hours = [ReminderRule.DEFAULT_HOURS_BEFORE] if extracted is None else extracted
+        ReminderRule.objects.bulk_create(ReminderRule(event=obj, hours_before=value) for value in hours)
 
 
 class PublishedEventFactory(DraftEventFactory):
@@ -111,3 +120,8 @@ class WaitlistedRegistrationFactory(RegistrationFactory):
     status = Registration.Status.WAITLISTED
     waitlisted_at = factory.SelfAttribute("status_changed_at")
     status_notified_at = factory.SelfAttribute("status_changed_at")
+
+
+def reminder_at(event):
+    """When the event's one reminder goes (events made with the default ``reminders``)."""
+    return event.reminder_rules.get().at(event)

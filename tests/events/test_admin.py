@@ -145,6 +145,11 @@ def _change_data(client, event, **changes):
         management = formset.formset.management_form
         for name in ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS"):
             data[f"{management.prefix}-{name}"] = management.initial.get(name, 0)
+        for inline_form in formset.formset.forms:  # the rows already there, as they are
+            for name in inline_form.fields:
+                value = inline_form[name].value()
+                if value not in (None, "", []):
+                    data[inline_form.add_prefix(name)] = getattr(value, "pk", value)
     data.update(changes)
     return data
 
@@ -152,7 +157,7 @@ def _change_data(client, event, **changes):
 def test_times_are_typed_in_the_events_zone_and_rescheduling_tells_participants(
     editor_client, members, mailoutbox, django_capture_on_commit_callbacks
 ):
-    event = OpenEventFactory(time_zone="America/Mexico_City", start=in_days(10), reminder_hours_before=24)
+    event = OpenEventFactory(time_zone="America/Mexico_City", start=in_days(10), reminders=[24])
     ConfirmedRegistrationFactory(event=event)
     new_start = (
         (event.start + timedelta(days=3))
@@ -196,17 +201,30 @@ def test_authors_cannot_cancel_events(author_client, event_with_registrations):
     assert event.state == Event.State.SCHEDULED
 
 
-def test_a_new_lead_time_in_the_admin_moves_the_reminders(editor_client, members, settings, committed):
+def test_reminder_rules_in_the_admin_move_their_tasks(editor_client, members, settings, committed):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    event = OpenEventFactory(start=in_days(10), reminder_hours_before=24)
+    event = OpenEventFactory(start=in_days(10), reminders=[24])
     with committed():
         services.confirm(registration=RegistrationFactory(event=event))
-    data = _change_data(editor_client, event, reminder_hours_before=48)
+    rule = event.reminder_rules.get()
+    assert rule.enqueued_for == event.start - timedelta(hours=24)
+    data = _change_data(editor_client, event)
+    data.update(
+        {
+            "reminder_rules-0-hours_before": 48,
+            "reminder_rules-TOTAL_FORMS": 2,
+            "reminder_rules-1-hours_before": 168,
+            "reminder_rules-1-lead_en": "A week to go: read the agenda.",
+            "reminder_rules-1-lead_es": "Falta una semana: lea la agenda.",
+        }
+    )
     response = editor_client.post(reverse("admin:events_event_change", args=[event.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    event.refresh_from_db()
-    assert event.reminder_hours_before == 48
-    assert event.reminders_enqueued_for == event.start - timedelta(hours=48)
+    rules = {rule.hours_before: rule for rule in event.reminder_rules.all()}
+    assert set(rules) == {168, 48}
+    assert rules[48].enqueued_for == event.start - timedelta(hours=48)  # its task moved with it
+    assert rules[168].enqueued_for == event.start - timedelta(hours=168)
+    assert rules[168].lead_es == "Falta una semana: lea la agenda."
 
 
 def test_more_seats_in_the_admin_go_to_the_waiting_list(editor_client, event_with_registrations, mailoutbox):

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from events import emails, services, tasks
-from events.models import Event, Registration
+from events.models import Event, Registration, ReminderRule
 from portal import outbox
 from portal.models import OutboundEmail
-from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, in_days
+from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, in_days, reminder_at
 from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,19 +79,24 @@ def test_the_queries_of_a_batch_do_not_grow_with_its_size_but_for_one_stamp_per_
         assert remind([r.pk for r in large]) == 20
 
     # The batch: the registrations with their people, profiles and countries; the events with
-    # their countries; then in one transaction the owed rows locked, the events read again, the
-    # stamps and the outbox's rows (one INSERT). Then the outbox claims the rows and sends them,
-    # stamping each one as sent right after the mail server took it.
+    # their countries, their reminder rules, the stamps already there; then in one transaction
+    # the owed rows locked, the events, rules and stamps read again, the stamps (one INSERT) and
+    # the outbox's rows (one INSERT). Then the outbox claims the rows and sends them, stamping
+    # each one as sent right after the mail server took it.
     for queries, size in ((two, 2), (twenty, 20)):
         sql = statements(queries.captured_queries)
-        batch, delivery = sql[:6], sql[6:]
+        batch, delivery = sql[:10], sql[10:]
         assert batch[0].startswith('SELECT "events_registration"."id"')
         assert 'INNER JOIN "accounts_user"' in batch[0] and '"accounts_profile"' in batch[0]
         assert batch[1].startswith('SELECT "events_event"."id"')
-        assert batch[2].startswith("SELECT") and '"events_registration"."key"' in batch[2]
-        assert batch[3].startswith("SELECT") and 'FROM "events_event"' in batch[3]
-        assert batch[4].startswith('UPDATE "events_registration" SET "reminder_sent_at"')
-        assert batch[5].startswith('INSERT INTO "portal_outboundemail"')
+        assert batch[2].startswith("SELECT") and 'FROM "events_reminderrule"' in batch[2]
+        assert batch[3].startswith("SELECT") and 'FROM "events_remindersent"' in batch[3]
+        assert batch[4].startswith("SELECT") and '"events_registration"."key"' in batch[4]
+        assert batch[5].startswith("SELECT") and 'FROM "events_event"' in batch[5]
+        assert batch[6].startswith("SELECT") and 'FROM "events_reminderrule"' in batch[6]
+        assert batch[7].startswith("SELECT") and 'FROM "events_remindersent"' in batch[7]
+        assert batch[8].startswith('INSERT INTO "events_remindersent"')
+        assert batch[9].startswith('INSERT INTO "portal_outboundemail"')
         claim, sent = delivery[:3], delivery[3:]
         assert [statement.split()[0] for statement in claim] == ["SELECT", "UPDATE", "SELECT"]
         assert len(sent) == size
@@ -187,7 +192,7 @@ def test_a_batch_that_runs_again_or_overlaps_another_sends_nothing_twice(due_eve
     with committed():
         assert services.send_due_reminders() == 0  # the sweep
     assert recipients(mailoutbox) == Counter(r.participant.email for r in (first, second, third, fourth))
-    assert Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).count() == 0
+    assert Registration.objects.filter(event=due_event, reminders_sent__isnull=True).count() == 0
 
 
 def test_a_reminder_another_worker_sent_meanwhile_is_not_sent_again(due_event, remind, mailoutbox, monkeypatch):
@@ -244,7 +249,7 @@ def test_workers_running_the_same_batch_at_once_send_each_reminder_once(settings
     assert sum(sent) == 30
     assert set(recipients(mail.outbox).values()) == {1}
     assert len(mail.outbox) == 30
-    assert not Registration.objects.filter(event=event, reminder_sent_at__isnull=True).exists()
+    assert not Registration.objects.filter(event=event, reminders_sent__isnull=True).exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -290,7 +295,7 @@ def test_a_reschedule_the_batch_had_to_wait_for_stops_the_old_times_reminder(set
     assert errors == []
     assert mail.outbox == []
     registration.refresh_from_db()
-    assert registration.reminder_sent_at is None  # the new time's reminder will go
+    assert not registration.reminders_sent.exists()  # the new time's reminder will go
 
 
 def _release_when_waiting(release):
@@ -341,7 +346,7 @@ def test_a_registration_cancelled_before_or_during_the_batch_gets_no_reminder(
     reminders = [message for message in mailoutbox if message.subject.startswith("Reminder")]
     assert sorted(message.to[0] for message in reminders) == sorted([first.participant.email, third.participant.email])
     second.refresh_from_db()
-    assert (second.status, second.reminder_sent_at) == (Status.CANCELLED, None)
+    assert (second.status, second.reminders_sent.exists()) == (Status.CANCELLED, False)
 
 
 def test_no_old_time_reminder_once_the_event_is_moved_or_cancelled_during_the_batch(
@@ -360,7 +365,7 @@ def test_no_old_time_reminder_once_the_event_is_moved_or_cancelled_during_the_ba
     monkeypatch.setattr(emails, "_reminder_message", moved_meanwhile)
     assert remind([first.pk, second.pk, third.pk]) == 0
     assert not [message for message in mailoutbox if message.subject.startswith("Reminder")]
-    assert not Registration.objects.filter(reminder_sent_at__isnull=False).exists()
+    assert not Registration.objects.filter(reminders_sent__isnull=False).exists()
 
 
 def test_a_refused_address_fails_alone_and_the_others_go(due_event, remind, mailoutbox, monkeypatch):
@@ -416,7 +421,7 @@ def test_a_reminder_that_cannot_be_written_does_not_stop_the_others(due_event, r
     monkeypatch.setattr(emails, "_reminder_message", break_one)
     assert remind([first.pk, broken.pk, third.pk]) == 2
     assert recipients(mailoutbox) == Counter([first.participant.email, third.participant.email])
-    assert Registration.objects.get(pk=broken.pk).reminder_sent_at is None  # still due for the sweep
+    assert not Registration.objects.get(pk=broken.pk).reminders_sent.exists()  # still due for the sweep
 
 
 def test_an_inactive_account_is_stamped_without_an_email(due_event, remind, mailoutbox):
@@ -425,7 +430,7 @@ def test_an_inactive_account_is_stamped_without_an_email(due_event, remind, mail
     inactive.participant.save()
     assert remind([active.pk, inactive.pk]) == 1
     assert recipients(mailoutbox) == Counter([active.participant.email])
-    assert not Registration.objects.filter(event=due_event, reminder_sent_at__isnull=True).exists()
+    assert not Registration.objects.filter(event=due_event, reminders_sent__isnull=True).exists()
 
 
 # --- Scheduling ---------------------------------------------------------------------------
@@ -461,7 +466,7 @@ def test_confirmations_enqueue_one_reminder_task_per_event_and_reminder_time(mem
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     from django.tasks import default_task_backend
 
-    event = OpenEventFactory(start=in_days(5), reminder_hours_before=24, capacity=None)
+    event = OpenEventFactory(start=in_days(5), reminders=[24], capacity=None)
     registrations = [ConfirmedRegistrationFactory(event=event, status=Status.PENDING) for _ in range(3)]
 
     def reminder_tasks():
@@ -475,7 +480,7 @@ def test_confirmations_enqueue_one_reminder_task_per_event_and_reminder_time(mem
         for registration in registrations:
             services.confirm(registration=registration)
     assert [(r.task.name, r.args, r.task.run_after) for r in reminder_tasks()] == [
-        ("send_event_reminders", [event.pk], event.reminder_at)
+        ("send_event_reminders", [event.pk], reminder_at(event))
     ]
 
     new_start = in_days(8)
@@ -483,26 +488,25 @@ def test_confirmations_enqueue_one_reminder_task_per_event_and_reminder_time(mem
         services.reschedule_event(event=event, start=new_start, end=new_start + timedelta(hours=2), actor=editor)
     event.refresh_from_db()
     assert [(r.task.name, r.task.run_after) for r in reminder_tasks()][1:] == [
-        ("send_event_reminders", event.reminder_at)
+        ("send_event_reminders", reminder_at(event))
     ]
-    assert event.reminders_enqueued_for == event.reminder_at
+    assert event.reminder_rules.get().enqueued_for == reminder_at(event)
 
 
-def test_a_new_lead_time_moves_the_events_reminder_task(members, settings, committed, editor):
+def test_a_changed_rule_moves_its_task_and_an_unchanged_one_enqueues_nothing(members, settings, committed, editor):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     from django.tasks import default_task_backend
 
-    event = OpenEventFactory(start=in_days(5), reminder_hours_before=24, capacity=None)
+    event = OpenEventFactory(start=in_days(5), reminders=[24], capacity=None)
     registration = ConfirmedRegistrationFactory(event=event, status=Status.PENDING)
     with committed():
         services.confirm(registration=registration)
+    ReminderRule.objects.filter(event=event).update(hours_before=48)
     with committed():
-        update = services.update_event(event=event, actor=editor, changes={"reminder_hours_before": 48})
-    assert not update.rescheduled  # the event's time is the same: nobody is told anything
-    event.refresh_from_db()
+        services.follow_reminder_rules(event=event)
     tasks = [(r.task.name, r.task.run_after) for r in default_task_backend.results]
-    assert tasks[-1] == ("send_event_reminders", event.reminder_at)
-    assert event.reminders_enqueued_for == event.reminder_at == event.start - timedelta(hours=48)
+    assert tasks[-1] == ("send_event_reminders", event.start - timedelta(hours=48))
+    assert event.reminder_rules.get().enqueued_for == event.start - timedelta(hours=48)
     with committed():
-        services.update_event(event=event, actor=editor, changes={"reminder_hours_before": 48})  # no change
+        services.follow_reminder_rules(event=event)  # no change
     assert len(default_task_backend.results) == len(tasks)

@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 
 from events import services
 from events.models import Registration
-from tests.events.factories import OpenEventFactory, RegistrationFactory, in_days
+from tests.events.factories import OpenEventFactory, RegistrationFactory, in_days, reminder_at
 from tests.factories import CountryFactory, EditorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,7 @@ def test_the_worker_sends_the_reminder_when_due_following_a_reschedule_exactly_o
     for code in ("CL", "CO", "MX", "PE"):
         CountryFactory(code=code)
     editor = EditorFactory()
-    event = OpenEventFactory(start=in_days(3), reminder_hours_before=24)
+    event = OpenEventFactory(start=in_days(3), reminders=[24])
     registration = RegistrationFactory(event=event)
     other = RegistrationFactory(event=event)
 
@@ -54,7 +54,7 @@ def test_the_worker_sends_the_reminder_when_due_following_a_reschedule_exactly_o
     # One task for the event's reminders, whatever the number of confirmations.
     reminder_tasks = DBTaskResult.objects.filter(task_path="events.tasks.send_event_reminders")
     assert reminder_tasks.count() == 1
-    assert abs(reminder_tasks.get().run_after - event.reminder_at) < timedelta(seconds=1)
+    assert abs(reminder_tasks.get().run_after - reminder_at(event)) < timedelta(seconds=1)
     assert not DBTaskResult.objects.filter(task_path="events.tasks.send_reminder").exists()
 
     run_worker()  # now: the confirmations go, the reminders wait for their time
@@ -74,7 +74,7 @@ def test_the_worker_sends_the_reminder_when_due_following_a_reschedule_exactly_o
     assert subjects(mailoutbox) == ["New date"] * 2  # the old task found nothing due
     assert not DBTaskResult.objects.filter(task_path="events.tasks.send_reminder_batch").exists()
 
-    travel_to(monkeypatch, event.reminder_at + timedelta(minutes=1))
+    travel_to(monkeypatch, reminder_at(event) + timedelta(minutes=1))
     run_worker()  # the event's task enqueues a batch, which the same run sends
     assert subjects(mailoutbox) == ["New date"] * 2 + ["Reminder"] * 2
     assert sorted(message.to[0] for message in mailoutbox[-2:]) == sorted(
@@ -94,7 +94,7 @@ def test_the_worker_sends_the_reminder_when_due_following_a_reschedule_exactly_o
     assert subjects(mailoutbox).count("Reminder") == 2
     registration.refresh_from_db()
     assert registration.status == Registration.Status.CONFIRMED
-    assert registration.reminder_sent_at is not None
+    assert registration.reminders_sent.exists()
 
 
 def test_a_reminder_task_queued_before_batching_still_sends_its_reminder_once(database_tasks, mailoutbox, monkeypatch):
@@ -102,16 +102,16 @@ def test_a_reminder_task_queued_before_batching_still_sends_its_reminder_once(da
     for the reminder time; those still in a queue work, alongside the event's task."""
     for code in ("CL", "CO", "MX", "PE"):
         CountryFactory(code=code)
-    event = OpenEventFactory(start=in_days(3), reminder_hours_before=24)
+    event = OpenEventFactory(start=in_days(3), reminders=[24])
     registration = RegistrationFactory(event=event)
     services.confirm(registration=registration)  # enqueues the event's task
     from events.tasks import send_reminder
 
-    send_reminder.using(run_after=event.reminder_at).enqueue(registration.pk)  # as confirming did
+    send_reminder.using(run_after=reminder_at(event)).enqueue(registration.pk)  # as confirming did
     run_worker()
     mailoutbox.clear()
 
-    travel_to(monkeypatch, event.reminder_at + timedelta(minutes=1))
+    travel_to(monkeypatch, reminder_at(event) + timedelta(minutes=1))
     run_worker()
     assert subjects(mailoutbox) == ["Reminder"]
     sending = DBTaskResult.objects.filter(task_path__in=[f"events.tasks.{name}" for name in SENDING_TASKS])

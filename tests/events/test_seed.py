@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
@@ -10,7 +11,7 @@ from portal.models import Status
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_events_loads_the_events_of_the_source_documents_and_two_demo_events(settings):
+def test_seed_events_loads_the_events_of_the_source_documents_and_three_demo_events(settings):
     settings.DEBUG = True
     call_command("seed_demo", verbosity=0)  # calls seed_events
 
@@ -37,18 +38,33 @@ def test_seed_events_loads_the_events_of_the_source_documents_and_two_demo_event
     assert Event.objects.filter(kind=Event.Kind.LAUNCH).count() == 2
 
     demo = list(Event.objects.filter(is_demo=True).order_by("start"))
-    assert len(demo) == 2
+    assert len(demo) == 3
     for event in demo:
         assert event.is_live and event.registration_enabled
         assert timezone.now() + timedelta(days=2) < event.start < timezone.now() + timedelta(days=8)
         assert event.online_url
     assert not Event.objects.exclude(status=Status.PUBLISHED).exists()
 
+    # The seminar journey's demo: a hybrid seminar with three reminders, a follow-up and a survey.
+    seminar = Event.objects.get(slug="demo-hybrid-seminar-public-procurement")
+    assert seminar.format == Event.Format.HYBRID
+    assert sorted(seminar.reminder_rules.values_list("hours_before", flat=True)) == [1, 24, 168]
+    assert seminar.follow_up.hours_after == 2 and seminar.follow_up.attended_text_es.startswith("Gracias")
+    assert [(q.kind, q.text_es[:10]) for q in seminar.survey_questions.all()] == [
+        ("rating", "¿Qué tan ú"), ("rating", "¿Qué tan c"), ("text", "¿Qué tema ")
+    ]  # fmt: skip
+    assert list(Event.objects.get(slug="demo-webinar-digital-skills").reminder_rules.values_list(
+        "hours_before", flat=True
+    )) == [120]  # fmt: skip
+    editor = get_user_model().objects.get(email="editor@demo.alianzapacifico.example")
+    assert editor.has_perm("events.check_in_registration")  # the demo editor opens the door page
+
     count = Event.objects.count()
     sessions = workshop.sessions.count()
     call_command("seed_events", verbosity=0)
     assert Event.objects.count() == count
     assert workshop.sessions.count() == sessions
+    assert seminar.reminder_rules.count() == 3 and seminar.survey_questions.count() == 3
 
 
 def test_a_demo_event_that_has_started_is_moved_forward_again(settings):

@@ -1,5 +1,5 @@
 """Every message about a registration follows the actual state: the reminder with the personal
-access link sent or not (Registration.reminder_sent_at), the join window open, not yet or over,
+access link sent or not (its ReminderSent stamp), the join window open, not yet or over,
 registration open or closed. The demo webinar told a confirmed participant "Opens at Sat 28 Nov"
 (past) and "the access link will arrive 120 hours before" after it had been sent."""
 
@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from events import links, services
+from events.models import ReminderSent
 from tests.events.factories import (
     ConfirmedRegistrationFactory,
     OpenEventFactory,
@@ -22,6 +23,12 @@ from tests.events.factories import (
 pytestmark = pytest.mark.django_db
 
 
+def reminded(registration, *, at):
+    """The reminder with the access link was sent to ``registration`` at ``at`` (its stamp)."""
+    ReminderSent.objects.create(registration=registration, rule=registration.event.reminder_rules.get(), sent_at=at)
+    return registration
+
+
 def box(client, registration):
     client.force_login(registration.participant)
     html = client.get(registration.event.get_absolute_url()).content.decode()
@@ -30,7 +37,7 @@ def box(client, registration):
 
 
 def test_before_the_reminder_the_box_says_when_the_link_will_come_and_when_joining_opens(client, members):
-    event = OpenEventFactory(start=in_days(10), reminder_hours_before=24, join_opens_minutes_before=30)
+    event = OpenEventFactory(start=in_days(10), reminders=[24], join_opens_minutes_before=30)
     text = box(client, ConfirmedRegistrationFactory(event=event))
     assert "You will receive your personal access link by email on" in text
     assert "Opens at" in text and "Open now" not in text
@@ -38,30 +45,30 @@ def test_before_the_reminder_the_box_says_when_the_link_will_come_and_when_joini
 
 
 def test_once_the_reminder_went_the_box_says_so(client, members):
-    event = OpenEventFactory(start=in_days(3), reminder_hours_before=120, join_opens_minutes_before=30)
+    event = OpenEventFactory(start=in_days(3), reminders=[120], join_opens_minutes_before=30)
     sent = timezone.now() - timedelta(hours=1)
-    text = box(client, ConfirmedRegistrationFactory(event=event, reminder_sent_at=sent))
+    text = box(client, reminded(ConfirmedRegistrationFactory(event=event), at=sent))
     assert "We emailed you your personal access link on" in text
     assert "will receive" not in text and "hours before the start" not in text
 
 
 def test_when_the_reminder_is_due_but_not_yet_sent_the_box_says_it_is_on_its_way(client, members):
-    event = OpenEventFactory(start=in_days(3), reminder_hours_before=120)
+    event = OpenEventFactory(start=in_days(3), reminders=[120])
     text = box(client, ConfirmedRegistrationFactory(event=event))
     assert "Your personal access link is on its way to your email." in text
     assert "will receive" not in text
 
 
 def test_inside_the_join_window_the_button_says_it_is_open_now(client, members):
-    event = OpenEventFactory(start=in_days(2), join_opens_minutes_before=7 * 24 * 60, reminder_hours_before=120)
-    text = box(client, ConfirmedRegistrationFactory(event=event, reminder_sent_at=timezone.now()))
+    event = OpenEventFactory(start=in_days(2), join_opens_minutes_before=7 * 24 * 60, reminders=[120])
+    text = box(client, reminded(ConfirmedRegistrationFactory(event=event), at=timezone.now()))
     assert "Join the event" in text and "Open now, until the end of the event." in text
     assert "Opens at" not in text
 
 
 def test_after_the_event_no_join_button_no_cancel_link_and_it_says_it_ended(client, members):
     event = OpenEventFactory(start=in_days(1), registration_closes_at=None)
-    registration = ConfirmedRegistrationFactory(event=event, reminder_sent_at=timezone.now())
+    registration = reminded(ConfirmedRegistrationFactory(event=event), at=timezone.now())
     event.start, event.end = in_days(-3), in_days(-3, hours=2)
     event.save()
     text = box(client, registration)
@@ -105,13 +112,13 @@ def confirm(client, registration):
 
 
 def test_the_confirmation_page_says_when_the_link_comes(client, members):
-    event = OpenEventFactory(start=in_days(10), reminder_hours_before=24)
+    event = OpenEventFactory(start=in_days(10), reminders=[24])
     text = confirm(client, RegistrationFactory(event=event))
     assert "Your personal access link arrives by email on" in text
 
 
 def test_the_confirmation_page_says_the_link_follows_when_the_reminder_is_already_due(client, members):
-    event = OpenEventFactory(start=in_days(3), reminder_hours_before=120)
+    event = OpenEventFactory(start=in_days(3), reminders=[120])
     text = confirm(client, RegistrationFactory(event=event))
     assert "Your personal access link follows in a separate email in a moment." in text
     assert "hours before the start" not in text
@@ -125,7 +132,7 @@ def test_the_confirmation_page_says_the_link_follows_when_the_reminder_is_alread
     ],
 )
 def test_the_confirmation_email_follows_the_reminder_time(committed, mailoutbox, members, days, hours_before, said):
-    event = OpenEventFactory(start=in_days(days), reminder_hours_before=hours_before)
+    event = OpenEventFactory(start=in_days(days), reminders=[hours_before])
     registration = RegistrationFactory(event=event)
     with committed():
         services.confirm(registration=registration)

@@ -81,7 +81,7 @@ def test_attending_after_confirming_and_the_reminder_stamp_change_no_page(member
     event = OpenEventFactory(start=in_days(0, hours=1), join_opens_minutes_before=120)
     registration = ConfirmedRegistrationFactory(event=event)
     with moves(False):
-        assert event_services.send_due_reminders() == 1  # reminder_sent_at
+        assert event_services.send_due_reminders() == 1  # a ReminderSent row
     with moves(False):
         event_services.join(registration=registration)  # confirmed → attended: the same seat
 

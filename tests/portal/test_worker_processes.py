@@ -244,7 +244,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_of_reminders_loses_and_repeats
         registration.participant.email for registration in registrations
     )
     assert {subject.split(":")[0] for _recipient, subject in smtp.sink.accepted} == {"Reminder"}
-    assert not Registration.objects.filter(event=event, reminder_sent_at__isnull=True).exists()
+    assert not Registration.objects.filter(event=event, reminders_sent__isnull=True).exists()
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exclude(task_path="portal.tasks.run_sweeps")
 
 

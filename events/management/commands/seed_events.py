@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from events import services
-from events.models import Event, EventDocument, EventPartner, Session, Speaker
+from events.models import Event, EventDocument, EventPartner, FollowUp, ReminderRule, Session, Speaker, SurveyQuestion
 from portal import services as workflow
 from portal.models import Body, Country, Status
 from portal.richtext import sanitize_html
@@ -36,7 +36,7 @@ RELATIVE = re.compile(r"^\+(\d+)d (\d{1,2}):(\d{2})$")
 #: The line that starts the Spanish description.
 SPANISH = "\n--- es ---\n"
 #: The header's list lines and their number of cells (a ``<kind>_es`` line has the same cells).
-LISTS = {"speaker": 4, "session": 5, "partner": 2, "document": 3}
+LISTS = {"speaker": 4, "session": 5, "partner": 2, "document": 3, "survey": 2}
 #: How long before its start a past event is shown as published (the announcement).
 ANNOUNCED_BEFORE = timedelta(days=14)
 
@@ -188,7 +188,6 @@ class Command(BaseCommand):
             "registration_enabled": values.get("registration") == "yes",
             "capacity": int(values["capacity"]) if values.get("capacity") else None,
             "has_waiting_list": values.get("waiting_list", "yes") == "yes",
-            "reminder_hours_before": int(values.get("reminder_hours_before", 24)),
             "join_opens_minutes_before": int(values.get("join_opens_minutes_before", 30)),
         }
         event = Event.objects.filter(slug=values["slug"]).first()
@@ -222,10 +221,50 @@ class Command(BaseCommand):
             if set(event.organising_bodies.all()) != set(bodies):
                 event.organising_bodies.set(bodies)
         self.load_related(event, fixture, zone, today)
+        self.load_reminders(event, values)
+        self.load_follow_up(event, fixture)
         if event.status != Status.PUBLISHED:
             at = timezone.now() if fixture.is_demo else start - ANNOUNCED_BEFORE
             workflow.publish(item=event, actor=editor, at=at, comment="Demo content")
         return was_created, was_updated
+
+    def load_reminders(self, event: Event, values: dict) -> None:
+        """``reminders: 168, 24, 1`` (hours before the start; ``reminder_hours_before: N`` for one;
+        the default: one, a day before). Rules no longer listed go; the tasks follow."""
+        listed = (
+            values.get("reminders") or values.get("reminder_hours_before") or str(ReminderRule.DEFAULT_HOURS_BEFORE)
+        )
+        hours = sorted({int(part) for part in listed.split(",") if part.strip()}, reverse=True)
+        current = set(event.reminder_rules.values_list("hours_before", flat=True))
+        if current == set(hours):
+            return
+        event.reminder_rules.exclude(hours_before__in=hours).delete()
+        for value in set(hours) - current:
+            ReminderRule.objects.create(event=event, hours_before=value)
+        services.follow_reminder_rules(event=event)
+
+    def load_follow_up(self, event: Event, fixture: EventFixture) -> None:
+        """``follow_up_hours: N`` (with ``follow_up_attended``/``follow_up_absent`` texts, ``_es`` too)
+        and ``survey: rating | question`` lines (``survey_es`` after each): the emails after the event."""
+        values = fixture.values
+        if values.get("follow_up_hours"):
+            FollowUp.objects.update_or_create(
+                event=event,
+                defaults={
+                    "hours_after": int(values["follow_up_hours"]),
+                    "attended_text_en": values.get("follow_up_attended", ""),
+                    "attended_text_es": values.get("follow_up_attended_es") or None,
+                    "absent_text_en": values.get("follow_up_absent", ""),
+                    "absent_text_es": values.get("follow_up_absent_es") or None,
+                },
+            )
+        for position, (kind, text) in enumerate(fixture.lists["survey"]):
+            spanish = fixture.spanish("survey", position)
+            SurveyQuestion.objects.update_or_create(
+                event=event,
+                position=position,
+                defaults={"kind": kind, "text_en": text, "text_es": spanish[1] if spanish else None},
+            )
 
     def load_related(self, event: Event, fixture: EventFixture, zone, today) -> None:
         """Partners, speakers, agenda and documents, each language's text in its own field."""
