@@ -20,7 +20,17 @@ from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
 from portal import services, uploads
-from portal.models import Body, Country, News, NewsLink, OutboundEmail, Topic, WorkerHeartbeat, WorkflowEvent
+from portal.models import (
+    Body,
+    Country,
+    KeyFigure,
+    News,
+    NewsLink,
+    OutboundEmail,
+    Topic,
+    WorkerHeartbeat,
+    WorkflowEvent,
+)
 
 Action = WorkflowEvent.Action
 
@@ -60,6 +70,17 @@ class CountryAdmin(TranslationAdmin, ImportExportModelAdmin):
     list_display = ("name", "code", "status", "time_zone")
     list_filter = ("status",)
     search_fields = ("name", "code")
+
+
+@admin.register(KeyFigure)
+class KeyFigureAdmin(TranslationAdmin):
+    """The figures beside the home's map; each names the document it is taken from."""
+
+    list_display = ("value", "label", "source", "order", "is_shown")
+    list_editable = ("order", "is_shown")
+    list_filter = ("is_shown",)
+    search_fields = ("value", "label", "source")
+    autocomplete_fields = ("source_news",)
 
 
 @admin.register(Body)

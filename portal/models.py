@@ -21,6 +21,7 @@ __all__ = [
     "Body",
     "Country",
     "CoverImage",
+    "KeyFigure",
     "News",
     "NewsLink",
     "OutboundEmail",
@@ -69,6 +70,39 @@ class Country(models.Model):
 
     def natural_key(self):
         return (self.code,)
+
+
+class KeyFigure(models.Model):
+    """A figure of the bloc shown on the home beside its map ("42.9%" of the region's GDP), with
+    the document it comes from: a figure on a page says where it comes from. Editors keep them."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True, help_text=_("A name for the figure (not shown)."))
+    value = models.CharField(_("value"), max_length=30, help_text=_("As shown, e.g. “42.9%” or “61”."))
+    label = models.CharField(_("label"), max_length=200, help_text=_("What the value counts or measures."))
+    source = models.CharField(_("source"), max_length=300, help_text=_("The document the figure is taken from."))
+    source_news = models.ForeignKey(
+        "portal.News",
+        verbose_name=_("source news item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The portal's news item the figure is taken from, linked while it is public."),
+    )
+    as_of = models.CharField(
+        _("as of"), max_length=40, blank=True, help_text=_("When the source said it, e.g. “2021”.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_shown = models.BooleanField(_("shown on the home"), default=True)
+
+    class Meta:
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        ordering = ["order", "pk"]
+        indexes = [models.Index(fields=["is_shown", "order"], name="portal_keyfigure_shown_idx")]
+
+    def __str__(self):
+        return f"{self.value} {self.label}"
 
 
 class Body(models.Model):

@@ -13,7 +13,9 @@ AUTHORS = "Authors"
 EDITORS = "Editors"
 
 _TAXONOMY = [
-    f"{verb}_{model}" for model in ("country", "body", "topic") for verb in ("add", "change", "delete", "view")
+    f"{verb}_{model}"
+    for model in ("country", "body", "topic")
+    for verb in ("add", "change", "delete", "view")
 ]
 
 PORTAL_GRANTS = {
@@ -30,6 +32,13 @@ PORTAL_GRANTS = {
         *_TAXONOMY,
     ],
 }  # fmt: skip
+
+#: The home's key figures (portal.models.KeyFigure): editors keep them (granted by portal 0009).
+KEY_FIGURE_GRANTS = {
+    AUTHORS: ["view_keyfigure"],
+    EDITORS: ["add_keyfigure", "change_keyfigure", "delete_keyfigure", "view_keyfigure"],
+}
+ALL_PORTAL_GRANTS = {role: [*PORTAL_GRANTS[role], *KEY_FIGURE_GRANTS[role]] for role in PORTAL_GRANTS}
 
 _registry: dict[str, dict[str, list[str]]] = {}
 

@@ -25,7 +25,7 @@ from django.utils.html import escape
 
 from accounts.models import PrivacyPolicy
 from portal import services
-from portal.models import Body, Country, News, NewsLink, Status, Topic
+from portal.models import Body, Country, KeyFigure, News, NewsLink, Status, Topic
 from portal.richtext import sanitize_html
 from portal.roles import AUTHORS, EDITORS
 
@@ -122,6 +122,7 @@ class Command(BaseCommand):
             self.ensure_privacy_policy()
             editor = self.ensure_demo_users()
             created, updated = self.load_news(editor)
+            self.load_key_figures()
             call_command("seed_events", force=True, verbosity=options.get("verbosity", 1))  # events app
             call_command("seed_observatory", force=True, verbosity=options.get("verbosity", 1))  # observatory app
             call_command("seed_integrity", force=True, verbosity=options.get("verbosity", 1))  # integrity app
@@ -168,6 +169,24 @@ class Command(BaseCommand):
                     "name_es": row.get("name_es"),
                     "description_en": row.get("description", ""),
                     "description_es": row.get("description_es"),
+                },
+            )
+
+    def load_key_figures(self):
+        """The home's key figures: real figures from the seed documents, each with its source."""
+        rows = json.loads((FIXTURES / "key_figures.json").read_text(encoding="utf-8"))
+        news = {item.slug: item for item in News.objects.filter(slug__in=[row["news"] for row in rows])}
+        for order, row in enumerate(rows):
+            KeyFigure.objects.update_or_create(
+                key=row["key"],
+                defaults={
+                    "order": order,
+                    "source_news": news.get(row["news"]),
+                    **{
+                        f"{name}_{language}": row[name if language == "en" else f"{name}_es"]
+                        for name in ("value", "label", "source", "as_of")
+                        for language in ("en", "es")
+                    },
                 },
             )
 
