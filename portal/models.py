@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.images import Focus, make_variants
 from portal.querysets import NewsQuerySet, PublishableQuerySet
 from portal.richtext import RichTextField
 from portal.status import Status
@@ -222,6 +223,9 @@ class CoverImage(models.Model):
 
     #: Where the model's cover images are stored (``strftime`` placeholders allowed).
     COVER_UPLOAD_TO = "covers/%Y/"
+    #: The image fields with responsive variants, each with its use and focal point field
+    #: (portal.images; ``manage.py make_image_variants`` reads it).
+    IMAGE_VARIANTS = {"cover_image": ("cover", "cover_focus")}
 
     cover_image = CoverImageField(_("cover image"), blank=True)
     cover_alt = models.CharField(
@@ -229,6 +233,13 @@ class CoverImage(models.Model):
         max_length=250,
         blank=True,
         help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
+    )
+    cover_focus = models.CharField(
+        _("cover image focal point"),
+        max_length=2,
+        choices=Focus.choices,
+        default=Focus.CENTER,
+        help_text=_("The part of the image to keep when it is cropped for cards and sharing."),
     )
 
     class Meta:
@@ -238,6 +249,13 @@ class CoverImage(models.Model):
                 condition=Q(cover_image="") | ~Q(cover_alt=""), name="%(app_label)s_%(class)s_cover_has_alt"
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Once, here: pages only name the variants (portal.images), they never make them.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"cover_image", "cover_focus"} & set(update_fields):
+            make_variants(self.cover_image, use="cover", focus=self.cover_focus)
 
     def clean(self):
         super().clean()

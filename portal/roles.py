@@ -13,9 +13,7 @@ AUTHORS = "Authors"
 EDITORS = "Editors"
 
 _TAXONOMY = [
-    f"{verb}_{model}"
-    for model in ("country", "body", "topic")
-    for verb in ("add", "change", "delete", "view")
+    f"{verb}_{model}" for model in ("country", "body", "topic") for verb in ("add", "change", "delete", "view")
 ]
 
 PORTAL_GRANTS = {

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "reversion",
     "reversion_compare",
     "django_prose_editor",
+    "imagekit",
     "django_tasks_db",
     "django_guid",
     "health_check",
@@ -287,6 +288,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 WHITENOISE_USE_FINDERS = DEBUG or IS_TEST
 WHITENOISE_AUTOREFRESH = DEBUG or IS_TEST
 IMAGE_UPLOAD_MAX_BYTES = env("IMAGE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, cast=int)
+# Responsive variants of uploaded images (portal.images, django-imagekit): stored beside the
+# uploads, in this folder of the default storage, made when the item is saved.
+IMAGEKIT_CACHEFILE_DIR = "variants"
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_as_path"
 
 # Cache: shared Redis when REDIS_URL is set (several app servers), else per-process memory.
 REDIS_URL = env("REDIS_URL", "")

@@ -14,8 +14,9 @@ from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
-from portal import maps
+from portal import images, maps
 from portal.models import Country
+from portal.templatetags.portal_i18n import shown_in
 
 register = template.Library()
 
@@ -62,3 +63,56 @@ def bloc_map(countries, heading_level=2):
         for value, label in Country.Status.choices
     ]
     return {"map": maps.bloc_map(countries), "by_status": by_status, "heading_level": heading_level}
+
+
+# --- Uploaded images: responsive variants (portal.images) -----------------------------------
+
+#: ``sizes`` of the usual places an image takes: a card in a grid, a page's wide cover.
+SIZES = {
+    "card": "(min-width: 72rem) 22rem, (min-width: 40rem) 45vw, calc(100vw - 2.5rem)",
+    "feature": "(min-width: 72rem) 32rem, (min-width: 54rem) 45vw, calc(100vw - 2.5rem)",
+    "cover": "(min-width: 50rem) 46rem, calc(100vw - 2.5rem)",
+    "photo": "6rem",
+}
+
+
+@register.simple_tag
+def cover(item, place="card", css_class="", eager=False):
+    """The cover image of ``item`` (a portal.models.CoverImage) as a responsive ``<picture>``."""
+    if not item.cover_image:
+        return ""
+    return images.picture(
+        item.cover_image,
+        alt=item.cover_alt,
+        alt_lang=shown_in(item, "cover_alt"),
+        shape_name="wide",
+        focus=item.cover_focus,
+        sizes=SIZES[place],
+        css_class=css_class,
+        eager=eager,
+    )
+
+
+@register.simple_tag
+def photo(source, alt, alt_lang="", css_class=""):
+    """A person's photo (a speaker's) as a small square ``<picture>``."""
+    return images.picture(
+        source, alt=alt, alt_lang=alt_lang, shape_name="square", sizes=SIZES["photo"], css_class=css_class
+    )
+
+
+@register.simple_tag(takes_context=True)
+def share_image_meta(context, item):
+    """The Open Graph image of ``item``: its 1200×630 crop, with its size and text alternative."""
+    if not item.cover_image:
+        return ""
+    image = images.share_image(item.cover_image, focus=item.cover_focus)
+    return format_html(
+        '<meta property="og:image" content="{}{}"><meta property="og:image:width" content="{}">'
+        '<meta property="og:image:height" content="{}"><meta property="og:image:alt" content="{}">',
+        context.get("SITE_URL", ""),
+        image["url"],
+        image["width"],
+        image["height"],
+        item.cover_alt,
+    )

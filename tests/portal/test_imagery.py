@@ -60,7 +60,7 @@ def test_the_projection_puts_the_members_where_they_are():
 
 def test_the_map_draws_every_status_with_its_class_legend_and_text_alternative(bloc):
     html = render("{% bloc_map countries %}", countries=bloc)
-    for code, name, status in ONE_OF_EACH:
+    for _code, name, status in ONE_OF_EACH:
         assert f"bloc-map__country--{status}" in html
         assert f"<title>{name}</title>" in html
     legend = html[html.index("<figcaption") :]
