@@ -409,7 +409,8 @@ class NewsAdminForm(CoverImageFormMixin, forms.ModelForm):
         model = News
         fields = (
             "title_en", "title_es", "slug", "lead_en", "lead_es", "body_en", "body_es",
-            "cover_image", "cover_alt_en", "cover_alt_es", "cover_focus", "countries", "bodies", "topics",
+            "cover_image", "cover_alt_en", "cover_alt_es", "cover_focus", "cover_is_illustration",
+            "countries", "bodies", "topics",
         )  # fmt: skip
         # Checkboxes rather than the filter_horizontal widget, whose markup fails axe (aria-label on a span).
         widgets = {
@@ -431,7 +432,7 @@ class NewsAdmin(PublishableAdmin, TranslationAdmin):
     inlines = [NewsLinkInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
-        (_("Cover image"), {"fields": ("cover_image", "cover_alt", "cover_focus")}),
+        (_("Cover image"), {"fields": ("cover_image", "cover_alt", "cover_focus", "cover_is_illustration")}),
         (_("Classification"), {"fields": ("countries", "bodies", "topics")}),
         (_("Workflow"), {"fields": ("status", "published_at", "author", "created_at", "updated_at")}),
     )

@@ -119,6 +119,8 @@ def _path(polygons, frame: Frame) -> tuple[str, tuple[float, float, float, float
                 xs.extend(x for x, _ in projected)
                 ys.extend(y for _, y in projected)
                 continue
+            if any(abs(b[0] - a[0]) > WIDTH * 5 for a, b in zip(quantised, quantised[1:], strict=False)):
+                continue  # a ring drawn across the antimeridian (a Pacific atoll): it would streak the map
             xs.extend(x / 10 for x, _ in quantised)
             ys.extend(y / 10 for _, y in quantised)
             (x0, y0), *rest = quantised

@@ -241,6 +241,11 @@ class CoverImage(models.Model):
         default=Focus.CENTER,
         help_text=_("The part of the image to keep when it is cropped for cards and sharing."),
     )
+    cover_is_illustration = models.BooleanField(
+        _("the cover image is an illustration"),
+        default=False,
+        help_text=_("A drawing, a map or a generated picture rather than a photograph: pages label it “Illustration”."),
+    )
 
     class Meta:
         abstract = True

@@ -81,7 +81,7 @@ def cover(item, place="card", css_class="", eager=False):
     """The cover image of ``item`` (a portal.models.CoverImage) as a responsive ``<picture>``."""
     if not item.cover_image:
         return ""
-    return images.picture(
+    picture = images.picture(
         item.cover_image,
         alt=item.cover_alt,
         alt_lang=shown_in(item, "cover_alt"),
@@ -90,6 +90,12 @@ def cover(item, place="card", css_class="", eager=False):
         sizes=SIZES[place],
         css_class=css_class,
         eager=eager,
+    )
+    if not item.cover_is_illustration:
+        return picture
+    # A drawing, a map or a generated picture says so where it is seen (its text alternative too).
+    return format_html(
+        '<span class="cover-frame">{}<span class="cover-frame__label">{}</span></span>', picture, _("Illustration")
     )
 
 
