@@ -73,6 +73,17 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = _("Pacific Alliance")
+# The secretariat's contact in the footer. The website is the one the seed documents cite; the
+# rest is not in them: until configured, the footer shows placeholders and says they are.
+SECRETARIAT_WEBSITE = env("SECRETARIAT_WEBSITE", "https://alianzapacifico.net/")
+SECRETARIAT_EMAIL = env("SECRETARIAT_EMAIL", "")
+SECRETARIAT_ADDRESS = env("SECRETARIAT_ADDRESS", "")
+# "Label|https://address" pairs separated by commas, e.g. "LinkedIn|https://www.linkedin.com/company/…".
+SOCIAL_LINKS = [
+    dict(zip(("label", "url"), pair.split("|", 1), strict=True))
+    for pair in env("SOCIAL_LINKS", "").split(",")
+    if "|" in pair
+]
 
 INSTALLED_APPS = [
     "modeltranslation",  # before the admin, so translated fields show side by side there

@@ -179,3 +179,32 @@ def test_an_event_page_with_its_picture_and_speaker(new_page, bloc, media, viewp
     photo = page.locator(".speaker__photo")
     expect(photo).to_be_visible()
     assert photo.evaluate("image => image.currentSrc").endswith(".webp")
+
+
+def test_a_news_page_prints_its_content_with_link_addresses(new_page, bloc, media):
+    page = new_page(name="reader")
+    _serve_media(page.context, media)
+    page.goto(bloc["news"][0].get_absolute_url())
+    check_page(page)
+    page.emulate_media(media="print")
+    for hidden in (".site-nav", ".site-footer", ".share", ".breadcrumbs", ".top-bar"):
+        locator = page.locator(hidden).first
+        if locator.count():
+            expect(locator).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(".article__cover img")).to_be_visible()
+    after = page.locator('.article__body a[href^="http"]').evaluate("link => getComputedStyle(link, '::after').content")
+    assert after == '" (https://example.org/declaration)"'
+    page.pdf(path=SCREENSHOTS / "news-print.pdf")  # headless Chromium prints: kept to look at
+    page.emulate_media(media="screen")
+    expect(page.locator(".share")).to_be_visible()
+
+
+def test_the_copy_link_button_copies_the_address(new_page, bloc, media, site):
+    page = new_page(name="sharer")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(bloc["event"].get_absolute_url())
+    check_page(page)
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator(".share__status")).to_have_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()").endswith(bloc["event"].get_absolute_url())
