@@ -25,7 +25,7 @@ def test_detail_pages_have_plain_share_links_and_a_copy_button(client, settings,
     assert f"mailto:?subject=Ministers%20meet%20in%20Lima%20%26%20Bogot%C3%A1&amp;body={address}" in html
     assert 'class="share__copy-item" hidden' in html  # shown by share.js where a clipboard exists
     # No script or pixel from another host.
-    assert "<script src=\"http" not in html and "<iframe" not in html
+    assert '<script src="http' not in html and "<iframe" not in html
 
 
 def test_a_preview_offers_no_share_links(editor_client):
