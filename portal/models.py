@@ -239,6 +239,7 @@ class CoverImage(models.Model):
         max_length=2,
         choices=Focus.choices,
         default=Focus.CENTER,
+        blank=True,  # none chosen: the centre (portal.images)
         help_text=_("The part of the image to keep when it is cropped for cards and sharing."),
     )
     cover_is_illustration = models.BooleanField(

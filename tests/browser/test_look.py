@@ -164,6 +164,13 @@ def test_the_home_shows_the_bloc(new_page, bloc, media, viewport_name):
 
 
 @pytest.mark.parametrize("viewport_name", list(VIEWPORTS))
+def test_the_news_list_with_its_pictures_and_flags(new_page, bloc, media, viewport_name):
+    page = visit(new_page, media, "/news/", "news-list", viewport_name)
+    expect(page.locator(".card picture")).to_have_count(4)
+    expect(page.locator(".card .flag-row img.flag").first).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport_name", list(VIEWPORTS))
 def test_a_news_page_with_its_picture(new_page, bloc, media, viewport_name):
     page = visit(new_page, media, bloc["news"][1].get_absolute_url(), "news", viewport_name)
     image = page.locator(".article__cover img")
