@@ -105,7 +105,8 @@ class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
         fields = (
             "title_en", "title_es", "slug", "kind", "format", "summary_en", "summary_es", "description_en",
             "description_es", "time_zone", "start", "end", "venue_en", "venue_es", "city_en", "city_es", "country",
-            "online_url", "organising_bodies", "cover_image", "cover_alt_en", "cover_alt_es",
+            "online_url", "organising_bodies", "cover_image", "cover_alt_en", "cover_alt_es", "cover_focus",
+            "cover_is_illustration",
             "registration_enabled", "registration_opens_at", "registration_closes_at", "capacity",
             "online_capacity", "has_waiting_list", "join_opens_minutes_before", "state_note_en",
             "state_note_es",
@@ -296,7 +297,7 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
         (_("When"), {"fields": ("time_zone", "start", "end")}),
         (_("Where"), {"fields": ("venue", "city", "country", "online_url")}),
         (_("Organisers"), {"fields": ("organising_bodies",)}),
-        (_("Cover image"), {"fields": ("cover_image", "cover_alt")}),
+        (_("Cover image"), {"fields": ("cover_image", "cover_alt", "cover_focus", "cover_is_illustration")}),
         (
             _("Registration"),
             {

@@ -31,6 +31,7 @@ from django_countries.fields import CountryField
 
 from events.querysets import EventQuerySet, RegistrationQuerySet
 from events.validators import validate_document
+from portal.images import make_variants
 from portal.models import Body, Country, CoverImage, Publishable, validate_time_zone
 from portal.richtext import RichTextField
 from portal.search import refresh_search_document
@@ -437,6 +438,9 @@ class Speaker(models.Model):
     photo_alt = models.CharField(_("photo text alternative"), max_length=250, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
+    #: Responsive variants of the photo (portal.images): square, centred.
+    IMAGE_VARIANTS = {"photo": ("photo", None)}
+
     class Meta:
         verbose_name = _("speaker")
         verbose_name_plural = _("speakers")
@@ -447,6 +451,10 @@ class Speaker(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        make_variants(self.photo, use="photo")  # once, at upload (portal.images)
 
     def clean(self):
         super().clean()

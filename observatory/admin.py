@@ -217,7 +217,8 @@ class PublicationAdminForm(CoverImageFormMixin, forms.ModelForm):
         fields = (
             "title_en", "title_es", "slug", "kind", "abstract_en", "abstract_es", "body_en", "body_es",
             "observatory", "bodies", "countries", "topics", "language", "publication_date", "cover_image",
-            "cover_alt_en", "cover_alt_es", "external_url", "citation_en", "citation_es",
+            "cover_alt_en", "cover_alt_es", "cover_focus", "cover_is_illustration", "external_url", "citation_en",
+            "citation_es",
             "is_featured", "accepts_comments", "news", "events",
         )  # fmt: skip
         # Checkboxes rather than the filter_horizontal widget, whose markup fails axe (aria-label on a span).
@@ -250,7 +251,7 @@ class PublicationAdmin(ImportExportMixin, PublishableAdmin, TranslationAdmin):
         (None, {"fields": ("title", "slug", "kind", "abstract", "body")}),
         (_("Authors and origin"), {"fields": ("observatory", "bodies")}),
         (_("Classification"), {"fields": ("countries", "topics", "language", "publication_date")}),
-        (_("Cover image"), {"fields": ("cover_image", "cover_alt")}),
+        (_("Cover image"), {"fields": ("cover_image", "cover_alt", "cover_focus", "cover_is_illustration")}),
         (_("Links and citation"), {"fields": ("external_url", "citation")}),
         (_("Related news and events"), {"fields": ("news", "events")}),
         (_("On the site"), {"fields": ("is_featured", "accepts_comments")}),

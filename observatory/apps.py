@@ -44,6 +44,7 @@ def _register_on_site_pages():
     from django.utils.http import urlencode
 
     from observatory import search
+    from observatory.headlines import with_headlines
     from observatory.models import Observatory, Publication
     from observatory.sitemaps import IndicatorSitemap, ObservatorySitemap, PublicationSitemap, SectionSitemap
     from portal import registry
@@ -87,7 +88,7 @@ def _register_on_site_pages():
             key="observatories",
             template="observatory/includes/home_block.html",
             block_context=lambda request: {
-                "observatories": list(Observatory.objects.for_listing()),
+                "observatories": with_headlines(list(Observatory.objects.for_listing())),
                 "publications": list(Publication.objects.for_home()),
             },
             order=20,

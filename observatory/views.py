@@ -16,6 +16,7 @@ from observatory import search, services
 from observatory.figures import Figure, coverage_text, flag_labels, period_label
 from observatory.filters import PublicationFilter
 from observatory.forms import CommentForm, DataSelectionForm, ReportForm
+from observatory.headlines import with_headlines
 from observatory.models import Comment, Dataset, Indicator, IndicatorSummary, Observatory, Publication, PublicationFile
 from portal import services as workflow
 from portal.charts import format_number, sparkline
@@ -34,7 +35,8 @@ COMMENTS_ON_PAGE = 100
 
 @require_safe
 def observatory_list(request):
-    return render(request, "observatory/observatory_list.html", {"observatories": Observatory.objects.for_listing()})
+    observatories = with_headlines(list(Observatory.objects.for_listing()))
+    return render(request, "observatory/observatory_list.html", {"observatories": observatories})
 
 
 @require_safe

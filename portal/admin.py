@@ -22,7 +22,17 @@ from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
 from portal import moderation, services, uploads
-from portal.models import Body, Country, News, NewsLink, OutboundEmail, Topic, WorkerHeartbeat, WorkflowEvent
+from portal.models import (
+    Body,
+    Country,
+    KeyFigure,
+    News,
+    NewsLink,
+    OutboundEmail,
+    Topic,
+    WorkerHeartbeat,
+    WorkflowEvent,
+)
 from portal.revisions import rich_text_diff
 from portal.richtext import RichTextField
 
@@ -64,6 +74,17 @@ class CountryAdmin(TranslationAdmin, ImportExportModelAdmin):
     list_display = ("name", "code", "status", "time_zone")
     list_filter = ("status",)
     search_fields = ("name", "code")
+
+
+@admin.register(KeyFigure)
+class KeyFigureAdmin(TranslationAdmin):
+    """The figures beside the home's map; each names the document it is taken from."""
+
+    list_display = ("value", "label", "source", "order", "is_shown")
+    list_editable = ("order", "is_shown")
+    list_filter = ("is_shown",)
+    search_fields = ("value", "label", "source")
+    autocomplete_fields = ("source_news",)
 
 
 @admin.register(Body)
@@ -409,7 +430,8 @@ class NewsAdminForm(CoverImageFormMixin, forms.ModelForm):
         model = News
         fields = (
             "title_en", "title_es", "slug", "lead_en", "lead_es", "body_en", "body_es",
-            "cover_image", "cover_alt_en", "cover_alt_es", "countries", "bodies", "topics",
+            "cover_image", "cover_alt_en", "cover_alt_es", "cover_focus", "cover_is_illustration",
+            "countries", "bodies", "topics",
         )  # fmt: skip
         # Checkboxes rather than the filter_horizontal widget, whose markup fails axe (aria-label on a span).
         widgets = {
@@ -431,7 +453,7 @@ class NewsAdmin(PublishableAdmin, TranslationAdmin):
     inlines = [NewsLinkInline]
     fieldsets = (
         (None, {"fields": ("title", "slug", "lead", "body")}),
-        (_("Cover image"), {"fields": ("cover_image", "cover_alt")}),
+        (_("Cover image"), {"fields": ("cover_image", "cover_alt", "cover_focus", "cover_is_illustration")}),
         (_("Classification"), {"fields": ("countries", "bodies", "topics")}),
         (_("Workflow"), {"fields": ("status", "published_at", "author", "created_at", "updated_at")}),
     )

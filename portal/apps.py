@@ -9,9 +9,9 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from portal import checks  # noqa: F401  (registers system checks)
-        from portal.roles import PORTAL_GRANTS, register_grants, sync_roles
+        from portal.roles import ALL_PORTAL_GRANTS, register_grants, sync_roles
 
-        register_grants("portal", PORTAL_GRANTS)
+        register_grants("portal", ALL_PORTAL_GRANTS)
         _register_news()
         post_migrate.connect(sync_roles, dispatch_uid="portal.sync_roles")
         _watch_what_public_pages_show()
@@ -65,11 +65,13 @@ def _keep_every_language_in_revisions():
 def _watch_what_public_pages_show():
     """The cached public pages turn when these change (portal.cache.watch; each app declares its own)."""
     from portal import cache
-    from portal.models import Body, Country, News, NewsLink, Topic
+    from portal.models import Body, Country, KeyFigure, News, NewsLink, Topic
 
     # The taxonomy is on every list, filter and card.
     for taxonomy in (Country, Body, Topic):
         cache.watch(taxonomy)
+    # The home's key figures, beside its map.
+    cache.watch(KeyFigure)
     # News once published (or scheduled), with its related links; a draft's edit changes no page.
     cache.watch(News, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
     cache.watch(NewsLink, part_of="news")

@@ -29,4 +29,10 @@ def site(request):
         "SITE_URL": settings.SITE_URL,
         "DEMO": settings.DEBUG,
         "NAV_SECTIONS": _sections(),
+        "SECRETARIAT": {
+            "website": settings.SECRETARIAT_WEBSITE,
+            "email": settings.SECRETARIAT_EMAIL,
+            "address": settings.SECRETARIAT_ADDRESS,
+            "social": settings.SOCIAL_LINKS,
+        },
     }

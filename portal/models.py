@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.images import Focus, make_variants
 from portal.querysets import NewsQuerySet, PublishableQuerySet
 from portal.richtext import RichTextField
 from portal.search import refresh_search_document
@@ -22,6 +23,7 @@ __all__ = [
     "Body",
     "Country",
     "CoverImage",
+    "KeyFigure",
     "News",
     "NewsLink",
     "OutboundEmail",
@@ -72,6 +74,39 @@ class Country(models.Model):
 
     def natural_key(self):
         return (self.code,)
+
+
+class KeyFigure(models.Model):
+    """A figure of the bloc shown on the home beside its map ("42.9%" of the region's GDP), with
+    the document it comes from: a figure on a page says where it comes from. Editors keep them."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True, help_text=_("A name for the figure (not shown)."))
+    value = models.CharField(_("value"), max_length=30, help_text=_("As shown, e.g. “42.9%” or “61”."))
+    label = models.CharField(_("label"), max_length=200, help_text=_("What the value counts or measures."))
+    source = models.CharField(_("source"), max_length=300, help_text=_("The document the figure is taken from."))
+    source_news = models.ForeignKey(
+        "portal.News",
+        verbose_name=_("source news item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The portal's news item the figure is taken from, linked while it is public."),
+    )
+    as_of = models.CharField(
+        _("as of"), max_length=40, blank=True, help_text=_("When the source said it, e.g. “2021”.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_shown = models.BooleanField(_("shown on the home"), default=True)
+
+    class Meta:
+        verbose_name = _("key figure")
+        verbose_name_plural = _("key figures")
+        ordering = ["order", "pk"]
+        indexes = [models.Index(fields=["is_shown", "order"], name="portal_keyfigure_shown_idx")]
+
+    def __str__(self):
+        return f"{self.value} {self.label}"
 
 
 @reversion.register()
@@ -193,6 +228,9 @@ class CoverImage(models.Model):
 
     #: Where the model's cover images are stored (``strftime`` placeholders allowed).
     COVER_UPLOAD_TO = "covers/%Y/"
+    #: The image fields with responsive variants, each with its use and focal point field
+    #: (portal.images; ``manage.py make_image_variants`` reads it).
+    IMAGE_VARIANTS = {"cover_image": ("cover", "cover_focus")}
 
     cover_image = CoverImageField(_("cover image"), blank=True)
     cover_alt = models.CharField(
@@ -200,6 +238,19 @@ class CoverImage(models.Model):
         max_length=250,
         blank=True,
         help_text=_("Describe the image for people who cannot see it. Required when there is an image."),
+    )
+    cover_focus = models.CharField(
+        _("cover image focal point"),
+        max_length=2,
+        choices=Focus.choices,
+        default=Focus.CENTER,
+        blank=True,  # none chosen: the centre (portal.images)
+        help_text=_("The part of the image to keep when it is cropped for cards and sharing."),
+    )
+    cover_is_illustration = models.BooleanField(
+        _("the cover image is an illustration"),
+        default=False,
+        help_text=_("A drawing, a map or a generated picture rather than a photograph: pages label it “Illustration”."),
     )
 
     class Meta:
@@ -209,6 +260,13 @@ class CoverImage(models.Model):
                 condition=Q(cover_image="") | ~Q(cover_alt=""), name="%(app_label)s_%(class)s_cover_has_alt"
             ),
         ]
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Once, here: pages only name the variants (portal.images), they never make them.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"cover_image", "cover_focus"} & set(update_fields):
+            make_variants(self.cover_image, use="cover", focus=self.cover_focus)
 
     def clean(self):
         super().clean()

@@ -31,6 +31,13 @@ PORTAL_GRANTS = {
     ],
 }  # fmt: skip
 
+#: The home's key figures (portal.models.KeyFigure): editors keep them (granted by portal 0009).
+KEY_FIGURE_GRANTS = {
+    AUTHORS: ["view_keyfigure"],
+    EDITORS: ["add_keyfigure", "change_keyfigure", "delete_keyfigure", "view_keyfigure"],
+}
+ALL_PORTAL_GRANTS = {role: [*PORTAL_GRANTS[role], *KEY_FIGURE_GRANTS[role]] for role in PORTAL_GRANTS}
+
 _registry: dict[str, dict[str, list[str]]] = {}
 
 

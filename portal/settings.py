@@ -116,6 +116,17 @@ TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT", 0, cast=int)
 if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT cannot be negative.")
 SITE_NAME = _("Pacific Alliance")
+# The secretariat's contact in the footer. The website is the one the seed documents cite; the
+# rest is not in them: until configured, the footer shows placeholders and says they are.
+SECRETARIAT_WEBSITE = env("SECRETARIAT_WEBSITE", "https://alianzapacifico.net/")
+SECRETARIAT_EMAIL = env("SECRETARIAT_EMAIL", "")
+SECRETARIAT_ADDRESS = env("SECRETARIAT_ADDRESS", "")
+# "Label|https://address" pairs separated by commas, e.g. "LinkedIn|https://www.linkedin.com/company/…".
+SOCIAL_LINKS = [
+    dict(zip(("label", "url"), pair.split("|", 1), strict=True))
+    for pair in env("SOCIAL_LINKS", "").split(",")
+    if "|" in pair
+]
 
 INSTALLED_APPS = [
     "modeltranslation",  # before the admin, so translated fields show side by side there
@@ -141,6 +152,7 @@ INSTALLED_APPS = [
     "reversion",
     "reversion_compare",
     "django_prose_editor",
+    "imagekit",
     "django_tasks_db",
     "django_guid",
     "health_check",
@@ -333,6 +345,11 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 WHITENOISE_USE_FINDERS = DEBUG or IS_TEST
 WHITENOISE_AUTOREFRESH = DEBUG or IS_TEST
 IMAGE_UPLOAD_MAX_BYTES = env("IMAGE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, cast=int)
+# Responsive variants of uploaded images (portal.images, django-imagekit): stored beside the
+# uploads, in this folder of the default storage, made when the item is saved.
+IMAGEKIT_CACHEFILE_DIR = "variants"
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+IMAGEKIT_SPEC_CACHEFILE_NAMER = "imagekit.cachefiles.namers.source_name_as_path"
 
 # Cache: shared Redis when REDIS_URL is set (several app servers), else per-process memory.
 REDIS_URL = env("REDIS_URL", "")

@@ -5,7 +5,7 @@ Slugs and codes are not translated: addresses stay the same in English and Spani
 
 from modeltranslation.translator import TranslationOptions, register
 
-from portal.models import Body, Country, News, NewsLink, Topic
+from portal.models import Body, Country, KeyFigure, News, NewsLink, Topic
 
 
 @register(Country)
@@ -31,3 +31,8 @@ class NewsTranslation(TranslationOptions):
 @register(NewsLink)
 class NewsLinkTranslation(TranslationOptions):
     fields = ("label",)
+
+
+@register(KeyFigure)
+class KeyFigureTranslation(TranslationOptions):
+    fields = ("value", "label", "source", "as_of")

@@ -17,7 +17,8 @@ documents through ``events.validators.validate_document``, publication files thr
    browser would run: ``<script``, ``<html``, ``<svg``…);
 6. anything whose content is not one of the kinds this use accepts;
 7. a name whose extension is not the content's (``report.pdf`` that is a CSV), or no extension;
-8. for images, what Pillow cannot verify, or a decompression bomb.
+8. for images, what Pillow cannot verify, or a decompression bomb; ``validate_image`` also
+   refuses an SVG (it can carry scripts) and returns the image without its metadata.
 
 Limits, said plainly: a PDF's own JavaScript is not looked for (its objects may be
 compressed), and a macro-free Office file may still link to outside content.
@@ -38,11 +39,12 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 
 @dataclass(frozen=True)
@@ -295,10 +297,58 @@ def _verify_image(file, kind: str) -> None:
         _refuse(_("This image is damaged or is not a %(kind)s image.") % {"kind": KINDS[kind].label}, "type")
 
 
+def _refuse_svg(file) -> None:
+    head = _read(file)[:PDF_HEADER_WINDOW].lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+    if head.startswith(b"<") and re.search(rb"<svg[\s>]|<\?xml|<!doctype\s+svg", head, re.I):
+        _refuse(
+            _(
+                "SVG images are not accepted: they can carry scripts. Upload the image as PNG, JPEG or WebP "
+                "(a drawing exports well as PNG)."
+            ),
+            "svg",
+        )
+
+
 def validate_image(file, *, max_bytes: int):
-    """A JPEG, PNG, GIF or WebP image (cover images, speaker photos); returns ``file``."""
+    """A JPEG, PNG, GIF or WebP image (cover images, speaker photos), returned without its
+    metadata (``strip_metadata``); an SVG is refused by name, before the other checks."""
+    if not file or getattr(file, "_committed", False):
+        return file
+    _refuse_svg(file)
     validate_upload(file, kinds=IMAGE_KINDS, max_bytes=max_bytes, expected=_("a JPEG, PNG, GIF or WebP image"))
-    return file
+    return strip_metadata(file)
+
+
+def strip_metadata(file):
+    """``file`` (a checked image) encoded again without its metadata: no EXIF (GPS position,
+    camera, date), XMP, IPTC or comments reach the storage; the pixels are turned upright as
+    the EXIF orientation said, and the colour profile is kept. Same format, same name."""
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    with Image.open(file) as image:
+        image_format = image.format
+        frames = getattr(image, "n_frames", 1)
+        options = {}
+        if image.info.get("icc_profile"):
+            options["icc_profile"] = image.info["icc_profile"]
+        if frames > 1:  # an animated GIF or WebP keeps its frames and timing
+            options.update(save_all=True, duration=image.info.get("duration", 100), loop=image.info.get("loop", 0))
+            clean = image
+        else:
+            clean = ImageOps.exif_transpose(image)
+            clean.info = {}
+        if image_format == "JPEG":
+            options.update(quality=90, optimize=True)
+            if clean.mode not in ("RGB", "L", "CMYK"):
+                clean = clean.convert("RGB")
+        elif image_format == "WEBP":
+            options.update(quality=90)
+        elif image_format == "PNG":
+            options.update(optimize=True)
+        buffer = io.BytesIO()
+        clean.save(buffer, format=image_format, **options)
+    file.seek(position)
+    return ContentFile(buffer.getvalue(), name=PurePosixPath(file.name).name)
 
 
 # --- Stored names -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from portal import registry, search, services
 from portal.cache import remember
 from portal.filters import NewsFilter
 from portal.http import keep_private
-from portal.models import Country, News
+from portal.models import Country, KeyFigure, News
 from portal.sitemaps import SITEMAPS
 
 
@@ -31,13 +31,16 @@ def paginate(request, queryset, per_page, *, count=None):
 @require_safe
 def home(request):
     latest = list(News.objects.for_listing()[:7])
+    countries = list(Country.objects.all())
     return render(
         request,
         "portal/home.html",
         {
             "featured": latest[0] if latest else None,
             "latest_news": latest[1:],
-            "members": Country.objects.filter(status=Country.Status.MEMBER),
+            "members": [country for country in countries if country.status == Country.Status.MEMBER],
+            "countries": countries,
+            "key_figures": KeyFigure.objects.filter(is_shown=True).select_related("source_news"),
             "blocks": [{"block": block, "data": block.block_context(request)} for block in registry.home_blocks()],
         },
     )

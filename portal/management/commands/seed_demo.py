@@ -14,9 +14,11 @@ import reversion
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -25,8 +27,8 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import PrivacyPolicy
-from portal import services
-from portal.models import Body, Country, News, NewsLink, Status, Topic
+from portal import covers, services
+from portal.models import Body, Country, CoverImage, KeyFigure, News, NewsLink, Status, Topic
 from portal.richtext import sanitize_html
 from portal.roles import AUTHORS, EDITORS
 
@@ -126,6 +128,18 @@ def parse_article(path: Path) -> Article:
         raise CommandError(f"{path.name}: malformed fixture ({error}).") from error
 
 
+def _covered_countries(item):
+    """The countries an item is about: its ``countries``, or its one ``country`` (an event's)."""
+    if hasattr(item, "countries"):
+        return list(item.countries.all())
+    country = getattr(item, "country", None)
+    return [country] if country else []
+
+
+def _and(names: list[str], word: str) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
 class Command(BaseCommand):
     help = "Load the demo taxonomy and news from fixtures/ (idempotent) and create the demo accounts."
 
@@ -142,12 +156,14 @@ class Command(BaseCommand):
             self.ensure_privacy_policy()
             editor = self.ensure_demo_users()
             created, updated = self.load_news(editor)
+            self.load_key_figures()
             call_command("seed_events", force=True, verbosity=options.get("verbosity", 1))  # events app
             call_command("seed_observatory", force=True, verbosity=options.get("verbosity", 1))  # observatory app
             call_command("seed_procurement", force=True, verbosity=options.get("verbosity", 1))  # procurement app
             call_command("seed_integrity", force=True, verbosity=options.get("verbosity", 1))  # integrity app
             call_command("seed_consultations", force=True, verbosity=options.get("verbosity", 1))  # consultations app
             call_command("seed_following", force=True, verbosity=options.get("verbosity", 1))  # following app
+            self.illustrate_demo_items()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
@@ -194,6 +210,55 @@ class Command(BaseCommand):
                     "description_es": row.get("description_es"),
                 },
             )
+
+    def load_key_figures(self):
+        """The home's key figures: real figures from the seed documents, each with its source."""
+        rows = json.loads((FIXTURES / "key_figures.json").read_text(encoding="utf-8"))
+        news = {item.slug: item for item in News.objects.filter(slug__in=[row["news"] for row in rows])}
+        for order, row in enumerate(rows):
+            KeyFigure.objects.update_or_create(
+                key=row["key"],
+                defaults={
+                    "order": order,
+                    "source_news": news.get(row["news"]),
+                    **{
+                        f"{name}_{language}": row[name if language == "en" else f"{name}_es"]
+                        for name in ("value", "label", "source", "as_of")
+                        for language in ("en", "es")
+                    },
+                },
+            )
+
+    def illustrate_demo_items(self):
+        """Every demo item with a cover field and no image gets a map of the countries it covers
+        (portal.covers), marked as an illustration; items that have one keep it (a second run
+        makes nothing)."""
+        made = 0
+        for model in apps.get_models():
+            if not issubclass(model, CoverImage) or model._meta.abstract:
+                continue
+            for item in model._default_manager.filter(cover_image=""):
+                countries = _covered_countries(item)
+                codes = [country.code for country in countries] or ["CL", "CO", "MX", "PE"]
+                names_en = [country.name_en for country in countries] or ["Chile", "Colombia", "Mexico", "Peru"]
+                names_es = [country.name_es or country.name_en for country in countries] or [
+                    "Chile",
+                    "Colombia",
+                    "México",
+                    "Perú",
+                ]
+                item.cover_image.save(
+                    f"map-{'-'.join(codes).lower()}.png", ContentFile(covers.map_cover(codes)), save=False
+                )
+                item.cover_alt_en = f"Illustration: a map of {_and(names_en, 'and')}, highlighted."
+                item.cover_alt_es = f"Ilustración: un mapa en el que se destaca {_and(names_es, 'y')}."
+                item.cover_is_illustration = True
+                item.save(
+                    update_fields=["cover_image", "cover_alt", "cover_alt_en", "cover_alt_es", "cover_is_illustration"]
+                )
+                made += 1
+        if made:
+            self.stdout.write(f"Demo illustrations: {made} maps drawn.")
 
     def ensure_privacy_policy(self):
         """The demo's policy, in English and Spanish (Spanish speakers accept it to sign up)."""

@@ -1,0 +1,67 @@
+"""The figure an observatory's card shows: its first indicator's latest value in each member
+country, with the small trend computed at import (IndicatorSummary). One query for any number
+of observatories, plus the members' names (given by the caller, who has them)."""
+
+from django.utils.translation import gettext as _
+
+from observatory.models import Dataset, IndicatorSummary
+from portal.charts import format_number, sparkline
+from portal.models import Country
+
+
+def headline_figures(observatories, *, members) -> dict[int, dict]:
+    """``{observatory id: {"indicator", "period", "rows", "is_demo"}}`` for those with data.
+
+    ``members``: the member countries (Country rows, in the order to show), whose values the card lists.
+    """
+    ids = [observatory.pk for observatory in observatories]
+    if not ids:
+        return {}
+    summaries = (
+        IndicatorSummary.objects.filter(dataset__in=Dataset.objects.current(), indicator__observatory__in=ids)
+        .select_related("indicator__observatory", "dataset")
+        .order_by("indicator__observatory", "indicator__position", "indicator__code", "-dataset__published_at")
+    )
+    figures: dict[int, dict] = {}
+    for summary in summaries:
+        indicator = summary.indicator
+        if indicator.observatory_id in figures:
+            continue  # the first indicator of each observatory, newest version
+        rows = []
+        for country in members:
+            latest = summary.latest.get(country.code)
+            if latest is None:
+                continue
+            trend = summary.trend.get(country.code, [])
+            rows.append(
+                {
+                    "country": country,
+                    "value": format_number(latest["value"], indicator.decimals),
+                    "sparkline": sparkline(
+                        trend,
+                        label=_("%(country)s, the last values of %(indicator)s")
+                        % {"country": country.name, "indicator": indicator.name},
+                        width=64,
+                        height=18,
+                    )
+                    if len([value for value in trend if value is not None]) > 1
+                    else "",
+                }
+            )
+        if rows:
+            figures[indicator.observatory_id] = {
+                "indicator": indicator,
+                "year": summary.last_period.year,
+                "rows": rows,
+                "is_demo": summary.dataset.is_demo,
+            }
+    return figures
+
+
+def with_headlines(observatories: list) -> list:
+    """``observatories``, each with its ``headline`` figure (or None): two queries in all."""
+    members = list(Country.objects.filter(status=Country.Status.MEMBER).only("code", "name", "status"))
+    figures = headline_figures(observatories, members=members)
+    for observatory in observatories:
+        observatory.headline = figures.get(observatory.pk)
+    return observatories

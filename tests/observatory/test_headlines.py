@@ -1,0 +1,58 @@
+"""An observatory's card shows its first indicator's latest value per member country (on the
+home and the list of observatories), with a constant number of queries."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CountryFactory
+from tests.observatory.factories import IndicatorFactory, ObservatoryFactory, published_import
+from tests.observatory.test_data_pages import _rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def members(db):
+    return [CountryFactory(code=code) for code in ("CL", "CO", "MX", "PE")]
+
+
+@pytest.fixture
+def observatory_with_data(tmp_path, members, editor):
+    indicator = IndicatorFactory(code="UNE", slug="unemployment-rate", name="Unemployment rate")
+    published_import(tmp_path, indicator, _rows(), editor=editor)
+    return indicator.observatory
+
+
+@pytest.mark.parametrize("url_name", ["portal:home", "observatory:observatory_list"])
+def test_the_card_shows_the_latest_figure_per_member_with_its_flag(client, observatory_with_data, url_name):
+    html = client.get(reverse(url_name)).content.decode()
+    card = html[html.index('class="headline-figure"') :]
+    card = card[: card.index("</ul>")]
+    assert "Unemployment rate</a>, 2024 (%)" in card
+    assert card.count("<li>") == 4 and 'src="/static/flags/cl.svg"' in card
+    assert 'class="sparkline"' in card
+    assert "Demo data" not in card
+
+
+def test_demo_data_says_so_on_the_card(client, tmp_path, members, editor):
+    indicator = IndicatorFactory(code="UNE", slug="unemployment-rate")
+    published_import(tmp_path, indicator, _rows(), editor=editor, is_demo=True)
+    html = client.get(reverse("observatory:observatory_list")).content.decode()
+    assert '<span class="tag tag--demo">Demo data</span>' in html
+
+
+def test_an_observatory_without_data_has_no_figure(client, members):
+    ObservatoryFactory()
+    assert 'class="headline-figure"' not in client.get(reverse("observatory:observatory_list")).content.decode()
+
+
+def test_the_figures_cost_two_queries_whatever_the_number_of_observatories(
+    client, tmp_path, observatory_with_data, editor, django_assert_max_num_queries
+):
+    for number in range(3):
+        indicator = IndicatorFactory(code=f"EMP{number}", observatory=ObservatoryFactory())
+        rows = [[indicator.code, row[1], row[2], row[3], row[4], *row[5:]] for row in _rows(years=range(2020, 2025))]
+        published_import(tmp_path, indicator, rows, editor=editor, key=f"more-{number}", name=f"more-{number}.csv")
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("observatory:observatory_list")).content.decode()
+    assert html.count('class="headline-figure"') == 4
