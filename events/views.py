@@ -21,7 +21,7 @@ from events.filters import EventFilter
 from events.forms import SurveyForm
 from events.models import Event, Registration, Session
 from portal import services as workflow
-from portal.http import keep_private
+from portal.http import keep_out_of_search_engines, keep_private
 from portal.views import paginate
 
 # --- Public pages -------------------------------------------------------------------------
@@ -439,7 +439,8 @@ def door_check_in(request, slug):
 def _door_counts(event) -> str:
     counts = Registration.objects.filter(event=event).aggregate(
         done=Count("pk", filter=Q(status=Registration.Status.ATTENDED, attendance=Registration.Attendance.IN_PERSON)),
-        total=Count("pk", filter=Q(status__in=Registration.SEATED)),
+        # Those who come to the door: a hybrid event's online seats are not counted.
+        total=Count("pk", filter=Q(status__in=Registration.SEATED) & ~Q(mode=Registration.Attendance.ONLINE)),
     )
     return _("%(done)s of %(total)s confirmed participants checked in.") % counts
 
@@ -495,8 +496,7 @@ def certificate_verify(request, code):
     certificate = services.find_certificate(code)
     context = {"code": code[:40], "searched": True, "certificate": certificate}
     response = render(request, "events/certificate_verify.html", context, status=200 if certificate else 404)
-    response["X-Robots-Tag"] = "noindex"
-    return response
+    return keep_out_of_search_engines(response)
 
 
 # --- The survey after the event -------------------------------------------------------------

@@ -68,3 +68,10 @@ def keep_out_of_caches(response):
     consultation that opens or closes within a cache lifetime): ``no-store``, nothing private."""
     patch_cache_control(response, no_store=True)
     return response
+
+
+def keep_out_of_search_engines(response):
+    """A public answer no search engine should list (a certificate's verification page: a code
+    typed by someone who has it, not a page to find): ``X-Robots-Tag: noindex``, cacheable."""
+    response["X-Robots-Tag"] = "noindex"
+    return response

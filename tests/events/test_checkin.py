@@ -153,6 +153,15 @@ def test_the_door_page_checks_in_by_code_with_json_for_the_script(client, seat, 
     assert refused.status_code == 409 and "not a valid pass" in refused.json()["message"]
 
 
+def test_the_door_counts_only_those_who_come_to_the_room(client, members, editor):
+    """A hybrid event's online seats never come to the door: "0 of 1", not "0 of 2"."""
+    hybrid = OpenEventFactory(format=Event.Format.HYBRID, city="Lima", country=members["PE"], start=in_days(1))
+    ConfirmedRegistrationFactory(event=hybrid, mode=Registration.Attendance.IN_PERSON)
+    ConfirmedRegistrationFactory(event=hybrid, mode=Registration.Attendance.ONLINE)
+    client.force_login(editor)
+    assert "0 of 1 confirmed participants checked in." in client.get(door_url(hybrid)).content.decode()
+
+
 def test_the_door_page_works_without_javascript(client, seat, editor):
     client.force_login(editor)
     html = client.post(door_url(seat.event), {"code": seat.door_code}).content.decode()
