@@ -116,3 +116,28 @@ def test_the_503_page_is_in_spanish_on_spanish_pages(database_down):
     response = Client(raise_request_exception=False).get("/es/news/")
     assert response.status_code == 503
     assert 'lang="es"' in response.content.decode()
+
+
+MULTIPART_WITH_NULL = '--B\r\nContent-Disposition: form-data; name="event"\r\n\r\nde\x00mo\r\n--B--\r\n'
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "event=demo%00slug"),
+        ("application/x-www-form-urlencoded", "ev%00ent=true&event=demo"),
+        ("multipart/form-data; boundary=B", MULTIPART_WITH_NULL),
+    ],
+)
+def test_a_form_body_with_the_null_character_is_a_400(token_client, content_type, body):
+    """PostgreSQL refuses the null character in any query: the slug lookup was a 500 there."""
+    response = token_client.post("/api/v1/me/registrations/", body, content_type=content_type)
+    assert assert_error_shape(response, 400)["code"] == "parse_error"
+
+
+def test_an_ordinary_form_body_still_works(token_client):
+    event = OpenEventFactory()
+    response = token_client.post(
+        "/api/v1/me/registrations/", f"event={event.slug}", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 201
