@@ -2,10 +2,13 @@
 
 import uuid
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from knox.models import AuthToken
 
 from accounts import registry
 from accounts.models import PrivacyPolicy, Profile
@@ -29,7 +32,6 @@ def has_verified_email(user) -> bool:
     """True when the user's login email address has been confirmed (allauth's EmailAddress)."""
     if not (user and user.is_authenticated and user.is_active):
         return False
-    from allauth.account.models import EmailAddress
 
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
@@ -104,7 +106,6 @@ MAX_API_TOKENS = 10
 def create_api_token(*, user) -> str:
     """A new API token for ``user``, returned once (only its digest is stored); at most
     MAX_API_TOKENS per person."""
-    from knox.models import AuthToken
 
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one creation at a time per person
@@ -116,7 +117,6 @@ def create_api_token(*, user) -> str:
 
 def export_personal_data(*, user) -> dict:
     """Everything the portal holds about the user, as JSON-ready data ("Download my data")."""
-    from allauth.account.models import EmailAddress
 
     profile = Profile.objects.filter(user=user).first()
     data = {
@@ -159,9 +159,6 @@ def delete_account(*, user) -> None:
     """
     if user.is_staff or user.is_superuser:
         raise AccountError(_("Staff accounts cannot be deleted from “My account”; ask an administrator."))
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from knox.models import AuthToken
 
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)

@@ -1,6 +1,7 @@
 import json
 from urllib.parse import urlencode
 
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
+from knox.models import AuthToken
 
 from accounts import registry, services
 from accounts.forms import DeleteAccountForm, ProfileForm
@@ -47,7 +49,6 @@ def privacy_policy(request):
 @require_safe
 def my_account(request):
     user = request.user
-    from allauth.mfa.models import Authenticator
 
     sections = [
         {"source": source, "context": source.section_context(user) if source.section_context else {}}
@@ -115,7 +116,6 @@ def delete_account(request):
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
     """Create and revoke tokens for the API. A new token is shown once, never again."""
-    from knox.models import AuthToken
 
     new_token = None
     if request.method == "POST":

@@ -12,6 +12,8 @@ import textwrap
 import zipfile
 from xml.sax.saxutils import escape
 
+from openpyxl import Workbook
+
 DEMO_NOTICE = (
     "DEMO FILE - generated for the demonstration of the Pacific Alliance portal. "
     "It is not the original document; its text comes from the publication's description."
@@ -117,8 +119,6 @@ def docx(title: str, paragraphs: list[str]) -> bytes:
 
 
 def xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Data"

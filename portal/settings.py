@@ -549,11 +549,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "portal.api_base.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # REST framework's three, with a JSON parser that refuses absurdly nested bodies (a 400, not a 500).
+    # REST framework's three: the JSON one refuses absurdly nested bodies, the form ones the null
+    # character (a 400, not a 500).
     "DEFAULT_PARSER_CLASSES": [
         "portal.api_base.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "portal.api_base.FormParser",
+        "portal.api_base.MultiPartParser",
     ],
     # The throttles' client address is portal.http.client_address (NUM_PROXIES says the same
     # to any other part of REST framework that reads it).

@@ -33,7 +33,10 @@ def sign_in(page, user, next_path):
 
 
 def choose(page, question_code, label):
+    """Choose an answer and wait for its autosave (static/js/integrity.js): a Save pressed while
+    the autosave is still writing is a second writer, which SQLite's live server refuses (503)."""
     page.locator(f"#question-{question_code}").get_by_label(label, exact=True).check()
+    expect(page.locator("[data-autosave-status]")).to_contain_text(re.compile(r"^(Saved at|Guardado a las) "))
 
 
 def test_a_representative_and_a_colleague_complete_and_compare_a_self_assessment(new_page, site):

@@ -150,3 +150,28 @@ def test_a_null_character_that_reaches_the_database_from_a_page_is_a_400_page(cl
 def test_a_null_character_in_a_page_filter_gets_the_pages_own_message(client):
     response = client.get("/publications/?q=%00")
     assert response.status_code == 200 and "could not be applied" in response.content.decode()
+
+
+MULTIPART_WITH_NULL = '--B\r\nContent-Disposition: form-data; name="event"\r\n\r\nde\x00mo\r\n--B--\r\n'
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", "event=demo%00slug"),
+        ("application/x-www-form-urlencoded", "ev%00ent=true&event=demo"),
+        ("multipart/form-data; boundary=B", MULTIPART_WITH_NULL),
+    ],
+)
+def test_a_form_body_with_the_null_character_is_a_400(token_client, content_type, body):
+    """PostgreSQL refuses the null character in any query: the slug lookup was a 500 there."""
+    response = token_client.post("/api/v1/me/registrations/", body, content_type=content_type)
+    assert assert_error_shape(response, 400)["code"] == "parse_error"
+
+
+def test_an_ordinary_form_body_still_works(token_client):
+    event = OpenEventFactory()
+    response = token_client.post(
+        "/api/v1/me/registrations/", f"event={event.slug}", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 201
