@@ -518,6 +518,7 @@ DJANGO_GUID = {
 # personal data is sent (send_default_pii off); each event is tagged with its request id.
 SENTRY_DSN = env("SENTRY_DSN", "")
 if SENTRY_DSN:
+    # Imported only when Sentry is configured (no cycle): sentry_sdk and its hook cost nothing otherwise.
     import sentry_sdk
 
     from portal.logs import tag_sentry_event
