@@ -225,9 +225,11 @@ def check_page(page):
     violations = axe_violations(page)
     if violations:
         watch.problems.append((page.url, format_violations(violations)))
-    shift = layout_shift(page)
+    shift, moved = layout_shift(page)
     if shift >= MAX_LAYOUT_SHIFT:
-        watch.problems.append((page.url, f"cumulative layout shift {shift:.3f} on load (at most {MAX_LAYOUT_SHIFT})"))
+        watch.problems.append(
+            (page.url, f"cumulative layout shift {shift:.3f} on load (at most {MAX_LAYOUT_SHIFT}); moved: {moved}")
+        )
     watch.problems.extend((page.url, problem) for problem in focus_ring_problems(page))
     overflow = sideways_scroll_at_phone_width(page)
     if overflow:
@@ -235,16 +237,32 @@ def check_page(page):
     watch.checked_loads = len(watch.loads)
 
 
-def layout_shift(page) -> float:
-    """The page's cumulative layout shift since it loaded (shifts right after an input excluded)."""
+def layout_shift(page) -> tuple[float, str]:
+    """The page's cumulative layout shift since it loaded (shifts right after an input excluded),
+    and what moved (the elements that shifted, so a failure says where to look)."""
     return page.evaluate(
         """() => new Promise((resolve) => {
             let total = 0;
+            const moved = new Set();
+            const describe = (node) => {
+                if (!node || !node.tagName) return "";
+                const id = node.id ? "#" + node.id : "";
+                const cls = node.classList && node.classList.length ? "." + [...node.classList].join(".") : "";
+                return node.tagName.toLowerCase() + id + cls;
+            };
             const observer = new PerformanceObserver((list) => {
-                for (const entry of list.getEntries()) if (!entry.hadRecentInput) total += entry.value;
+                for (const entry of list.getEntries()) {
+                    if (entry.hadRecentInput) continue;
+                    total += entry.value;
+                    for (const source of entry.sources || []) {
+                        const [was, now] = [source.previousRect, source.currentRect];
+                        const box = (r) => `${r.x},${r.y} ${r.width}x${r.height}`;
+                        moved.add(`${describe(source.node)} (${box(was)} → ${box(now)})`);
+                    }
+                }
             });
             observer.observe({ type: "layout-shift", buffered: true });
-            setTimeout(() => { observer.disconnect(); resolve(total); }, 150);
+            setTimeout(() => { observer.disconnect(); resolve([total, [...moved].filter(Boolean).join(", ")]); }, 150);
         })"""
     )
 
