@@ -533,6 +533,7 @@ class DatasetAdmin(PublishableAdmin, TranslationAdmin):
             "form": form,
             "report": report,
             "confirm": confirm,
+            "cancel_url": reverse("admin:observatory_dataset_import"),
             "keys": list(Dataset.objects.order_by("key").values_list("key", flat=True).distinct()),
             "template_columns": imports.TEMPLATE_COLUMNS,
         }

@@ -187,5 +187,6 @@ class ProcurementImportAdmin(admin.ModelAdmin):
             "form": form,
             "report": report,
             "confirm": confirm,
+            "cancel_url": reverse("admin:procurement_procurementimport_import"),
         }
         return TemplateResponse(request, "procurement/admin/ocds_import.html", context)

@@ -48,6 +48,7 @@ def test_upload_shows_the_dry_run_then_confirming_imports_a_draft(editor_client,
     response = _upload(editor_client, indicator)
     html = response.content.decode()
     assert response.status_code == 200 and "Dry run: what this import would change" in html
+    assert f'<a href="{reverse("admin:observatory_dataset_import")}" class="closelink">Cancel</a>' in html
     assert not Dataset.objects.exists()  # nothing kept by the dry run
     token = response.context["confirm"]["token"].value()
     assert len(list(Path(settings.OBSERVATORY_IMPORTS_ROOT).iterdir())) == 1

@@ -27,6 +27,7 @@ def test_an_upload_shows_the_dry_run_then_confirming_imports_a_draft(editor_clie
     html = response.content.decode()
     assert response.status_code == 200 and "Dry run: what this import would do" in html
     assert "Fields missing per country" in html and "supplier_country" in html
+    assert f'<a href="{IMPORT_URL}" class="closelink">Cancel</a>' in html  # back to an empty upload form
     assert not Dataset.objects.exists()
     token = response.context["confirm"]["token"].value()
     response = editor_client.post(IMPORT_URL, {"token": token})
