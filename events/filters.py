@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
 from portal import search
-from portal.models import Body, Country
+from portal.filters import body_choice, country_choice, text_search
 
 #: A month from 1900-01 to 2200-12: what the filter accepts, and what the API's schema says.
 MONTH_PATTERN = r"^(19\d\d|2[01]\d\d|2200)-(0[1-9]|1[0-2])$"
@@ -22,12 +22,7 @@ class MonthInput(forms.TextInput):
 class EventFilter(django_filters.FilterSet):
     """The one definition of how event lists are filtered (/events/; an API would reuse it)."""
 
-    q = django_filters.CharFilter(
-        label=_("Search the events"),
-        method="filter_text",
-        max_length=search.MAX_QUERY_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
+    q = text_search(_("Search the events"))
     when = django_filters.ChoiceFilter(
         label=_("When"),
         method="filter_when",
@@ -38,20 +33,8 @@ class EventFilter(django_filters.FilterSet):
     format = django_filters.ChoiceFilter(
         label=_("Format"), choices=Event.Format.choices, empty_label=_("In person and online")
     )
-    country = django_filters.ModelChoiceFilter(
-        label=_("Country"),
-        field_name="country",
-        to_field_name="code",
-        queryset=Country.objects.all(),
-        empty_label=_("All countries"),
-    )
-    body = django_filters.ModelChoiceFilter(
-        label=_("Organised by"),
-        field_name="organising_bodies",
-        to_field_name="slug",
-        queryset=Body.objects.all(),
-        empty_label=_("All bodies"),
-    )
+    country = country_choice("country")
+    body = body_choice("organising_bodies", label=_("Organised by"))
     month = django_filters.CharFilter(
         label=_("Month"),
         method="filter_month",

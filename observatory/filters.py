@@ -31,8 +31,8 @@ from observatory import search
 from observatory.imports import country_code, parse_period
 from observatory.models import Indicator, Observation, Observatory, Publication
 from portal.cache import remember
+from portal.filters import text_search
 from portal.models import Country, Topic
-from portal.search import MAX_QUERY_LENGTH
 
 SLUG = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Unknown value."))
 
@@ -72,12 +72,7 @@ class FacetValue:
 
 
 class PublicationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Search the library"),
-        method="filter_text",
-        max_length=MAX_QUERY_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
+    q = text_search(_("Search the library"))
     kind = django_filters.ChoiceFilter(label=_("Type"), choices=Publication.Kind.choices, empty_label=_("All types"))
     observatory = django_filters.CharFilter(
         label=_("Observatory"), field_name="observatory__slug", max_length=100, validators=[SLUG], widget=forms.Select

@@ -10,6 +10,49 @@ from portal.cache import remember
 from portal.models import Body, Country, News, Topic
 
 
+def text_search(label: str) -> django_filters.CharFilter:
+    """The search box of a list: words matched by the filterset's ``filter_text`` method."""
+    return django_filters.CharFilter(
+        label=label,
+        method="filter_text",
+        max_length=search.MAX_QUERY_LENGTH,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+
+def country_choice(field_name: str, label: str | None = None) -> django_filters.ModelChoiceFilter:
+    """One member country, by its ISO code (``?country=CL``)."""
+    return django_filters.ModelChoiceFilter(
+        label=label or _("Country"),
+        field_name=field_name,
+        to_field_name="code",
+        queryset=Country.objects.all(),
+        empty_label=_("All countries"),
+    )
+
+
+def body_choice(field_name: str, label: str | None = None) -> django_filters.ModelChoiceFilter:
+    """One of the bloc's bodies, by its slug (``?body=labour-technical-group``)."""
+    return django_filters.ModelChoiceFilter(
+        label=label or _("Body"),
+        field_name=field_name,
+        to_field_name="slug",
+        queryset=Body.objects.all(),
+        empty_label=_("All bodies"),
+    )
+
+
+def topic_choice(field_name: str, label: str | None = None) -> django_filters.ModelChoiceFilter:
+    """One topic, by its slug (``?topic=trade``)."""
+    return django_filters.ModelChoiceFilter(
+        label=label or _("Topic"),
+        field_name=field_name,
+        to_field_name="slug",
+        queryset=Topic.objects.all(),
+        empty_label=_("All topics"),
+    )
+
+
 @extend_schema_field({"type": "integer", "description": "A year with published news."})
 class YearFilter(django_filters.ChoiceFilter):
     """A year among those with content (the choices are set per request): a whole number."""
@@ -18,33 +61,10 @@ class YearFilter(django_filters.ChoiceFilter):
 class NewsFilter(django_filters.FilterSet):
     """The one definition of how news lists are filtered (the /news/ page; the API reuses it)."""
 
-    q = django_filters.CharFilter(
-        label=_("Search the news"),
-        method="filter_text",
-        max_length=search.MAX_QUERY_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
-    country = django_filters.ModelChoiceFilter(
-        label=_("Country"),
-        field_name="countries",
-        to_field_name="code",
-        queryset=Country.objects.all(),
-        empty_label=_("All countries"),
-    )
-    body = django_filters.ModelChoiceFilter(
-        label=_("Body"),
-        field_name="bodies",
-        to_field_name="slug",
-        queryset=Body.objects.all(),
-        empty_label=_("All bodies"),
-    )
-    topic = django_filters.ModelChoiceFilter(
-        label=_("Topic"),
-        field_name="topics",
-        to_field_name="slug",
-        queryset=Topic.objects.all(),
-        empty_label=_("All topics"),
-    )
+    q = text_search(_("Search the news"))
+    country = country_choice("countries")
+    body = body_choice("bodies")
+    topic = topic_choice("topics")
     year = YearFilter(
         label=_("Year"),
         field_name="published_at",
