@@ -10,20 +10,25 @@ again. An optional ``key`` (unique in the table) refuses the same email twice.
 **Delivered after commit, retried until the server takes it.** ``deliver()`` claims due rows
 for ``OUTBOX_CLAIM_SECONDS`` (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so senders on
 several machines share the work and never take the same row), sends them through one
-connection and stamps ``sent_at`` on those the server accepted, together: one committed UPDATE
-for every ``OUTBOX_STAMP_EVERY`` emails or ``OUTBOX_STAMP_SECONDS``, whichever comes first (a
-commit per email waited for a WAL flush per email). The usual email's bytes are written by
+connection and stamps ``sent_at`` right after the server accepted each, with an asynchronous
+commit on PostgreSQL (``asynchronous_commit``: no wait for the WAL flush per email); with
+``OUTBOX_STAMP_EVERY`` > 1, in groups: one UPDATE for every ``OUTBOX_STAMP_EVERY`` emails or
+``OUTBOX_STAMP_SECONDS``, whichever comes first. The usual email's bytes are written by
 ``portal.mime``, the others by Django's email classes. When the server
 cannot be reached (or answers 4xx) the row waits ``next_attempt_at`` with exponential backoff
 (``OUTBOX_RETRY_SECONDS`` doubling up to ``OUTBOX_RETRY_MAX_SECONDS``) and is tried again by
 the worker's sweep, for ``OUTBOX_GIVE_UP_HOURS``; a permanent refusal (5xx for every
 recipient) fails it at once. A sender that dies loses its claim when the claim time passes.
 
-**The one window.** If a sender dies after the mail server accepted a message and before
-the ``sent_at`` of its group is committed, the messages of that group are sent again when the
-claim expires: at most ``OUTBOX_STAMP_EVERY`` messages, accepted within the last
-``OUTBOX_STAMP_SECONDS`` (``tests/portal/test_outbox.py`` kills a sender between send and stamp).
-A sender stopped by an exception (SIGTERM, a database error) stamps what was accepted first.
+**The one window.** If a sender dies after the mail server accepted a message and before its
+``sent_at`` is committed (a few milliseconds), that message is sent again when its claim
+expires; with ``OUTBOX_STAMP_EVERY`` > 1, every message of the group not yet stamped (at most
+``OUTBOX_STAMP_EVERY``, accepted within the last ``OUTBOX_STAMP_SECONDS``;
+``tests/portal/test_outbox_batches.py`` kills a sender between send and stamp). A crash of the
+database server itself (not of the sender) within its ``wal_writer_delay`` can lose the last
+stamps, committed asynchronously, and send those messages again.
+A sender stopped by an exception (KeyboardInterrupt, an unexpected error) still tries to
+stamp what the server had accepted first.
 Each message keeps its Message-ID, so mail systems that de-duplicate see one message. That is
 the only way an email can go twice; nothing else sends an owed email more or less than once.
 
@@ -37,13 +42,14 @@ import random
 import smtplib
 import socket
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers, make_msgid
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -214,6 +220,12 @@ def deliver(*, ids: list[int] | None = None, limit: int | None = None, now: date
     mailer = mailers.default
     raw = isinstance(mailer, SMTPBackend)  # then the fast writer (portal.mime) can be used
     sent = Stamps(sender=sender, report=report)
+    with asynchronous_commit():
+        _send(claimed, mailer=mailer, raw=raw, sent=sent, report=report)
+    return report
+
+
+def _send(claimed, *, mailer, raw: bool, sent: "Stamps", report: Delivery) -> None:
     try:
         for position, row in enumerate(claimed):
             try:
@@ -241,20 +253,19 @@ def deliver(*, ids: list[int] | None = None, limit: int | None = None, now: date
                 logger.exception("Outgoing email %s could not be sent.", row.pk)
                 _failed(row, error, now=timezone.now(), permanent=False, report=report)
             else:
-                sent.add(row.pk)  # stamped with the next few: the window in which a crash sends twice
+                sent.add(row.pk)  # until its stamp commits: the window in which a crash sends twice
     finally:
         try:
             sent.flush()
         finally:
             _close_quietly(mailer)
-    return report
 
 
 class Stamps:
-    """The rows the server accepted, stamped ``sent`` together: one committed UPDATE for every
-    ``OUTBOX_STAMP_EVERY`` emails (or ``OUTBOX_STAMP_SECONDS``, whichever comes first), not one per
-    email, each of which waited for its own WAL flush. A sender killed in between sends those
-    again when its claim expires (see the module's docstring)."""
+    """The rows the server accepted, stamped ``sent``: each at once (``OUTBOX_STAMP_EVERY`` = 1), or
+    together, one UPDATE for every ``OUTBOX_STAMP_EVERY`` emails (or ``OUTBOX_STAMP_SECONDS``,
+    whichever comes first). A sender killed in between sends those not stamped again when its
+    claim expires (see the module's docstring)."""
 
     def __init__(self, *, sender: str, report: Delivery):
         self.sender, self.report = sender, report
@@ -277,6 +288,27 @@ class Stamps:
             )
             self.pending = []
         self.since = time.monotonic()
+
+
+@contextmanager
+def asynchronous_commit():
+    """On PostgreSQL, the sender's statements commit without waiting for the WAL flush
+    (``synchronous_commit = off`` for this connection while it delivers, then as it was). A sender
+    killed after a stamp's commit loses nothing: the database server has it. Only a crash of the
+    database server itself, within its ``wal_writer_delay``, can lose the last stamps, and send those
+    emails again. Each stamp then costs a round trip, not a wait for the disk."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        (before,) = cursor.fetchone()
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('synchronous_commit', %s, false)", [before])
 
 
 def _claim(*, ids, limit, sender, now) -> list[OutboundEmail]:

@@ -98,6 +98,8 @@ def test_the_queries_of_a_batch_do_not_grow_with_its_size(due_event, remind, mai
         assert batch[7].startswith("SELECT") and 'FROM "events_remindersent"' in batch[7]
         assert batch[8].startswith('INSERT INTO "events_remindersent"')
         assert batch[9].startswith('INSERT INTO "portal_outboundemail"')
+        # (On PostgreSQL the delivery also turns synchronous_commit off and back: portal.outbox.)
+        delivery = [q for q in delivery if not q.startswith(("SHOW ", "SET ", "SELECT set_config"))]
         claim, sent = delivery[:3], delivery[3:]
         assert [statement.split()[0] for statement in claim] == ["SELECT", "UPDATE", "SELECT"]
         assert len(sent) == -(-size // settings.OUTBOX_STAMP_EVERY)  # 1 for two emails, 3 for twenty

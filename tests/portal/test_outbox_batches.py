@@ -1,6 +1,6 @@
-"""The outbox through a real SMTP server: the written bytes, and the sent rows stamped in groups
-(one UPDATE per OUTBOX_STAMP_EVERY emails), with a crash between send and stamp sending at most
-that group again."""
+"""The outbox through a real SMTP server: the written bytes; each sent row stamped at once with an
+asynchronous commit on PostgreSQL (the default), or the rows stamped in groups (one UPDATE per
+OUTBOX_STAMP_EVERY emails), with a crash between send and stamp sending at most that group again."""
 
 import threading
 from collections import Counter
@@ -78,7 +78,7 @@ def stamp_statements(queries) -> list[str]:
     return [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "sent_at" in q["sql"]]
 
 
-def test_the_sent_rows_are_stamped_in_one_update_per_group(smtp, settings):
+def test_the_sent_rows_can_be_stamped_in_one_update_per_group(smtp, settings):
     settings.OUTBOX_STAMP_EVERY = 3
     settings.OUTBOX_STAMP_SECONDS = 60
     rows = queue(7)
@@ -185,3 +185,35 @@ def test_an_email_with_an_attachment_goes_through_djangos_classes(smtp):
     (attachment,) = received.iter_attachments()
     assert attachment.get_filename() == "event.ics"
     assert attachment.get_content().startswith("BEGIN:VCALENDAR")
+
+
+def test_by_default_each_email_is_stamped_at_once_with_an_asynchronous_commit(smtp, settings, monkeypatch):
+    assert settings.OUTBOX_STAMP_EVERY == 1  # a killed sender repeats nothing (test_worker_processes.py)
+    queue(3)
+    seen = []
+    flush = outbox.Stamps.flush
+
+    def noting(stamps):
+        if connection.vendor == "postgresql" and stamps.pending:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                seen.append(cursor.fetchone()[0])
+        else:
+            seen.append(len(stamps.pending))
+        return flush(stamps)
+
+    monkeypatch.setattr(outbox.Stamps, "flush", noting)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = on")  # as in production (the test cluster's is off)
+    with CaptureQueriesContext(connection) as queries:
+        assert outbox.deliver().sent == 3
+    assert len(stamp_statements(queries)) == 3
+    if connection.vendor == "postgresql":
+        assert set(seen) == {"off"}  # the stamps do not wait for the disk
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"  # and the connection is as it was afterwards
+    else:
+        print("SQLite: no asynchronous commit to check (PostgreSQL only); the stamps are checked.")
+        assert seen[:3] == [1, 1, 1]
