@@ -194,11 +194,11 @@ def test_by_default_each_email_is_stamped_at_once_with_an_asynchronous_commit(sm
     flush = outbox.Stamps.flush
 
     def noting(stamps):
-        if connection.vendor == "postgresql" and stamps.pending:
+        if stamps.pending and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SHOW synchronous_commit")
                 seen.append(cursor.fetchone()[0])
-        else:
+        elif stamps.pending:
             seen.append(len(stamps.pending))
         return flush(stamps)
 
@@ -216,4 +216,4 @@ def test_by_default_each_email_is_stamped_at_once_with_an_asynchronous_commit(sm
             assert cursor.fetchone()[0] == "on"  # and the connection is as it was afterwards
     else:
         print("SQLite: no asynchronous commit to check (PostgreSQL only); the stamps are checked.")
-        assert seen[:3] == [1, 1, 1]
+        assert seen == [1, 1, 1]
