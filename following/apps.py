@@ -9,6 +9,7 @@ class FollowingConfig(AppConfig):
     def ready(self):
         from accounts import registry as accounts_registry
         from following import registry, schedule, sections, services
+        from following.templatetags.following import render_follow_button
         from portal import registry as portal_registry
 
         for followable in sections.FOLLOWABLES:
@@ -29,4 +30,5 @@ class FollowingConfig(AppConfig):
                 order=15,
             )
         )
+        portal_registry.register_object_action("following", render_follow_button)
         portal_registry.register_sweep(portal_registry.Sweep("digests", schedule.start_due_runs, order=80))

@@ -21,7 +21,7 @@ from observatory.models import Comment, Dataset, Indicator, IndicatorSummary, Ob
 from portal import services as workflow
 from portal.charts import format_number, sparkline
 from portal.http import client_address, keep_private
-from portal.models import Country, News
+from portal.models import Country, News, Topic
 from portal.views import paginate
 
 LATEST_ON_OBSERVATORY = 6
@@ -108,8 +108,20 @@ def publication_list(request):
             "search_text": filterset.text,
             "only_common_words": only_common_words,
             "is_filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
+            "filtered_by": _filtered_by(filterset),
         },
     )
+
+
+def _filtered_by(filterset) -> list:
+    """The country and topic the library is filtered by (each can be followed from here)."""
+    chosen = getattr(filterset.form, "cleaned_data", {})  # the valid filters (a bad one is left out)
+    found = []
+    if chosen.get("country"):
+        found.extend(Country.objects.filter(code=chosen["country"]))
+    if chosen.get("topic"):
+        found.extend(Topic.objects.filter(slug=chosen["topic"]))
+    return found
 
 
 def _publication_or_404(request, slug, queryset=None):

@@ -10,15 +10,26 @@ again. An optional ``key`` (unique in the table) refuses the same email twice.
 **Delivered after commit, retried until the server takes it.** ``deliver()`` claims due rows
 for ``OUTBOX_CLAIM_SECONDS`` (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so senders on
 several machines share the work and never take the same row), sends them through one
-connection and stamps each ``sent_at`` right after the server accepted it. When the server
+connection and stamps ``sent_at`` right after the server accepted each, with an asynchronous
+commit on PostgreSQL (``asynchronous_commit``: no wait for the WAL flush per email); with
+``OUTBOX_STAMP_EVERY`` > 1, in groups: one UPDATE for every ``OUTBOX_STAMP_EVERY`` emails or
+``OUTBOX_STAMP_SECONDS``, whichever comes first. The usual email's bytes are written by
+``portal.mime``, the others by Django's email classes. When the server
 cannot be reached (or answers 4xx) the row waits ``next_attempt_at`` with exponential backoff
 (``OUTBOX_RETRY_SECONDS`` doubling up to ``OUTBOX_RETRY_MAX_SECONDS``) and is tried again by
 the worker's sweep, for ``OUTBOX_GIVE_UP_HOURS``; a permanent refusal (5xx for every
 recipient) fails it at once. A sender that dies loses its claim when the claim time passes.
 
-**The one window.** If a sender dies after the mail server accepted a message and before
-its ``sent_at`` is committed (a few milliseconds), that message is sent again when its claim
-expires. It keeps its Message-ID, so mail systems that de-duplicate see one message. That is
+**The one window.** If a sender dies after the mail server accepted a message and before its
+``sent_at`` is committed (a few milliseconds), that message is sent again when its claim
+expires; with ``OUTBOX_STAMP_EVERY`` > 1, every message of the group not yet stamped (at most
+``OUTBOX_STAMP_EVERY``, accepted within the last ``OUTBOX_STAMP_SECONDS``;
+``tests/portal/test_outbox_batches.py`` kills a sender between send and stamp). A crash of the
+database server itself (not of the sender) within its ``wal_writer_delay`` can lose the last
+stamps, committed asynchronously, and send those messages again.
+A sender stopped by an exception (KeyboardInterrupt, an unexpected error) still tries to
+stamp what the server had accepted first.
+Each message keeps its Message-ID, so mail systems that de-duplicate see one message. That is
 the only way an email can go twice; nothing else sends an owed email more or less than once.
 
 **Withdrawn when it no longer holds.** ``withdraw(topic=…)`` takes back rows still waiting
@@ -30,16 +41,20 @@ import logging
 import random
 import smtplib
 import socket
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers, make_msgid
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from portal import mime
 from portal.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -203,11 +218,23 @@ def deliver(*, ids: list[int] | None = None, limit: int | None = None, now: date
     if not claimed:
         return report
     mailer = mailers.default
+    raw = isinstance(mailer, SMTPBackend)  # then the fast writer (portal.mime) can be used
+    sent = Stamps(sender=sender, report=report)
+    with asynchronous_commit():
+        _send(claimed, mailer=mailer, raw=raw, sent=sent, report=report)
+    return report
+
+
+def _send(claimed, *, mailer, raw: bool, sent: "Stamps", report: Delivery) -> None:
     try:
         for position, row in enumerate(claimed):
             try:
                 mailer.open()
-                mailer.send_messages([deserialise(row.message)])
+                wire = mime.wire(row.message) if raw else None
+                if wire is not None and mailer.connection is not None:
+                    mailer.connection.sendmail(wire.sender, wire.recipients, wire.data)
+                else:
+                    mailer.send_messages([deserialise(row.message)])
             except smtplib.SMTPRecipientsRefused as error:
                 permanent = all(code >= 500 for code, _text in error.recipients.values())
                 _failed(row, error, now=timezone.now(), permanent=permanent, report=report)
@@ -226,14 +253,62 @@ def deliver(*, ids: list[int] | None = None, limit: int | None = None, now: date
                 logger.exception("Outgoing email %s could not be sent.", row.pk)
                 _failed(row, error, now=timezone.now(), permanent=False, report=report)
             else:
-                # Right after the server's acceptance: the window in which a crash sends twice.
-                OutboundEmail.objects.filter(pk=row.pk, claimed_by=sender, state=State.QUEUED).update(
-                    state=State.SENT, sent_at=timezone.now(), attempts=row.attempts + 1, claimed_until=None
-                )
-                report.sent += 1
+                sent.add(row.pk)  # until its stamp commits: the window in which a crash sends twice
     finally:
-        _close_quietly(mailer)
-    return report
+        try:
+            sent.flush()
+        finally:
+            _close_quietly(mailer)
+
+
+class Stamps:
+    """The rows the server accepted, stamped ``sent``: each at once (``OUTBOX_STAMP_EVERY`` = 1), or
+    together, one UPDATE for every ``OUTBOX_STAMP_EVERY`` emails (or ``OUTBOX_STAMP_SECONDS``,
+    whichever comes first). A sender killed in between sends those not stamped again when its
+    claim expires (see the module's docstring)."""
+
+    def __init__(self, *, sender: str, report: Delivery):
+        self.sender, self.report = sender, report
+        self.pending: list[int] = []
+        self.since = time.monotonic()
+
+    def add(self, pk: int) -> None:
+        self.pending.append(pk)
+        self.report.sent += 1  # what the server accepted (the stamp may find another sender's claim)
+        if len(self.pending) >= settings.OUTBOX_STAMP_EVERY or (
+            time.monotonic() - self.since >= settings.OUTBOX_STAMP_SECONDS
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            # Only rows this sender still holds: one whose claim another sender took is its to stamp.
+            OutboundEmail.objects.filter(pk__in=self.pending, claimed_by=self.sender, state=State.QUEUED).update(
+                state=State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, claimed_until=None
+            )
+            self.pending = []
+        self.since = time.monotonic()
+
+
+@contextmanager
+def asynchronous_commit():
+    """On PostgreSQL, the sender's statements commit without waiting for the WAL flush
+    (``synchronous_commit = off`` for this connection while it delivers, then as it was). A sender
+    killed after a stamp's commit loses nothing: the database server has it. Only a crash of the
+    database server itself, within its ``wal_writer_delay``, can lose the last stamps, and send those
+    emails again. Each stamp then costs a round trip, not a wait for the disk."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        (before,) = cursor.fetchone()
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('synchronous_commit', %s, false)", [before])
 
 
 def _claim(*, ids, limit, sender, now) -> list[OutboundEmail]:

@@ -10,6 +10,10 @@ From its AppConfig.ready(), an app may register:
 - a **sitemap**: ``register_sitemap("events", EventSitemap)``.
 - an **API endpoint**: ``register_api("events", EventViewSet, basename="event")`` under /api/v1/.
 - a **sweep**: ``register_sweep(Sweep(key, run))``, run by the task workers on a schedule.
+- an **object action**: ``register_object_action(key, render)``; ``{% object_actions obj %}``
+  (portal's ``object_actions`` tag library) shows what ``render(context, obj)`` returns (safe
+  HTML, or "" when it has nothing for that object) on the pages of portal's own objects (the
+  Follow button of a topic, country or body on the lists they filter).
 
 Each must run a fixed number of queries whatever the amount of content.
 """
@@ -39,6 +43,16 @@ class HomeBlock:
 _search: dict[str, SearchProvider] = {}
 _home: dict[str, HomeBlock] = {}
 _sitemaps: dict[str, type] = {}
+_object_actions: dict[str, Callable] = {}
+
+
+def register_object_action(key: str, render: Callable) -> None:
+    """``render(template_context, obj) -> str`` (safe HTML, "" for nothing)."""
+    _object_actions[key] = render
+
+
+def object_actions() -> list[Callable]:
+    return list(_object_actions.values())
 
 
 def register_search(provider: SearchProvider) -> None:

@@ -403,6 +403,10 @@ WORKER_SWEEP_GRACE_SECONDS = env("WORKER_SWEEP_GRACE_SECONDS", 120.0, cast=float
 # after commit, with retries while the mail server is unreachable.
 OUTBOX_BATCH_SIZE = env("OUTBOX_BATCH_SIZE", 200, cast=int)
 OUTBOX_CLAIM_SECONDS = env("OUTBOX_CLAIM_SECONDS", 600.0, cast=float)
+# Sent emails are stamped every N emails or S seconds: with N > 1, a sender killed mid-batch sends
+# up to N again. 1 (the default): each email stamped at once, with an asynchronous commit.
+OUTBOX_STAMP_EVERY = env("OUTBOX_STAMP_EVERY", 1, cast=int)
+OUTBOX_STAMP_SECONDS = env("OUTBOX_STAMP_SECONDS", 2.0, cast=float)
 OUTBOX_RETRY_SECONDS = env("OUTBOX_RETRY_SECONDS", 30.0, cast=float)
 OUTBOX_RETRY_MAX_SECONDS = env("OUTBOX_RETRY_MAX_SECONDS", 1800.0, cast=float)
 OUTBOX_GIVE_UP_HOURS = env("OUTBOX_GIVE_UP_HOURS", 72.0, cast=float)

@@ -55,6 +55,7 @@ def news_list(request):
     page = paginate(request, queryset, settings.NEWS_PAGE_SIZE)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
+    chosen = filterset.form.cleaned_data if filterset.is_bound and is_valid else {}
     return render(
         request,
         "portal/news_list.html",
@@ -63,6 +64,8 @@ def news_list(request):
             "page_obj": page,
             "news_list": page.object_list,
             "query_string": query_without_page.urlencode(),
+            # The country, body and topic filtered by: each page of news about one can follow it.
+            "filtered_by": [chosen[key] for key in ("country", "body", "topic") if chosen.get(key)],
         },
     )
 

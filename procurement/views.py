@@ -41,7 +41,7 @@ def field_labels() -> dict[str, str]:
 
 
 def _context(slug):
-    """The observatory, the version the public sees, and the member countries' names (3 queries)."""
+    """The observatory, the version the public sees, and the member countries by code, by name (3 queries)."""
     observatory = get_object_or_404(Observatory.objects.public(), slug=slug)
     dataset = (
         Dataset.objects.current()
@@ -49,19 +49,21 @@ def _context(slug):
         .select_related("procurement_import")
         .first()
     )
-    members = {country.code: country.name for country in Country.objects.filter(status=Country.Status.MEMBER)}
-    return observatory, dataset, dict(sorted(members.items(), key=lambda item: item[1]))
+    members = {country.code: country for country in Country.objects.filter(status=Country.Status.MEMBER)}
+    return observatory, dataset, dict(sorted(members.items(), key=lambda item: item[1].name))
 
 
 @require_safe
 def country_detail(request, slug, code):
     """/observatories/<slug>/procurement/<code>/: the country's figures beside the other members'."""
     code = code.upper()
-    observatory, dataset, members = _context(slug)
-    if code not in members:
+    observatory, dataset, countries = _context(slug)
+    if code not in countries:
         raise Http404(_("Procurement pages are for the member countries."))
+    members = {other: country.name for other, country in countries.items()}
     columns = [code, *(other for other in members if other != code)]
     context = {"observatory": observatory, "dataset": dataset, "country": code, "country_name": members[code],
+               "country_object": countries[code],  # its Follow button
                "members": members, "columns": [(other, members[other]) for other in columns]}  # fmt: skip
     if dataset is None:
         return render(request, "procurement/country_detail.html", context)
@@ -142,7 +144,8 @@ def _coverage_table(rows):
 @require_safe
 def about(request, slug):
     """/observatories/<slug>/procurement/: sources, licences, coverage, how each figure is computed, limits."""
-    observatory, dataset, members = _context(slug)
+    observatory, dataset, countries = _context(slug)
+    members = {code: country.name for code, country in countries.items()}
     context = {"observatory": observatory, "dataset": dataset, "members": members}
     if dataset is not None:
         run = dataset.procurement_import

@@ -5,6 +5,7 @@ sign in and come back (no form, so the page stays in the anonymous page cache)."
 
 from django import template
 from django.contrib.contenttypes.models import ContentType
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -38,3 +39,9 @@ def follow_button(context, obj):
         "sign_in_url": f"{reverse('account_login')}?{urlencode({'next': here})}",
         "csrf_token": context.get("csrf_token"),
     }
+
+
+def render_follow_button(context, obj) -> str:
+    """The button as portal's ``{% object_actions obj %}`` shows it (portal.registry)."""
+    data = follow_button(context, obj)
+    return render_to_string("following/includes/follow_button.html", data) if data["show"] else ""

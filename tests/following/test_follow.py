@@ -4,13 +4,15 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.test import Client
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from accounts import services as accounts
 from accounts.models import Profile
 from following import registry, services
 from following.models import Follow, Subscriber
-from tests.factories import ParticipantFactory, TopicFactory
+from tests.factories import BodyFactory, CountryFactory, ParticipantFactory, PublishedNewsFactory, TopicFactory
 from tests.observatory.factories import ObservatoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +124,63 @@ def test_my_follows_are_exported_and_erased_with_the_account(participant):
     assert exported["follows"] == [{"kind": "observatory", "items": ["Regional Labor Observatory"]}]
     accounts.delete_account(user=participant)
     assert not Follow.objects.exists() and not Subscriber.objects.exists()
+
+
+# --- Following a topic, a country or a body from the lists they filter ----------------------------
+
+
+def test_a_topic_country_and_body_are_followed_from_the_news_they_filter(client, participant):
+    country, body, topic = CountryFactory(code="PE"), BodyFactory(name="Technical Group on SMEs"), TopicFactory()
+    news = PublishedNewsFactory()
+    news.countries.add(country)
+    news.bodies.add(body)
+    news.topics.add(topic)
+    page = f"{reverse('portal:news_list')}?country={country.code}&body={body.slug}&topic={topic.slug}"
+    html = client.get(page).content.decode()
+    # A visitor gets links to sign in that come back to this very list.
+    for name in (country.name, body.name, topic.name):
+        assert f"Follow {name}" in html
+    assert f"{reverse('account_login')}?{urlencode({'next': page})}".replace("&", "&amp;") in html
+    assert "<form" not in html.split('class="follow-filters"')[1].split("</div>")[0]
+    client.force_login(participant)
+    for kind, obj in (("country", country), ("body", body), ("topic", topic)):
+        response = client.post(
+            reverse("following:follow"), {"kind": kind, "id": obj.pk, "action": "follow", "next": page}
+        )
+        assert response.status_code == 302 and response["Location"] == page
+    assert Follow.objects.filter(user=participant).count() == 3
+    html = client.get(page).content.decode()
+    assert html.count('aria-pressed="true"') == 3
+    client.post(reverse("following:follow"), {"kind": "topic", "id": topic.pk, "action": "unfollow", "next": page})
+    assert Follow.objects.filter(user=participant).count() == 2
+
+
+def test_the_library_filtered_by_a_country_and_a_topic_offers_to_follow_them(client, participant):
+    country, topic = CountryFactory(code="CL"), TopicFactory(name="Gender equality")
+    client.force_login(participant)
+    page = f"{reverse('observatory:publication_list')}?country={country.code}&topic={topic.slug}"
+    html = client.get(page).content.decode()
+    assert "Follow Chile" in html and "Follow Gender equality" in html
+    assert 'name="csrfmiddlewaretoken"' in html.split('class="follow-filters"')[1]
+    response = client.post(
+        reverse("following:follow"), {"kind": "country", "id": country.pk, "action": "follow", "next": page}
+    )
+    assert response["Location"] == page
+    assert Follow.objects.filter(user=participant, object_id=country.pk).exists()
+
+
+def test_no_follow_button_on_an_unfiltered_list_or_for_a_bad_filter(client):
+    for page in (reverse("portal:news_list"), reverse("observatory:publication_list")):
+        assert 'class="follow-filters"' not in client.get(page).content.decode()
+    html = client.get(reverse("observatory:publication_list") + "?topic=no-such-topic&country=zz").content.decode()
+    assert 'class="follow-filters"' not in html
+    html = client.get(reverse("portal:news_list") + "?topic=no-such-topic").content.decode()
+    assert 'class="follow-filters"' not in html
+
+
+def test_following_from_a_list_needs_the_csrf_token(participant):
+    topic = TopicFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(participant)
+    response = client.post(reverse("following:follow"), {"kind": "topic", "id": topic.pk, "action": "follow"})
+    assert response.status_code == 403 and not Follow.objects.exists()

@@ -67,6 +67,15 @@ def test_the_country_page_in_spanish(client, published):
     assert "Adjudicaciones ganadas por proveedores de otro país miembro" in html
 
 
+def test_a_member_country_can_be_followed_from_its_procurement_page(client, published, participant):
+    page = country_url("pe")
+    html = client.get(page).content.decode()
+    assert "Follow Peru" in html and reverse("account_login") in html  # a visitor signs in first
+    client.force_login(participant)
+    html = client.get(page).content.decode()
+    assert "Follow Peru" in html and 'name="kind" value="country"' in html
+
+
 def test_a_country_that_is_not_a_member_has_no_procurement_page(client, published):
     assert client.get(country_url("us")).status_code == 404
     assert client.get(country_url("xx")).status_code == 404
