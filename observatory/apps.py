@@ -164,11 +164,14 @@ def _watch_what_public_pages_show():
     cache.watch(Publication, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
     for part in (Collaborator, PublicationFile):
         cache.watch(part, part_of="publication")
-    # A comment is on the page once approved (and counted per sector): approving it, hiding it after
-    # reports, or erasing its author's name turns the version; a comment waiting for moderation, a
-    # rejection, a report count and the decision emails' stamps change no page.
+    # A comment is on its publication's page once approved (and counted per sector), on no list:
+    # approving it, hiding it after reports, or erasing its author's name turns that page only; a
+    # comment waiting for moderation, a rejection, a report count and the decision emails' stamps
+    # change no page.
     cache.watch(
         Comment,
         fields=("text", "author_name", "author_organisation", "author_sector", "author_country", "created_at"),
         shown_when={"status": Comment.Status.APPROVED},
+        part_of="publication",
+        on_lists=False,
     )
