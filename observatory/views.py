@@ -467,13 +467,13 @@ def indicator_detail(request, slug, indicator):
     )
     if is_preview:
         return keep_private(response, noindex=True)
-    # Its own item and observatory, the figures (any dataset's publish: a dataset may carry any
-    # indicator), the publications, news and events linked to it and what those show.
+    # Its own item (a dataset version with its figures turns it) and observatory, the
+    # publications, news and events linked to it and what those show.
     return page_cache.shows(
         response,
         page_cache.item(indicator),
         page_cache.item(indicator.observatory),
-        page_cache.kind(Dataset),
+        page_cache.item(dataset),
         page_cache.related(Publication, indicator),
         page_cache.related(News, indicator),
         *(page_cache.related(Event, publication) for publication in publications),

@@ -33,7 +33,7 @@ the content version (turned by every change) moves: a hit costs one cache read, 
 import hashlib
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -119,7 +119,7 @@ def content_version() -> int:
     next_live = values.get(NEXT_LIVE_KEY)
     if not next_live or next_live[0] != version:
         cache.set(NEXT_LIVE_KEY, (version, _soonest_scheduled()), None)
-    elif next_live[1] and time.time() >= next_live[1]:
+    elif next_live[1] and timezone.now().timestamp() >= next_live[1]:
         _go_live(since=next_live[1])
         return content_version()
     if _seen[0] != version:
@@ -277,6 +277,8 @@ class Watch:
     on_lists: bool = True
     #: Whether the row shows on every page (the taxonomy's names).
     everywhere: bool = False
+    #: ``also(row)``: more tags a change of the row turns (what it carries that no link says).
+    also: Callable[[object], Iterable[str]] | None = None
 
     def read(self) -> set[str]:
         """What a change must touch to matter: the fields shown and those that decide whether
@@ -326,7 +328,7 @@ class Watch:
         for accessor, other in self._links():
             for pk in getattr(instance, accessor).values_list("pk", flat=True):
                 tags.add(f"{mine}@{other._meta.label_lower}:{pk}")
-        return tags
+        return tags | set(self.also(instance) if self.also else ())
 
     def _foreign_keys(self):
         """Foreign keys to what pages show (not the item this row is part of)."""
@@ -360,6 +362,7 @@ def watch(
     part_of: str | None = None,
     on_lists: bool = True,
     everywhere: bool = False,
+    also: Callable[[object], Iterable[str]] | None = None,
 ) -> None:
     """Declare that public pages show ``fields`` of ``model`` (from the app's ``apps.py``).
 
@@ -380,6 +383,8 @@ def watch(
       approved comment, the seats a registration takes): it turns that item's tag alone,
       without a look at whether the item is shown (a tag no cached page holds costs nothing).
     - ``everywhere``: the row shows on every page (the taxonomy's names): it turns them all.
+    - ``also``: ``also(row)`` gives more tags to turn, for what a row carries that no link
+      says (a dataset version: the pages of the indicators it has figures for).
 
     Costs one query per save of a watched model (its stored values, to compare), none for a
     save whose ``update_fields`` touch nothing ``watch`` reads; a change that matters costs one
@@ -402,7 +407,7 @@ def watch(
     stored = translated_fields(model, names)
     columns = tuple((name, opts.get_field(name).attname) for name in stored if not opts.get_field(name).many_to_many)
     many_to_many = tuple(name for name in stored if opts.get_field(name).many_to_many)
-    _watches[model] = Watch(model, columns, many_to_many, dict(shown_when or {}), part_of, on_lists, everywhere)
+    _watches[model] = Watch(model, columns, many_to_many, dict(shown_when or {}), part_of, on_lists, everywhere, also)
     label = opts.label
     pre_save.connect(_before_save, sender=model, dispatch_uid=f"portal.cache.pre_save.{label}")
     post_save.connect(_after_save, sender=model, dispatch_uid=f"portal.cache.save.{label}")
