@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.apps import apps
 from django.conf import settings
@@ -66,9 +67,10 @@ EVERY_PAGE = "*"
 LISTS = "lists"
 
 
-def item(obj) -> str:
-    """The tag of one item: its own page and every card of it."""
-    return f"{obj._meta.label_lower}:{obj.pk}"
+def item(obj) -> str | None:
+    """The tag of one item: its own page and every card of it (``None`` for no item: an
+    optional link left empty, which ``shows`` skips)."""
+    return None if obj is None else f"{obj._meta.label_lower}:{obj.pk}"
 
 
 def kind(model) -> str:
@@ -81,10 +83,10 @@ def related(model, obj) -> str:
     return f"{model._meta.label_lower}@{obj._meta.label_lower}:{obj.pk}"
 
 
-def shows(response, *tags: str):
+def shows(response, *tags: str | None):
     """Declare what ``response``'s page shows: it is kept until one of ``tags`` turns (or
     ``EVERY_PAGE``). Without it, a page depends on ``LISTS``."""
-    response.page_tags = tuple(dict.fromkeys(tags))
+    response.page_tags = tuple(dict.fromkeys(tag for tag in tags if tag))
     return response
 
 
@@ -186,7 +188,7 @@ def changed(tags: Iterable[str]) -> None:
     between)."""
     tags = frozenset(tags)
     bump(tags)
-    transaction.on_commit(lambda: bump(tags))
+    transaction.on_commit(partial(bump, tags))
 
 
 def bump_content_version(**kwargs) -> None:
