@@ -315,12 +315,13 @@ class Watch:
         """The tags a change of ``instance`` (stored as ``before``) turns: see the module's docstring."""
         if self.everywhere:
             return {EVERY_PAGE}
+        also = set(self.also(instance) if self.also else ())
         if self.part_of:
             field = self.model._meta.get_field(self.part_of)
             parent_ids = {_stored(instance, field.attname)} | ({_stored(before, field.attname)} if before else set())
             parent_ids.discard(None)
             tags = {f"{field.related_model._meta.label_lower}:{pk}" for pk in parent_ids}
-            return tags | ({kind(field.related_model), LISTS} if self.on_lists else set())
+            return tags | also | ({kind(field.related_model), LISTS} if self.on_lists else set())
         tags = {item(instance)} | ({kind(self.model), LISTS} if self.on_lists else set())
         mine = self.model._meta.label_lower
         for field in self._foreign_keys():
@@ -330,7 +331,7 @@ class Watch:
         for accessor, other in self._links():
             for pk in getattr(instance, accessor).values_list("pk", flat=True):
                 tags.add(f"{mine}@{other._meta.label_lower}:{pk}")
-        return tags | set(self.also(instance) if self.also else ())
+        return tags | also
 
     def _foreign_keys(self):
         """Foreign keys to what pages show (not the item this row is part of)."""

@@ -271,3 +271,16 @@ def test_a_page_rendered_while_what_it_shows_changed_is_not_kept(client, site, m
     monkeypatch.setattr(page_cache, "page_tags", real_render)
     assert client.get(news.get_absolute_url())["X-Cache"] == "miss"
     assert client.get(news.get_absolute_url())["X-Cache"] == "hit"
+
+
+def test_a_seat_taken_shows_at_once_in_the_events_api_and_a_pending_registration_keeps_it(client, content_cache):
+    event, person = OpenEventFactory(capacity=3), ParticipantFactory()
+    url = f"/api/v1/events/{event.slug}/"
+    assert client.get(url).json()["seats_left"] == 3
+    news_years = page_cache.remember("unrelated", lambda: "kept", "en")
+    registration = event_services.register(event=event, participant=person)  # pending
+    assert client.get(url).json()["seats_left"] == 3
+    event_services.confirm(registration=registration)
+    assert client.get(url).json()["seats_left"] == 2
+    # The lists' data (news years, facets, search sections) is not recomputed for a seat.
+    assert page_cache.remember("unrelated", lambda: "recomputed", "en") == news_years
