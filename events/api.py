@@ -25,6 +25,7 @@ from events.serializers import (
     RegistrationRequestSerializer,
     RegistrationSerializer,
 )
+from portal import cache as page_cache
 from portal.api import ReadOnlyViewSet, RequestLanguageMixin, with_search
 from portal.api_base import PersonalAnswersMixin
 from portal.api_schema import ApiErrorSerializer
@@ -51,6 +52,8 @@ class FormatIsAFilter(DefaultContentNegotiation):
     retrieve=extend_schema(summary="One published event, with its agenda, speakers, partners and documents"),
 )
 class EventViewSet(ReadOnlyViewSet):
+    # Its answers show the seats left: a seat taken or freed turns them (events/apps.py).
+    content_cache_tags = (page_cache.LISTS, page_cache.kind(Registration))
     serializer_class = EventSerializer
     content_negotiation_class = FormatIsAFilter
     filterset_class = with_search(EventFilter)

@@ -129,5 +129,14 @@ def _watch_what_public_pages_show():
     # in the API), never who registered. So a registration counts as a change of its event only
     # when it takes or frees a seat (confirmed, promoted from the waiting list, cancelled after
     # confirming): a pending or waitlisted registration, attending after confirming and every
-    # email stamp (status_notified_at, ReminderSent rows…) change no page.
-    cache.watch(Registration, fields=(), shown_when={"status__in": Registration.SEATED})
+    # email stamp (status_notified_at, ReminderSent rows…) change no page. The seats show on the
+    # event's page only (no list shows them): a seat taken or freed turns that page alone.
+    # The API's event reads show the seats left too: they depend on the registrations' type tag.
+    cache.watch(
+        Registration,
+        fields=(),
+        shown_when={"status__in": Registration.SEATED},
+        part_of="event",
+        on_lists=False,
+        also=lambda registration: {cache.kind(Registration)},
+    )

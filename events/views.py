@@ -1,4 +1,5 @@
 import calendar as month_calendar
+import contextlib
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from events.emails import participant_zone
 from events.filters import EventFilter
 from events.forms import SurveyForm
 from events.models import Event, Registration, Session
+from portal import cache as page_cache
 from portal import services as workflow
 from portal.http import keep_out_of_search_engines, keep_private
 from portal.views import paginate
@@ -119,7 +121,11 @@ def event_detail(request, slug):
     if is_preview or registration is not None:
         # A draft, or a page with someone's personal links, is never kept by a shared cache.
         keep_private(response, noindex=is_preview)
-    return response
+    # Its own item (with its parts and the seats taken) and the publications that came out of it.
+    tags = [page_cache.item(event), *map(page_cache.item, context["outcome_documents"])]
+    with contextlib.suppress(FieldDoesNotExist):
+        tags.append(page_cache.related(event._meta.get_field("publications").related_model, event))
+    return page_cache.shows(response, *tags)
 
 
 @require_safe

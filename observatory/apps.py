@@ -134,6 +134,18 @@ def _register_personal_data():
     )
 
 
+def _indicators_of_dataset(dataset):
+    """What a dataset version's publish (or edit) turns besides its own tags: every indicator
+    with figures in any version of it (the current one may change, an indicator may appear or
+    go), as an edit of that indicator would (its page, its lists, the pages linked to it)."""
+    from observatory.models import Indicator
+    from portal import cache
+
+    spec = cache.watched()[Indicator]
+    indicators = Indicator.objects.filter(summaries__dataset__key=dataset.key).distinct()
+    return {tag for indicator in indicators for tag in spec.tags_of(indicator)}
+
+
 def _watch_what_public_pages_show():
     """The cached public pages turn when these change (portal.cache.watch)."""
     from observatory.models import (
@@ -157,18 +169,21 @@ def _watch_what_public_pages_show():
     # An indicator's name, definition and links show on the data pages; its numbers come with a
     # dataset version once published (observations and summaries are written with it, at import).
     cache.watch(Indicator)
-    cache.watch(Dataset, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
+    cache.watch(Dataset, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED, also=_indicators_of_dataset)
     for part in (Observation, IndicatorSummary):
         cache.watch(part, part_of="dataset")
     # A publication once published, with its collaborators and files.
     cache.watch(Publication, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
     for part in (Collaborator, PublicationFile):
         cache.watch(part, part_of="publication")
-    # A comment is on the page once approved (and counted per sector): approving it, hiding it after
-    # reports, or erasing its author's name turns the version; a comment waiting for moderation, a
-    # rejection, a report count and the decision emails' stamps change no page.
+    # A comment is on its publication's page once approved (and counted per sector), on no list:
+    # approving it, hiding it after reports, or erasing its author's name turns that page only; a
+    # comment waiting for moderation, a rejection, a report count and the decision emails' stamps
+    # change no page.
     cache.watch(
         Comment,
         fields=("text", "author_name", "author_organisation", "author_sector", "author_country", "created_at"),
         shown_when={"status": Comment.Status.APPROVED},
+        part_of="publication",
+        on_lists=False,
     )

@@ -18,6 +18,7 @@ from observatory.filters import PublicationFilter
 from observatory.forms import CommentForm, DataSelectionForm, ReportForm
 from observatory.headlines import with_headlines
 from observatory.models import Comment, Dataset, Indicator, IndicatorSummary, Observatory, Publication, PublicationFile
+from portal import cache as page_cache
 from portal import services as workflow
 from portal.charts import format_number, sparkline
 from portal.http import client_address, keep_private
@@ -176,6 +177,11 @@ def _input_context(request, publication, form=None):
 
 def _render_publication(request, publication, *, form=None, status=200):
     is_preview = not publication.is_live
+    related_news = list(publication.news.published().newest_first().defer("body", "search_document")[:NEWS_ON_PAGE])
+    presented_at = list(
+        publication.events.published().order_by("-start", "-pk").defer("description", "search_document")
+    )
+    indicators = list(publication.indicators.public().select_related("observatory").order_by("position", "code"))
     response = render(
         request,
         "observatory/publication_detail.html",
@@ -183,15 +189,9 @@ def _render_publication(request, publication, *, form=None, status=200):
             "publication": publication,
             "is_preview": is_preview,
             "admin_url": reverse("admin:observatory_publication_change", args=[publication.pk]) if is_preview else "",
-            "related_news": list(
-                publication.news.published().newest_first().defer("body", "search_document")[:NEWS_ON_PAGE]
-            ),
-            "presented_at": list(
-                publication.events.published().order_by("-start", "-pk").defer("description", "search_document")
-            ),
-            "indicators": list(
-                publication.indicators.public().select_related("observatory").order_by("position", "code")
-            ),
+            "related_news": related_news,
+            "presented_at": presented_at,
+            "indicators": indicators,
             **_input_context(request, publication, form),
         },
         status=status,
@@ -202,7 +202,16 @@ def _render_publication(request, publication, *, form=None, status=200):
     # The files' download counts change with every download, not with a publish: the page cache
     # keeps this page a short while only, so a visitor sees a count at most that old.
     response.page_cache_seconds = services.DOWNLOAD_COUNTS_FRESH_SECONDS
-    return response
+    # Its own item (with its files, collaborators and approved comments), its observatory, and
+    # the news, events and indicators linked to it.
+    return page_cache.shows(
+        response,
+        page_cache.item(publication),
+        page_cache.item(publication.observatory),
+        *(page_cache.related(model, publication) for model in (News, Event, Indicator)),
+        *map(page_cache.item, [*related_news, *presented_at, *indicators]),
+        *{page_cache.item(indicator.observatory) for indicator in indicators},
+    )
 
 
 @require_safe
@@ -468,7 +477,21 @@ def indicator_detail(request, slug, indicator):
             "last_update": dataset.published_at or dataset.imported_at,
         },
     )
-    return keep_private(response, noindex=True) if is_preview else response
+    if is_preview:
+        return keep_private(response, noindex=True)
+    # Its own item (a dataset version with its figures turns it) and observatory, the
+    # publications, news and events linked to it and what those show.
+    return page_cache.shows(
+        response,
+        page_cache.item(indicator),
+        page_cache.item(indicator.observatory),
+        page_cache.item(dataset),
+        page_cache.related(Publication, indicator),
+        page_cache.related(News, indicator),
+        *(page_cache.related(Event, publication) for publication in publications),
+        *map(page_cache.item, [*publications, *events, *news]),
+        *{page_cache.item(publication.observatory) for publication in publications},
+    )
 
 
 @require_safe

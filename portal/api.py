@@ -17,7 +17,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from portal.api_base import ConditionalListMixin
-from portal.cache import remember
+from portal.cache import LISTS, remember
 from portal.filters import NewsFilter
 from portal.models import Body, Country, News, Topic
 
@@ -44,10 +44,13 @@ class ContentCachedReadsMixin:
     so a popular search or page of results is computed once per content version. Errors
     (a bad filter, a 404) are raised, never kept. Signed-in clients always get fresh data.
     A view whose answer also holds figures that change without a publish (download counts)
-    sets ``content_cache_seconds``: its reads are then kept that long at most.
+    sets ``content_cache_seconds``: its reads are then kept that long at most. They are kept
+    until a change turns one of ``content_cache_tags`` (``portal.cache``: every list's, unless
+    the answers show more, e.g. the events' seats left).
     """
 
     content_cache_seconds: int | None = None
+    content_cache_tags: tuple[str, ...] = (LISTS,)
 
     def list(self, request, *args, **kwargs):
         return self._from_content_cache(super().list, request, *args, **kwargs)
@@ -65,6 +68,7 @@ class ContentCachedReadsMixin:
             translation.get_language(),
             request.get_full_path(),
             period,
+            tags=self.content_cache_tags,
         )
         return Response(data)
 

@@ -67,9 +67,9 @@ def _watch_what_public_pages_show():
     from portal import cache
     from portal.models import Body, Country, KeyFigure, News, NewsLink, Topic
 
-    # The taxonomy is on every list, filter and card.
+    # The taxonomy is on every list, filter and card: a change turns every page.
     for taxonomy in (Country, Body, Topic):
-        cache.watch(taxonomy)
+        cache.watch(taxonomy, everywhere=True)
     # The home's key figures, beside its map.
     cache.watch(KeyFigure)
     # News once published (or scheduled), with its related links; a draft's edit changes no page.

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
@@ -28,6 +30,11 @@ class AnonymousPageCacheMiddleware:
     only for successful HTML responses that set no cookie (a page with a CSRF-protected
     form sets one, and is never shared) and that are not private (staff previews are).
 
+    A cached page is served while the tags of what it shows hold (``portal.cache.shows``; a
+    page that declares none depends on every list's tag): a change turns only the pages that
+    show it. A page rendered while one of its tags turned is not kept (it may show the content
+    from before the change).
+
     A view whose page shows something that changes without a publish (a download count) sets
     ``response.page_cache_seconds``: the page is kept at most that long (never past PAGE_TTL).
     """
@@ -39,20 +46,24 @@ class AnonymousPageCacheMiddleware:
         if not self._may_use_cache(request):
             return self.get_response(request)
         key = self._key(request)
+        page_cache.content_version()  # on every request: a scheduled item goes live on time
         cached = cache.get(key)
         if cached is not None:
-            cached["X-Cache"] = "hit"
-            return cached
+            tags, versions, response = cached
+            if page_cache.versions(tags) == versions:
+                response["X-Cache"] = "hit"
+                return response
+        started = time.time_ns()
         response = self.get_response(request)
         if self._may_store(response):
             response["X-Cache"] = "miss"
             if hasattr(response, "render") and callable(response.render):
                 response = response.render() or response
-            cache.set(
-                key,
-                response,
-                min(getattr(response, "page_cache_seconds", None) or page_cache.PAGE_TTL, page_cache.PAGE_TTL),
-            )
+            tags = page_cache.page_tags(response)
+            versions = page_cache.page_versions(tags, since_ns=started)
+            if versions is not None:
+                seconds = getattr(response, "page_cache_seconds", None) or page_cache.PAGE_TTL
+                cache.set(key, (tags, versions, response), min(seconds, page_cache.PAGE_TTL))
         return response
 
     @staticmethod
@@ -82,7 +93,7 @@ class AnonymousPageCacheMiddleware:
         # This runs before LocaleMiddleware: the language is the address's (/es/… or the
         # default), exactly as LocaleMiddleware chooses it under i18n_patterns.
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-        return ":".join(["page", str(page_cache.content_version()), language, request.get_full_path()])
+        return ":".join(["page", language, request.get_full_path()])
 
 
 class SignedInAnswersArePrivateMiddleware:

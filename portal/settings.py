@@ -359,17 +359,19 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Anonymous visitors get public pages from the cache; a change of what public pages show (each
-# app's portal.cache.watch) invalidates them all at once. On by default only where every process sees the same cache
-# (Redis, or the single-process demo): with per-process memory a publish would clear one
-# process only. Off in tests, which change data behind the signals' back.
+# app's portal.cache.watch) invalidates the pages that show it (portal.cache's tags). On by
+# default only where every process sees the same cache (Redis, or the single-process demo):
+# with per-process memory a publish would clear one process only. Off in tests, which change
+# data behind the signals' back.
 SHARED_CACHE = bool(REDIS_URL) or PORTAL_ENV == "development"
 ANONYMOUS_PAGE_CACHE = env("ANONYMOUS_PAGE_CACHE", SHARED_CACHE, cast=bool)
-# Data and template fragments that only published content decides, under the same content
-# version (portal.cache.remember, {% cache … using="content" %}): what a page-cache miss, a
+# Data and template fragments that only published content decides, under the same tags or
+# content version (portal.cache.remember, {% cache … using="content" %}): what a page-cache miss, a
 # signed-in visitor and the API reuse. Same rule as the page cache; a no-op cache when off.
 CONTENT_CACHE = env("CONTENT_CACHE", SHARED_CACHE, cast=bool)
-# Each process reuses its last read of the content version this long (a cache round trip per
-# request saved): a change made elsewhere shows within it. 0 in tests, which change data at once.
+# Each process reuses its last read of the content version (and the tag versions read under
+# it) this long (a cache round trip per request saved): a change made elsewhere shows within
+# it. 0 in tests, which change data at once.
 CONTENT_VERSION_REUSE_SECONDS = env("CONTENT_VERSION_REUSE_SECONDS", 0 if IS_TEST else 1.0, cast=float)
 CACHES["content"] = (
     {**CACHES["default"], "KEY_PREFIX": "content"}

@@ -10,6 +10,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from portal import cache as page_cache
 from portal import registry, search, services
 from portal.cache import remember
 from portal.filters import NewsFilter
@@ -81,12 +82,13 @@ def news_detail(request, slug):
     is_preview = not news.is_live
     if is_preview and not services.can_preview(request.user, news):
         raise Http404(_("No news item found at this address."))
+    related_news = list(News.objects.related_to(news))
     response = render(
         request,
         "portal/news_detail.html",
         {
             "news": news,
-            "related_news": News.objects.related_to(news),
+            "related_news": related_news,
             "is_preview": is_preview,
             "admin_url": reverse("admin:portal_news_change", args=[news.pk]) if is_preview else "",
         },
@@ -94,7 +96,14 @@ def news_detail(request, slug):
     if is_preview:
         # A draft must never be kept by a shared cache or the browser.
         keep_private(response, noindex=True)
-    return response
+    # Its own item and the news that share a topic or a body with it (a new one may join them).
+    terms = [*news.topics.all(), *news.bodies.all()]
+    return page_cache.shows(
+        response,
+        page_cache.item(news),
+        *(page_cache.related(News, term) for term in terms),
+        *map(page_cache.item, related_news),
+    )
 
 
 class SearchForm(forms.Form):

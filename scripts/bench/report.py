@@ -4,10 +4,11 @@
     .venv/bin/python scripts/bench/report.py --dir var/bench [--meta key=value …]
 
 Reads what the other scripts wrote in --dir (dataset.json, pages.json, pages-uncached.json,
-rush.json, reminders.json, digests.json, import.json, profiles/summary.json) and checks each figure against the
-issue's targets: p95 under 100 ms for every page and API endpoint at 8 connections (150 ms
-for searches), cacheable pages at 50% or more of the framework's ceiling, the rush exact
-with no error, 100 reminder emails a second or more, 200 digests a second or more.
+rush.json, reminders.json, digests.json, import.json, invalidation.json, profiles/summary.json)
+and checks each figure against the issue's targets: p95 under 100 ms for every page and API
+endpoint at 8 connections (150 ms for searches), cacheable pages at 50% or more of the
+framework's ceiling, the rush exact with no error, 100 reminder emails a second or more, 200
+digests a second or more, 95% of other detail pages still cached after one publish.
 """
 
 import argparse
@@ -156,6 +157,7 @@ def main():
     profiles = load(folder / "profiles" / "summary.json")
     indicator_import = load(folder / "import.json")
     ocds_import = load(folder / "ocds-import.json")
+    invalidation = load(folder / "invalidation.json")
 
     results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "run": meta}
     md = [
@@ -311,6 +313,23 @@ def main():
             "",
             f"OCDS import: {row['releases']:,} releases in {row['seconds']} s, peak {row['peak_tree_rss_mb']} MB — "
             f"{'OK' if row['ok'] else 'FAILED'}",
+        ]
+    if invalidation:
+        results["invalidation"] = row = invalidation
+        shown = ", ".join(f"{label} {'✓' if ok else '✗'}" for label, ok in row["shown_at_once"].items())
+        verdict = "✓" if row["ok"] else "✗"
+        md += [
+            "## Invalidation: one publish",
+            "",
+            "| other detail pages cached | still hits after one news publish | target ≥ 95% | shown at once |",
+            "| ---: | ---: | --- | --- |",
+            f"| {row['pages']} | {row['still_hits']} ({row['hit_ratio']:.1%}) | {verdict} | {shown} |",
+            "",
+        ]
+        out += [
+            "",
+            f"Invalidation: {row['still_hits']} of {row['pages']} other detail pages still hits after one publish "
+            f"({row['hit_ratio']:.1%}) — {'OK' if row['ok'] else 'FAILED'}",
         ]
     if profiles:
         results["profiles"] = profiles

@@ -19,7 +19,8 @@
 #  7. ocds_import.py: 1,000,000 OCDS releases imported as a new procurement data version, timed,
 #     with the peak memory of the command and its workers (the targets: under 10 minutes, 1 GB).
 #  8. profile_pages.py: pyinstrument and the SQL of each page, in-process.
-#  9. report.py: var/bench/results.md and results.json, and the table on stdout.
+#  9. invalidation.py: 400 detail pages cached, one news item published, the share still hits.
+# 10. report.py: var/bench/results.md and results.json, and the table on stdout.
 #
 # Settings (environment): BENCH_DURATION (s per endpoint, 10), BENCH_WARMUP (2),
 # BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn processes, 2 × cores + 1),
@@ -250,6 +251,11 @@ profile_source=$OUT/pages.json
 rm -rf "$OUT/profiles"
 "$BIN/python" scripts/bench/profile_pages.py --pages "$profile_source" --out "$OUT/profiles" --repeat 3
 phase profiles
+
+say "Invalidation: the other detail pages still cached after one publish (last: it publishes)"
+phase_start=$SECONDS
+"$BIN/python" scripts/bench/invalidation.py --pages 400 --out "$OUT/invalidation.json"
+phase invalidation
 
 "$BIN/python" scripts/bench/report.py --dir "$OUT" \
   --meta "postgresql=$pg_version" "gunicorn=$WORKERS processes × $THREADS threads (gthread)" \
