@@ -1,8 +1,8 @@
 """The parts every card shares (templates/includes/card.html is the card itself).
 
-    {% load cards %}
-    {% card_link news %}                the card's one link: the title, to the item's page
-    {% card_link observatory "name" %}  the same for a model whose title is its name
+{% load cards %}
+{% card_link news %}                the card's one link: the title, to the item's page
+{% card_link observatory "name" %}  the same for a model whose title is its name
 """
 
 from django import template

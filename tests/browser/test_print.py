@@ -58,7 +58,8 @@ CUT_OFF = """
 () => {
   const edge = document.documentElement.clientWidth + 1;
   return [...document.querySelectorAll("main *")]
-    .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > edge && !el.closest(".visually-hidden"))
+    .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > edge)
+    .filter(el => !el.closest(".visually-hidden"))
     .map(el => `${el.tagName.toLowerCase()}.${el.getAttribute("class") || ""}`).slice(0, 8);
 }
 """
@@ -165,6 +166,8 @@ def test_an_outside_link_prints_its_address_and_an_inside_one_does_not(new_page,
     check_page(page)
     page.emulate_media(media="print")
     outside = page.locator('.article__body a[href^="http"]')
-    assert outside.evaluate("link => getComputedStyle(link, '::after').content") == '" (https://example.org/declaration)"'
+    assert (
+        outside.evaluate("link => getComputedStyle(link, '::after').content") == '" (https://example.org/declaration)"'
+    )
     inside = page.locator('main a[href^="/"]').first
     assert inside.evaluate("link => getComputedStyle(link, '::after').content") in ("none", "normal")

@@ -59,4 +59,5 @@ def test_a_title_shown_in_the_other_language_says_so(client):
         url = reverse("portal:news_list")
     with_tag = cards(client.get(url).content.decode())
     assert len(with_tag) == 1
-    assert re.search(r'lang="en">Ministers meet in Lima</a> <span class="tag tag--language"[^>]*>EN</span>', with_tag[0])
+    tagged = r'lang="en">Ministers meet in Lima</a> <span class="tag tag--language"[^>]*>EN</span>'
+    assert re.search(tagged, with_tag[0])
