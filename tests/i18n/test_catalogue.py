@@ -18,6 +18,8 @@ _BLOCKS = [
     re.compile(r"<script\b.*?</script>", re.S | re.I),
     re.compile(r"<style\b.*?</style>", re.S | re.I),
     re.compile(r"<code\b.*?</code>", re.S | re.I),
+    # A card's CSS class names (the class block of templates/includes/card.html).
+    re.compile(r"{%\s*block\s+class\s*%}.*?{%\s*endblock\s*%}", re.S),
     re.compile(r"{%.*?%}", re.S),
     re.compile(r"{{.*?}}", re.S),
 ]
