@@ -3,12 +3,14 @@ srcset, focal points, Open Graph crops, metadata stripped, hostile uploads refus
 nothing saved."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from events.models import Speaker
@@ -94,15 +96,27 @@ def test_saving_a_cover_makes_every_variant_once(members):
 
 
 def test_the_card_offers_webp_and_jpeg_at_every_width_with_its_size_set(client, members):
+    older = news_with_cover(members, published_at=timezone.now() - timedelta(days=1))
     news = news_with_cover(members)
     html = client.get(reverse("portal:news_list")).content.decode()
-    picture = html[html.index("<picture>") : html.index("</picture>")]
-    assert '<source type="image/webp" srcset="' in picture
-    for width in (480, 800, 1200):
-        assert f".webp {width}w" in picture and f".jpg {width}w" in picture
-    assert 'width="800" height="450"' in picture and 'loading="lazy"' in picture and "sizes=" in picture
-    assert 'alt="The ministers at the summit"' in picture
-    assert news.cover_image.url not in picture  # the original is never what a card loads
+    first, second = (html[start : html.index("</picture>", start)] for start in _all(html, "<picture>"))
+    for picture in (first, second):
+        assert '<source type="image/webp" srcset="' in picture
+        for width in (480, 800, 1200):
+            assert f".webp {width}w" in picture and f".jpg {width}w" in picture
+        assert 'width="800" height="450"' in picture and "sizes=" in picture
+        assert 'alt="The ministers at the summit"' in picture
+    # The first card is in view on arrival: loaded at once; the ones below the fold wait.
+    assert 'fetchpriority="high"' in first and 'loading="lazy"' not in first
+    assert 'loading="lazy"' in second and "fetchpriority" not in second
+    assert news.cover_image.url not in html and older.cover_image.url not in html  # never the original
+
+
+def _all(text, needle):
+    start = text.find(needle)
+    while start != -1:
+        yield start
+        start = text.find(needle, start + 1)
 
 
 def test_the_detail_page_loads_its_cover_first_and_shares_a_1200_by_630_crop(client, members):
