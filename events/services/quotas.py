@@ -38,7 +38,7 @@ def check_quota_shares(*, event: Event, quotas: Iterable[SeatQuota]) -> None:
                 message = _("The quotas' shares add up to %(total)d%%; they may reserve at most 100%% of the seats.")
             else:
                 message = _(
-                    "The quotas' shares of the seats %(mode)s add up to %(total)d%%; they may reserve at most 100%%."
+                    "The quotas' shares of the seats (%(mode)s) add up to %(total)d%%; they may reserve at most 100%%."
                 )
             raise QuotaRefused(message % {"total": total, "mode": mode.label.lower() if mode else ""})
 
