@@ -596,6 +596,8 @@ class Registration(models.Model):
         related_name="registrations",
         editable=False,
     )
+    # Waitlisted although seats were free: they were reserved for quotas the participant does not match.
+    waitlisted_by_quota = models.BooleanField(default=False, editable=False)
     # Idempotent emails: each is sent once, the stamp checked under a row lock.
     status_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The follow-up email after the event (events.emails.send_follow_ups): once, stamped here.

@@ -120,7 +120,7 @@ def register(*, event: Event, participant, mode: str = "") -> Registration:
             existing.door_code = new_door_code()
             existing.created_at = now
             existing.confirmed_at = existing.waitlisted_at = existing.cancelled_at = None
-            existing.promoted_from_waiting_list = False
+            existing.promoted_from_waiting_list = existing.waitlisted_by_quota = False
             existing.mode = mode
             existing.save()
             existing.reminders_sent.all().delete()  # a new registration: every reminder goes again
@@ -175,6 +175,7 @@ def confirm(*, registration: Registration) -> Registration:
         elif event.has_waiting_list:
             _move(locked, RegStatus.WAITLISTED, now=now)
             locked.waitlisted_at = now
+            locked.waitlisted_by_quota = offer.reserved_only  # the email and the page say why
         else:
             raise _no_seat_error(offer, "", default=_("Sorry, the event filled up before you confirmed."))
         locked.save()
@@ -248,6 +249,7 @@ def promote_from_waitlist(*, event: Event) -> list[Registration]:
                 _move(registration, RegStatus.CONFIRMED, now=now)
                 registration.confirmed_at = now
                 registration.promoted_from_waiting_list = True
+                registration.waitlisted_by_quota = False
                 registration.quota = offer.quota
                 registration.save()
                 _notify_status(registration)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
-from events import services
+from events import links, services
 from events.models import Event, Registration, SeatQuota
 from organisations.models import Membership, Organisation
 from portal import registry
@@ -114,6 +114,34 @@ def test_reserved_seats_go_only_to_matching_participants(event):
     assert [r.status for r in others] == [Status.CONFIRMED] * 4 + [Status.WAITLISTED]
     assert "Micro, small and medium enterprises" in others[-1].waiting_reason
     assert confirmed(event, msme()).status == Status.CONFIRMED  # a reserved seat is still free for them
+
+
+def test_the_waiting_list_email_says_the_seats_left_are_reserved(event, mailoutbox, committed):
+    for _ in range(4):
+        confirmed(event, large())
+    with committed():
+        waiting = confirmed(event, large())
+    assert waiting.waitlisted_by_quota
+    assert "reserved for participants of categories (quotas)" in mailoutbox[-1].body
+    assert "is full" not in mailoutbox[-1].body
+    for _ in range(6):
+        confirmed(event, msme())
+    with committed():
+        full = confirmed(event, msme())
+    assert not full.waitlisted_by_quota and "is full" in mailoutbox[-1].body
+
+
+def test_the_confirmation_page_says_why_the_participant_waits(client, event):
+    for _ in range(4):
+        confirmed(event, large())
+    participant = large()
+    registration = services.register(event=event, participant=participant)
+    client.force_login(participant)
+    response = client.post(links.personal_path(registration, links.CONFIRM))
+    html = response.content.decode()
+    assert "You are on the waiting list" in html
+    assert "reserved for participants of these categories" in html
+    assert "Micro, small and medium enterprises (MSMEs)" in html
 
 
 def test_a_matching_participant_takes_a_reserved_seat_first_then_an_unreserved_one(event):
