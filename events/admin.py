@@ -28,6 +28,7 @@ from events.models import (
     FollowUp,
     Registration,
     ReminderRule,
+    SeatQuota,
     Session,
     Speaker,
     SurveyQuestion,
@@ -203,6 +204,54 @@ class PartnerInline(TranslationTabularInline):
     fields = ("name", "url", "position")
 
 
+class SeatQuotaForm(EventZoneFormMixin, forms.ModelForm):
+    """A quota's release time is typed in the event's zone, like the event's own times."""
+
+    zone_fields = ("release_at",)
+
+    class Meta:
+        model = SeatQuota
+        fields = ("category", "sector", "country", "mode", "share", "release", "release_at")
+        widgets = {"release_at": EventZoneSplitDateTime}
+
+    def __init__(self, *args, event_zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event_zone = event_zone or settings.TIME_ZONE
+        self.show_in_event_zone(self.event_zone)
+
+    def event_zone_name(self):
+        return self.event_zone
+
+    def clean(self):
+        return self.to_event_zone(super().clean())
+
+
+class SeatQuotaFormSet(SessionFormSet):
+    def clean(self):
+        """The shares as they would be saved go through the service's check: over 100% is a
+        message on the form, and nothing is saved (the event and every inline included)."""
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form.instance for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        try:
+            # ``instance`` is the event as it is being saved (its format included).
+            services.check_quota_shares(event=self.instance, quotas=kept)
+        except services.QuotaRefused as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class SeatQuotaInline(admin.StackedInline):
+    """Shares of the seats reserved for categories of participants (docs/events.md, "Quotas")."""
+
+    # Stacked, not tabular: a tabular row's fields have no <label>.
+    model = SeatQuota
+    form = SeatQuotaForm
+    formset = SeatQuotaFormSet
+    extra = 0
+    verbose_name_plural = _("seat quotas (shares of the seats reserved for categories of participants)")
+
+
 class SpeakerForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -287,11 +336,11 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "start"
     inlines = [
-        PartnerInline, SpeakerInline, SessionInline, ReminderRuleInline, DocumentInline, FollowUpInline,
-        SurveyQuestionInline,
+        PartnerInline, SpeakerInline, SessionInline, ReminderRuleInline, SeatQuotaInline, DocumentInline,
+        FollowUpInline, SurveyQuestionInline,
     ]  # fmt: skip
     actions = ["postpone_events", "cancel_events"]
-    readonly_fields = ("state", "registration_summary")
+    readonly_fields = ("state", "registration_summary", "quota_summary")
     fieldsets = (
         (None, {"fields": ("title", "slug", "kind", "format", "summary", "description")}),
         (_("When"), {"fields": ("time_zone", "start", "end")}),
@@ -307,6 +356,7 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
                     ("capacity", "online_capacity", "has_waiting_list"),
                     "join_opens_minutes_before",
                     "registration_summary",
+                    "quota_summary",
                 )
             },
         ),
@@ -372,6 +422,41 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
             gettext("Survey results"),
         )
 
+    @admin.display(description=_("quota use"))
+    def quota_summary(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        uses = services.quota_use(event=obj)
+        if not uses:
+            return gettext("No quotas.")
+        unlimited = gettext("no seat limit")
+        rows = [
+            (
+                use.quota.label,
+                Registration.Attendance(mode).label if mode else "",
+                unlimited if use.reserved is None else use.reserved,
+                use.taken,
+                unlimited if use.free is None else use.free,
+                gettext("open") if use.is_open else gettext("released to everyone"),
+            )
+            for mode, use in uses
+        ]
+        return format_html(
+            '<table class="quota-use"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr>'
+            "</thead><tbody>{}</tbody></table>",
+            gettext("Seats reserved per quota"),
+            gettext("Quota"),
+            gettext("Seats of"),
+            gettext("Reserved"),
+            gettext("Taken"),
+            gettext("Free"),
+            gettext("Reserved seats"),
+            format_html_join(
+                "", '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>', rows
+            ),
+        )
+
     def get_urls(self):
         return [
             path(
@@ -413,6 +498,24 @@ class EventAdmin(PublishableAdmin, TranslationAdmin):
             services.add_default_reminder(event=form.instance)
         # The rules' tasks follow the rules as saved (a new, moved or removed reminder).
         services.follow_reminder_rules(event=form.instance)
+        # The shares checked again under the event's lock; seats a change freed go to the waiting list.
+        try:
+            promoted = services.quotas_changed(event=form.instance)
+        except services.QuotaRefused as error:  # another organiser saved quotas meanwhile
+            transaction.set_rollback(True)
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        if promoted:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d person moved from the waiting list to a seat.",
+                    "%(count)d people moved from the waiting list to a seat.",
+                    len(promoted),
+                )
+                % {"count": len(promoted)},
+                messages.INFO,
+            )
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -474,17 +577,22 @@ class RegistrationResource(resources.ModelResource):
 
     event = fields.Field(attribute="event__title", column_name="event")
     event_start = fields.Field(attribute="event__start", column_name="event start")
+    # The quota whose reserved seat the registration holds (empty: an unreserved seat).
+    quota = fields.Field(column_name="quota")
 
     class Meta:
         model = Registration
         fields = (
             "id", "event", "event_start", "status", "created_at", "confirmed_at", "waitlisted_at",
-            "cancelled_at", "attended_at", "attendance", "mode",
+            "cancelled_at", "attended_at", "attendance", "mode", "quota",
         )  # fmt: skip
         export_order = fields
 
     def dehydrate_status(self, registration):
         return registration.get_status_display()
+
+    def dehydrate_quota(self, registration):
+        return registration.quota.label if registration.quota_id else ""
 
 
 class PersonalRegistrationResource(RegistrationResource):
@@ -543,6 +651,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
         "status",
         "mode",
         "attendance",
+        ("quota", admin.RelatedOnlyFieldListFilter),
         "promoted_from_waiting_list",
         ("event", admin.RelatedOnlyFieldListFilter),
     )
@@ -551,7 +660,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
     actions = ["check_in"]
     base_fields = (
         "event", "status", "created_at", "confirmed_at", "waitlisted_at", "cancelled_at", "attended_at",
-        "attendance", "mode", "promoted_from_waiting_list", "reminders_sent_list",
+        "attendance", "mode", "quota", "promoted_from_waiting_list", "reminders_sent_list",
     )  # fmt: skip
     personal_fields = ("participant_name", "participant_email", "participant_profile")
 
@@ -595,7 +704,7 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
         return [PersonalRegistrationResource if sees_personal_data(request) else RegistrationResource]
 
     def get_export_queryset(self, request):
-        queryset = super().get_export_queryset(request)
+        queryset = super().get_export_queryset(request).select_related("quota")
         if sees_personal_data(request):
             queryset = queryset.select_related("participant__profile")
         return queryset

@@ -43,8 +43,14 @@ _FOLLOW_UP_CONTENT = [
 FOLLOW_UP_GRANTS = {AUTHORS: _FOLLOW_UP_CONTENT, EDITORS: [*_FOLLOW_UP_CONTENT, "view_surveyresponse"]}
 
 
+#: The seat quotas are part of the event's content (granted by migration 0013).
+QUOTA_GRANTS = {
+    role: [f"{verb}_seatquota" for verb in ("add", "change", "delete", "view")] for role in (AUTHORS, EDITORS)
+}
+
+
 def all_grants() -> dict[str, list[str]]:
-    later = (REMINDER_RULE_GRANTS, DOOR_GRANTS, CERTIFICATE_GRANTS, FOLLOW_UP_GRANTS)
+    later = (REMINDER_RULE_GRANTS, DOOR_GRANTS, CERTIFICATE_GRANTS, FOLLOW_UP_GRANTS, QUOTA_GRANTS)
     return {
         role: [*EVENTS_GRANTS[role], *(name for grants in later for name in grants.get(role, []))]
         for role in EVENTS_GRANTS
@@ -99,6 +105,7 @@ class EventsConfig(AppConfig):
         )
         registry.register_sweep(registry.Sweep("events-emails", emails.queue_owed_emails, order=50))
         registry.register_sweep(registry.Sweep("events-follow-ups", emails.send_follow_ups, order=55))
+        registry.register_sweep(registry.Sweep("events-quota-release", services.release_quotas, order=45))
         _watch_what_public_pages_show()
         from events.digest import SECTION
         from following.registry import register_digest_section

@@ -74,3 +74,7 @@ class CertificateRefused(RegistrationError):
 
 class SurveyRefused(RegistrationError):
     """A survey answer that cannot be recorded (the message says why)."""
+
+
+class QuotaRefused(RegistrationError):
+    """A quota rule that cannot be saved (shares over 100%, a mode on an event that is not hybrid)."""

@@ -29,6 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from accounts.models import Profile
 from events.querysets import EventQuerySet, RegistrationQuerySet
 from events.validators import validate_document
 from portal.images import make_variants
@@ -585,6 +586,18 @@ class Registration(models.Model):
     # How the participant takes part in a hybrid event (its own seats and waiting list); empty otherwise.
     mode = models.CharField(_("takes part"), max_length=20, choices=Attendance.choices, blank=True)
     promoted_from_waiting_list = models.BooleanField(_("promoted from the waiting list"), default=False)
+    # The quota whose reserved seat this registration holds (events.quotas); empty: an unreserved seat.
+    quota = models.ForeignKey(
+        "SeatQuota",
+        verbose_name=_("seat quota"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+        editable=False,
+    )
+    # Waitlisted although seats were free: they were reserved for quotas the participant does not match.
+    waitlisted_by_quota = models.BooleanField(default=False, editable=False)
     # Idempotent emails: each is sent once, the stamp checked under a row lock.
     status_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The follow-up email after the event (events.emails.send_follow_ups): once, stamped here.
@@ -648,6 +661,104 @@ class Registration(models.Model):
             Q(waitlisted_at__lt=self.waitlisted_at) | Q(waitlisted_at=self.waitlisted_at, pk__lt=self.pk)
         )
         return earlier.count() + 1
+
+
+class SeatQuota(models.Model):
+    """A share of an event's seats reserved for a category of participants (events.quotas has
+    the counting rule). Shares of an event's quotas add up to at most 100% per mode: checked by
+    ``services.check_quota_shares`` under the event's row lock."""
+
+    class Category(models.TextChoices):
+        MSME = "msme", _("Micro, small and medium enterprises (MSMEs)")
+        LED_BY_WOMEN = "led_by_women", _("Organisations led by women")
+        SECTOR = "sector", _("Stakeholder sector")
+        COUNTRY = "country", _("Country")
+
+    class Release(models.TextChoices):
+        RELEASED = "released", _("Released to everyone at the release time")
+        KEPT = "kept", _("Kept for the category")
+
+    event = models.ForeignKey(Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="quotas")
+    category = models.CharField(_("reserved for"), max_length=20, choices=Category.choices)
+    sector = models.CharField(
+        _("stakeholder sector"),
+        max_length=30,
+        choices=Profile.Sector.choices,
+        blank=True,
+        help_text=_("Only for the category “Stakeholder sector”."),
+    )
+    country = CountryField(_("country"), blank=True, help_text=_("Only for the category “Country”."))
+    mode = models.CharField(
+        _("seats of"),
+        max_length=20,
+        choices=Registration.Attendance.choices,
+        blank=True,
+        help_text=_("Hybrid events only. Empty: the share applies to the room and to the online seats alike."),
+    )
+    share = models.PositiveSmallIntegerField(
+        _("share (%)"),
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Percentage of the seats reserved (rounded down to whole seats)."),
+    )
+    release = models.CharField(_("if not filled"), max_length=20, choices=Release.choices, default=Release.KEPT)
+    release_at = models.DateTimeField(
+        _("release time"), null=True, blank=True, help_text=_("When unfilled reserved seats go to everyone.")
+    )
+    # Stamped by the workers' sweep once the waiting list has had the released seats.
+    released_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("seat quota")
+        verbose_name_plural = _("seat quotas")
+        ordering = ["event", "mode", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(share__gte=1, share__lte=100), name="events_quota_share_1_to_100"),
+            models.CheckConstraint(
+                condition=~Q(release="released") | Q(release_at__isnull=False), name="events_quota_release_has_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(category="sector", country="") & ~Q(sector="")
+                | Q(category="country", sector="") & ~Q(country="")
+                | Q(category__in=["msme", "led_by_women"], sector="", country=""),
+                name="events_quota_category_value",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "mode", "category", "sector", "country"], name="events_quota_one_per_category"
+            ),
+        ]
+        indexes = [models.Index(fields=["release", "released_at", "release_at"], name="events_quota_release_idx")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.category == self.Category.SECTOR:
+            return gettext("Sector: %(sector)s") % {"sector": self.get_sector_display()}
+        if self.category == self.Category.COUNTRY:
+            return gettext("Country: %(country)s") % {"country": self.country.name}
+        return str(self.get_category_display())
+
+    def is_open(self, now) -> bool:
+        """Its reserved seats are held for the category: kept, or before the release time."""
+        return self.release == self.Release.KEPT or self.release_at is None or now < self.release_at
+
+    def clean(self):
+        errors = {}
+        if self.category == self.Category.SECTOR and not self.sector:
+            errors["sector"] = _("Choose the sector the seats are reserved for.")
+        if self.category == self.Category.COUNTRY and not self.country:
+            errors["country"] = _("Choose the country the seats are reserved for.")
+        if self.category != self.Category.SECTOR and self.sector:
+            errors["sector"] = _("A sector only goes with the category “Stakeholder sector”.")
+        if self.category != self.Category.COUNTRY and self.country:
+            errors["country"] = _("A country only goes with the category “Country”.")
+        if self.release == self.Release.RELEASED and self.release_at is None:
+            errors["release_at"] = _("Say when unfilled seats are released to everyone.")
+        if self.mode and self.event_id and not self.event.is_hybrid:
+            errors["mode"] = _("Only a hybrid event has seats of two kinds.")
+        if errors:
+            raise ValidationError(errors)
 
 
 @reversion.register()

@@ -6,6 +6,8 @@
 - ``reminders``: the reminder rules, their tasks per event and rule time, the batches;
 - ``certificates``: attendance certificates (issued, checked by their code, revoked);
 - ``checkin``: check-in at the door (the QR pass or its short code) and the admin's action;
+- ``quotas``: seat quotas (shares of the seats reserved for categories of participants) and
+  their release (the counting rule: events.quotas);
 - ``survey``: the survey after the event (one response per participant);
 - ``personal_data``: "My account", the export and the erasure of a participant's registrations.
 
@@ -31,6 +33,7 @@ from events.errors import (
     InvalidTransition,
     JoinNotOpenYet,
     NotYourLink,
+    QuotaRefused,
     RegistrationClosed,
     RegistrationError,
     SurveyRefused,
@@ -58,6 +61,7 @@ from events.services.personal_data import (
     my_registrations,
     my_registrations_section,
 )
+from events.services.quotas import check_quota_shares, quota_use, quotas_changed, release_quotas, save_quota
 from events.services.registration import (
     MOVES,
     cancel,
@@ -68,6 +72,7 @@ from events.services.registration import (
     register,
     resend_confirmation,
     switch_mode,
+    waiting_reason,
 )
 from events.services.reminders import (
     add_default_reminder,
@@ -82,11 +87,14 @@ __all__ = [
     "AlreadyRegistered", "CannotParticipate",
     "CertificateRefused", "CheckInNotAllowed", "CheckInRefused", "EventChangeNotAllowed", "EventChangeRefused",
     "EventFull",
-    "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "RegistrationClosed",
+    "EventOver", "InvalidToken", "InvalidTransition", "JoinNotOpenYet", "NotYourLink", "QuotaRefused",
+    "RegistrationClosed",
     "RegistrationError", "SurveyRefused", "TokenExpired",
     # the participants' moves
     "MOVES", "cancel", "check_join", "confirm", "join", "promote_from_waitlist", "register",
-    "resend_confirmation", "switch_mode",
+    "resend_confirmation", "switch_mode", "waiting_reason",
+    # quotas
+    "check_quota_shares", "quota_use", "quotas_changed", "release_quotas", "save_quota",
     # certificates
     "attended_hours", "certificate_refusal", "find_certificate", "issue_certificate", "revoke_certificate",
     # the survey

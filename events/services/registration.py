@@ -5,9 +5,10 @@ at the door: events.services.checkin).
        │        └─(event full, waiting list on)─▶ waitlisted ──promote──▶ confirmed
        └──────────────────┴───────────────────────────┴──cancel──▶ cancelled ──register──▶ pending
 
-Capacity is never exceeded: every move that takes or frees a seat first locks the
-event's row (``select_for_update``) and counts the seats in the same transaction, so
-concurrent confirmations queue up behind each other on PostgreSQL.
+Capacity and quotas are never exceeded: every move that takes or frees a seat first locks
+the event's row (``select_for_update``) and counts the seats in the same transaction (with
+the counting rule of events.quotas), so concurrent confirmations queue up behind each other
+on PostgreSQL.
 """
 
 from datetime import datetime
@@ -28,6 +29,7 @@ from events.errors import (
     RegistrationClosed,
 )
 from events.models import Event, Registration, new_door_code, new_registration_key
+from events.quotas import Offer, SeatPlan, traits_of
 from events.services.reminders import _schedule_reminder
 from portal import outbox
 
@@ -63,15 +65,23 @@ def _mode(event: Event, mode: str) -> str:
     return mode
 
 
-def _seats_taken(event: Event, mode: str) -> int:
-    """Seats taken of ``mode`` (a hybrid event counts its room and its online seats apart)."""
-    seated = event.registrations.seated()
-    return (seated.filter(mode=mode) if event.is_hybrid else seated).count()
+def _offer(event: Event, mode: str, participant_id: int, *, now: datetime) -> Offer:
+    """The seat of ``mode`` this participant would get now (the caller holds the event's lock)."""
+    return SeatPlan.of(event, mode, now=now).offer(traits_of([participant_id])[participant_id])
 
 
-def _is_full(event: Event, mode: str) -> bool:
-    seats = event.seats_for(mode)
-    return seats is not None and _seats_taken(event, mode) >= seats
+def waiting_reason(offer: Offer) -> str:
+    """Why someone got no seat although seats are left: they are reserved for others."""
+    return _(
+        "The seats still free are reserved for participants of these categories, which your profile "
+        "does not match: %(categories)s."
+    ) % {"categories": ", ".join(offer.reserved_for)}
+
+
+def _no_seat_error(offer: Offer, mode: str, *, default: str) -> EventFull:
+    if offer.reserved_only:
+        return EventFull(waiting_reason(offer))
+    return EventFull(default if not mode else _("No seat of this kind is left."))
 
 
 def register(*, event: Event, participant, mode: str = "") -> Registration:
@@ -100,15 +110,17 @@ def register(*, event: Event, participant, mode: str = "") -> Registration:
                 % {"status": existing.get_status_display().lower()}
             )
         mode = _mode(event, mode)
-        if not event.has_waiting_list and _is_full(event, mode):
-            raise EventFull(_("This event is full.") if not mode else _("No seat of this kind is left."))
+        if not event.has_waiting_list:
+            offer = _offer(event, mode, participant.pk, now=now)
+            if not offer.has_seat:
+                raise _no_seat_error(offer, mode, default=_("This event is full."))
         if existing is not None:
             _move(existing, RegStatus.PENDING, now=now)
             existing.key = new_registration_key()
             existing.door_code = new_door_code()
             existing.created_at = now
             existing.confirmed_at = existing.waitlisted_at = existing.cancelled_at = None
-            existing.promoted_from_waiting_list = False
+            existing.promoted_from_waiting_list = existing.waitlisted_by_quota = False
             existing.mode = mode
             existing.save()
             existing.reminders_sent.all().delete()  # a new registration: every reminder goes again
@@ -133,10 +145,14 @@ def resend_confirmation(*, registration: Registration) -> None:
 
 
 def confirm(*, registration: Registration) -> Registration:
-    """Pending → confirmed while seats are left, else → waitlisted (or EventFull without a list).
+    """Pending → confirmed while a seat is left for this participant, else → waitlisted (or
+    EventFull without a list).
 
-    The event row is locked before the seats are counted, so concurrent confirmations
-    never take more seats than the event has.
+    The event row is locked before the seats are counted, so concurrent confirmations never
+    take more seats than the event has, nor more reserved seats than a quota has. A seat comes
+    from the counting rule of events.quotas (a reserved seat of a quota the person matches,
+    else an unreserved one); someone who gets none because the seats left are reserved for
+    others is waitlisted, and ``registration.waiting_reason`` says so.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -151,19 +167,23 @@ def confirm(*, registration: Registration) -> Registration:
             raise RegistrationClosed(_("This event is no longer open for registration."))
         if event.start <= now:
             raise RegistrationClosed(_("This event has already started or taken place."))
-        if not _is_full(event, locked.mode):
+        offer = _offer(event, locked.mode, locked.participant_id, now=now)
+        if offer.has_seat:
             _move(locked, RegStatus.CONFIRMED, now=now)
             locked.confirmed_at = now
+            locked.quota = offer.quota
         elif event.has_waiting_list:
             _move(locked, RegStatus.WAITLISTED, now=now)
             locked.waitlisted_at = now
+            locked.waitlisted_by_quota = offer.reserved_only  # the email and the page say why
         else:
-            raise EventFull(_("Sorry, the event filled up before you confirmed."))
+            raise _no_seat_error(offer, "", default=_("Sorry, the event filled up before you confirmed."))
         locked.save()
         _notify_status(locked)
         if locked.status == RegStatus.CONFIRMED:
             _schedule_reminder(locked, event)
     registration.refresh_from_db()
+    registration.waiting_reason = waiting_reason(offer) if offer.reserved_only else ""
     return registration
 
 
@@ -194,8 +214,12 @@ def cancel(*, registration: Registration) -> Registration:
 
 
 def promote_from_waitlist(*, event: Event) -> list[Registration]:
-    """Give every free seat to the waiting list, first come first served; each is emailed.
-    A hybrid event's room and online seats have their own waiting lists."""
+    """Give every free seat to the waiting list, in order of arrival; each is emailed.
+    A hybrid event's room and online seats have their own waiting lists.
+
+    Quotas (events.quotas): each person in turn gets the seat the counting rule gives them; one
+    who gets none (the seats left are reserved for categories they do not match) keeps their
+    place, and the next one may still take a reserved seat."""
     now = timezone.now()
     promoted = []
     with transaction.atomic():
@@ -203,20 +227,30 @@ def promote_from_waitlist(*, event: Event) -> list[Registration]:
         if event.is_cancelled or event.is_past:
             return []
         modes = Registration.Attendance.values if event.is_hybrid else [""]
+        quotas = list(event.quotas.all())
         for mode in modes:
+            plan = SeatPlan.of(event, mode, now=now, quotas=quotas)
+            if plan.free == 0:
+                continue
             waiting = Registration.objects.filter(event=event).waiting_list().select_for_update()
             if event.is_hybrid:
                 waiting = waiting.filter(mode=mode)
-            seats = event.seats_for(mode)
-            if seats is not None:
-                free = seats - _seats_taken(event, mode)
-                if free <= 0:
-                    continue
-                waiting = waiting[:free]
+            if not plan.uses and plan.free is not None:
+                waiting = waiting[: plan.free]  # no quota: the first ones take the seats
+            waiting = list(waiting)
+            traits = traits_of({registration.participant_id for registration in waiting}) if plan.uses else {}
             for registration in waiting:
+                if plan.free == 0:
+                    break
+                offer = plan.offer(traits[registration.participant_id]) if plan.uses else Offer(has_seat=True)
+                if not offer.has_seat:
+                    continue
+                plan.take(offer)
                 _move(registration, RegStatus.CONFIRMED, now=now)
                 registration.confirmed_at = now
                 registration.promoted_from_waiting_list = True
+                registration.waitlisted_by_quota = False
+                registration.quota = offer.quota
                 registration.save()
                 _notify_status(registration)
                 _schedule_reminder(registration, event)
@@ -227,9 +261,10 @@ def promote_from_waitlist(*, event: Event) -> list[Registration]:
 def switch_mode(*, registration: Registration, mode: str) -> Registration:
     """A hybrid event's participant switches between the room and online, while seats allow.
 
-    Under the event's row lock: a confirmed participant takes a seat of the other mode if one
-    is free (else EventFull, nothing changed), and the seat left goes to that mode's waiting
-    list; a pending one just changes; a waitlisted one joins the other mode's list, at its end.
+    Under the event's row lock: a confirmed participant takes a seat of the other mode if the
+    counting rule gives them one (events.quotas; else EventFull, nothing changed), and the seat
+    left goes to that mode's waiting list; a pending one just changes; a waitlisted one joins
+    the other mode's list, at its end.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -242,13 +277,18 @@ def switch_mode(*, registration: Registration, mode: str) -> Registration:
             return locked
         if locked.status not in (RegStatus.PENDING, RegStatus.CONFIRMED, RegStatus.WAITLISTED) or event.is_past:
             raise InvalidTransition(_("This registration can no longer change how it takes part."))
-        if locked.status == RegStatus.CONFIRMED and _is_full(event, mode):
-            raise EventFull(_("No seat of this kind is left: your registration stays as it was."))
+        if locked.status == RegStatus.CONFIRMED:
+            offer = _offer(event, mode, locked.participant_id, now=now)
+            if not offer.has_seat:
+                if offer.reserved_only:
+                    raise EventFull(waiting_reason(offer) + " " + _("Your registration stays as it was."))
+                raise EventFull(_("No seat of this kind is left: your registration stays as it was."))
+            locked.quota = offer.quota
         freed = locked.mode if locked.status == RegStatus.CONFIRMED else ""
         locked.mode = mode
         if locked.status == RegStatus.WAITLISTED:
             locked.waitlisted_at = now
-        locked.save(update_fields=["mode", "waitlisted_at"])
+        locked.save(update_fields=["mode", "waitlisted_at", "quota"])
         if freed:
             promote_from_waitlist(event=event)
     registration.refresh_from_db()

@@ -152,6 +152,7 @@ def main():
     deployed = load(folder / "pages.json")
     uncached = load(folder / "pages-uncached.json")
     rush = load(folder / "rush.json")
+    rush_quotas = load(folder / "rush-quotas.json")
     reminders = load(folder / "reminders.json")
     digests = load(folder / "digests.json")
     profiles = load(folder / "profiles" / "summary.json")
@@ -232,6 +233,24 @@ def main():
             f"pending {rush['db']['pending']}, errors {rush['errors']}; "
             f"POST p95 {rush['post_ms']['p95']} ms, p99 {rush['post_ms']['p99']} ms — "
             f"{'OK' if rush['ok'] else 'FAILED'}",
+        ]
+    if rush_quotas:
+        results["rush_quotas"] = rush_quotas
+        check = rush_quotas["quotas"]
+        held = ", ".join(f"{row['quota']} {row['taken']} of {row['reserved']}" for row in check["per_quota"])
+        md += [
+            "### Registration rush with quotas",
+            "",
+            f"{rush_quotas['participants']:,} participants, {rush_quotas['seats']} seats, "
+            f"{rush_quotas['concurrency']} clients: seated {check['seated']}; reserved seats taken: {held}; "
+            f"held by someone the quota does not match: {check['mismatched']}; waiting who could have sat: "
+            f"{check['could_sit']}; errors {rush_quotas['errors']}; POST p95 {rush_quotas['post_ms']['p95']} ms — "
+            f"{'✓ exact, no error' if rush_quotas['ok'] else '✗'}.",
+            "",
+        ]
+        out += [
+            f"Rush with quotas: seated {check['seated']} of {rush_quotas['seats']} ({held}), "
+            f"errors {rush_quotas['errors']} — {'OK' if rush_quotas['ok'] else 'FAILED'}",
         ]
     if reminders:
         results["reminders"] = reminders

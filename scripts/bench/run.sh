@@ -13,7 +13,8 @@
 #     cache on) and again with both off, which is what a visitor pays on a cold miss.
 #  4. reminders.py: 10,000 reminders sent by the task worker to an SMTP sink on loopback;
 #     digests.py: the weekly digests of 50,000 followers, likewise.
-#  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP.
+#  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP; then again with
+#     quotas (rush.py --quotas).
 #  6. indicators.py: 1,000,000 observations imported as a new dataset version, timed, with
 #     its peak memory (the targets: under 5 minutes, under 1 GB).
 #  7. ocds_import.py: 1,000,000 OCDS releases imported as a new procurement data version, timed,
@@ -232,6 +233,10 @@ say "The registration rush"
 phase_start=$SECONDS
 "$BIN/python" scripts/bench/rush.py --base "$base" --out "$OUT/rush.json" --concurrency "$RUSH_CLIENTS"
 phase rush
+say "The registration rush with quotas (60% for MSMEs, 30% for organisations led by women)"
+phase_start=$SECONDS
+"$BIN/python" scripts/bench/rush.py --quotas --base "$base" --out "$OUT/rush-quotas.json" --concurrency "$RUSH_CLIENTS"
+phase rush_quotas
 stop_server
 
 say "Indicator import: 1,000,000 observations as a new version, timed (the web server stopped)"

@@ -10,6 +10,13 @@ through its share: GET the confirmation page (its form's CSRF token and cookie),
 form — the real HTTP path, through the running server. Afterwards the database must hold
 exactly --seats confirmed and the rest waitlisted, and no request may have failed.
 
+The quota variant (``--quotas``): the event also reserves 60% of its seats for MSMEs and 30% for
+organisations led by women, kept (as the source documents' business roundtables did), and half
+of the participants are members of MSMEs (as many as the dataset has). Afterwards no quota may
+hold more seats than it reserves, the seats taken may not exceed --seats, each reserved seat must
+be held by someone the quota matches, and nobody may be on the waiting list who could still get a
+seat (the counting rule, events.quotas, asked again at the end); no request may have failed.
+
 The same SECRET_KEY and DATABASE_URL as the server's must be in the environment.
 """
 
@@ -38,7 +45,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def make_event_and_registrations(*, seats: int, participants: int):
+def make_event_and_registrations(*, seats: int, participants: int, quotas: bool = False):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -65,12 +72,27 @@ def make_event_and_registrations(*, seats: int, participants: int):
         published_at=now - timedelta(hours=1),
         first_published_at=now - timedelta(hours=1),
     )
-    people = list(
-        get_user_model()
-        .objects.filter(is_active=True, is_staff=False, profile__isnull=False, emailaddress__verified=True)
-        .order_by("?")
-        .values_list("pk", flat=True)[:participants]
+    candidates = get_user_model().objects.filter(
+        is_active=True, is_staff=False, profile__isnull=False, emailaddress__verified=True
     )
+    people = []
+    if quotas:
+        from events.models import SeatQuota
+        from events.quotas import MSME_SIZES
+
+        SeatQuota.objects.bulk_create(
+            [
+                SeatQuota(event=event, category=SeatQuota.Category.MSME, share=60),
+                SeatQuota(event=event, category=SeatQuota.Category.LED_BY_WOMEN, share=30),
+            ]
+        )
+        from organisations.models import Membership
+
+        msme_members = Membership.objects.active().filter(organisation__size_class__in=MSME_SIZES)
+        members = candidates.filter(pk__in=msme_members.values("person_id"))
+        people = list(members.order_by("?").values_list("pk", flat=True)[: participants // 2])
+    others = candidates.exclude(pk__in=people).order_by("?").values_list("pk", flat=True)
+    people += list(others[: participants - len(people)])
     if len(people) < participants:
         raise SystemExit(f"Only {len(people)} participants in the database; run generate.py first.")
     # As if each had registered (services.register) and received the email with the link.
@@ -92,6 +114,32 @@ def make_event_and_registrations(*, seats: int, participants: int):
         for registration in registrations
     ]
     return event, links
+
+
+def check_quotas(event) -> dict:
+    """The quota variant's exactness, read back from the database with the counting rule."""
+    from django.utils import timezone
+
+    from events.models import Registration
+    from events.quotas import SeatPlan, traits_of
+
+    plan = SeatPlan.of(event, "", now=timezone.now())
+    seated = list(Registration.objects.filter(event=event, status__in=Registration.SEATED).select_related("quota"))
+    waiting = list(Registration.objects.filter(event=event, status="waitlisted"))
+    traits = traits_of([r.participant_id for r in seated + waiting])
+    mismatched = sum(1 for r in seated if r.quota and not traits[r.participant_id].match(r.quota))
+    could_sit = sum(1 for r in waiting if plan.offer(traits[r.participant_id]).has_seat)
+    per_quota = [{"quota": use.quota.label, "reserved": use.reserved, "taken": use.taken} for use in plan.uses]
+    return {
+        "seated": len(seated),
+        "per_quota": per_quota,
+        "mismatched": mismatched,
+        "could_sit": could_sit,
+        "ok": len(seated) <= plan.seats
+        and all(row["taken"] <= row["reserved"] for row in per_quota)
+        and mismatched == 0
+        and could_sit == 0,
+    }
 
 
 def confirm_one(session, base: str, link: str) -> dict:
@@ -141,13 +189,14 @@ def main():
     parser.add_argument("--seats", type=int, default=200)
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--quotas", action="store_true", help="the quota variant (see above)")
     args = parser.parse_args()
     boot()
     import requests
 
     from events.models import Registration
 
-    event, links = make_event_and_registrations(seats=args.seats, participants=args.participants)
+    event, links = make_event_and_registrations(seats=args.seats, participants=args.participants, quotas=args.quotas)
     print(
         f"Rush: {len(links):,} participants confirm at once for {args.seats} seats "
         f"({args.concurrency} concurrent clients) — {event.get_absolute_url()}",
@@ -198,15 +247,32 @@ def main():
         "get_ms": {"p95": round(percentile(get_ms, 0.95), 1), "p99": round(percentile(get_ms, 0.99), 1)},
         "get_and_post_ms": {"p95": round(percentile(total_ms, 0.95), 1), "p99": round(percentile(total_ms, 0.99), 1)},
     }
-    report["ok"] = (
-        counts["confirmed"] == args.seats
-        and counts["waitlisted"] == expected_waitlisted
-        and counts["pending"] == 0
-        and not errors
-        and answered == {"confirmed": args.seats, "waitlisted": expected_waitlisted}
-    )
+    if args.quotas:
+        report["quotas"] = check_quotas(event)
+        report["ok"] = (
+            report["quotas"]["ok"]
+            and counts["pending"] == 0
+            and not errors
+            and answered == {"confirmed": counts["confirmed"], "waitlisted": counts["waitlisted"]}
+        )
+    else:
+        report["ok"] = (
+            counts["confirmed"] == args.seats
+            and counts["waitlisted"] == expected_waitlisted
+            and counts["pending"] == 0
+            and not errors
+            and answered == {"confirmed": args.seats, "waitlisted": expected_waitlisted}
+        )
+    if args.quotas:
+        for row in report["quotas"]["per_quota"]:
+            print(f"  quota {row['quota']}: {row['taken']} of {row['reserved']} reserved seats taken")
+        print(
+            f"  seated {report['quotas']['seated']} of {args.seats}; reserved seats held by non-matching people: "
+            f"{report['quotas']['mismatched']}; waiting who could have had a seat: {report['quotas']['could_sit']}"
+        )
+    want = "quota rule" if args.quotas else args.seats
     print(
-        f"  confirmed {counts['confirmed']} (want {args.seats}), waitlisted {counts['waitlisted']} "
+        f"  confirmed {counts['confirmed']} (want {want}), waitlisted {counts['waitlisted']} "
         f"(want {expected_waitlisted}), pending {counts['pending']}, errors {len(errors)}; "
         f"POST p95 {report['post_ms']['p95']} ms, p99 {report['post_ms']['p99']} ms; "
         f"{report['confirmations_per_s']} confirmations/s over {report['wall_s']} s — "

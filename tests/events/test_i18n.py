@@ -187,7 +187,16 @@ def test_an_editor_adds_the_spanish_translation_in_the_admin(editor_client, memb
                 data[name] = "on"
         else:
             data[name] = value
-    for prefix in ("partners", "speakers", "sessions", "reminder_rules", "documents", "follow_up", "survey_questions"):
+    for prefix in (
+        "partners",
+        "speakers",
+        "sessions",
+        "reminder_rules",
+        "quotas",
+        "documents",
+        "follow_up",
+        "survey_questions",
+    ):
         data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     data.update({"title_es": "Foro sobre el comercio de la quinua", "summary_es": "Un foro."})
     data.update(

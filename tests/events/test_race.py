@@ -1,12 +1,14 @@
-"""Capacity is never exceeded, also when many people confirm at the same moment (PostgreSQL)."""
+"""Capacity and quotas are never exceeded, also when many people confirm at the same moment (PostgreSQL)."""
 
 import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from events import services
-from events.models import Registration
+from events.models import Registration, SeatQuota
+from organisations.models import Membership, Organisation
 from tests.events.factories import OpenEventFactory, RegistrationFactory
 from tests.factories import CountryFactory
 
@@ -27,13 +29,9 @@ def postgresql_only():
         pytest.skip(reason)
 
 
-def test_concurrent_confirmations_never_exceed_capacity(postgresql_only, settings):
-    # The emails are not the point here; the immediate backend would send them inside each thread.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    CountryFactory(code="PE")
-    event = OpenEventFactory(capacity=SEATS, has_waiting_list=True)
-    registrations = [RegistrationFactory(event=event) for _ in range(PEOPLE)]
-    start = threading.Barrier(PEOPLE)
+def _confirm_at_once(registrations) -> list[str]:
+    """Every registration confirmed from its own thread, all released at the same moment; the errors."""
+    start = threading.Barrier(len(registrations))
     errors = []
 
     def confirm(registration):
@@ -50,6 +48,17 @@ def test_concurrent_confirmations_never_exceed_capacity(postgresql_only, setting
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    return errors
+
+
+def test_concurrent_confirmations_never_exceed_capacity(postgresql_only, settings):
+    # The emails are not the point here; the immediate backend would send them inside each thread.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    CountryFactory(code="PE")
+    event = OpenEventFactory(capacity=SEATS, has_waiting_list=True)
+    registrations = [RegistrationFactory(event=event) for _ in range(PEOPLE)]
+
+    errors = _confirm_at_once(registrations)
 
     assert errors == []
     counts = {
@@ -59,3 +68,38 @@ def test_concurrent_confirmations_never_exceed_capacity(postgresql_only, setting
     assert counts == {"confirmed": SEATS, "waitlisted": PEOPLE - SEATS}
     positions = sorted(r.waiting_list_position for r in Registration.objects.filter(event=event, status="waitlisted"))
     assert positions == list(range(1, PEOPLE - SEATS + 1))
+
+
+def _msme_member(registration):
+    organisation = Organisation.objects.create(
+        name=f"Pyme {registration.pk}", slug=f"pyme-{registration.pk}", country="PE", size_class="micro", sector="C"
+    )
+    Membership.objects.create(
+        organisation=organisation,
+        person=registration.participant,
+        status=Membership.Status.ACTIVE,
+        joined_at=timezone.now(),
+    )
+
+
+def test_concurrent_confirmations_never_exceed_a_quota_nor_capacity(postgresql_only, settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    CountryFactory(code="PE")
+    event = OpenEventFactory(capacity=SEATS, has_waiting_list=True)
+    services.save_quota(quota=SeatQuota(event=event, category=SeatQuota.Category.MSME, share=60))  # six seats
+    registrations = [RegistrationFactory(event=event) for _ in range(PEOPLE)]
+    msmes = registrations[::2]  # half of them, arriving among the others
+    for registration in msmes:
+        _msme_member(registration)
+
+    errors = _confirm_at_once(registrations)
+
+    assert errors == []
+    seated = Registration.objects.filter(event=event, status="confirmed")
+    assert seated.count() == SEATS
+    in_quota = seated.filter(quota__isnull=False)
+    assert in_quota.count() == 6  # the quota filled exactly, never beyond
+    msme_ids = {registration.pk for registration in msmes}
+    assert set(in_quota.values_list("pk", flat=True)) <= msme_ids
+    assert seated.exclude(pk__in=msme_ids).count() <= SEATS - 6  # others only took unreserved seats
+    assert Registration.objects.filter(event=event, status="waitlisted").count() == PEOPLE - SEATS

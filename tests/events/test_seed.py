@@ -53,6 +53,11 @@ def test_seed_events_loads_the_events_of_the_source_documents_and_three_demo_eve
     assert [(q.kind, q.text_es[:10]) for q in seminar.survey_questions.all()] == [
         ("rating", "¿Qué tan ú"), ("rating", "¿Qué tan c"), ("text", "¿Qué tema ")
     ]  # fmt: skip
+    # The source documents' quotas: 60% for MSMEs, 30% for organisations led by women (released a day before).
+    assert sorted(seminar.quotas.values_list("category", "share", "mode", "release")) == [
+        ("led_by_women", 30, "in_person", "released"), ("msme", 60, "in_person", "kept"),
+    ]  # fmt: skip
+    assert seminar.quotas.get(category="led_by_women").release_at == seminar.start - timedelta(hours=24)
     assert list(Event.objects.get(slug="demo-webinar-digital-skills").reminder_rules.values_list(
         "hours_before", flat=True
     )) == [120]  # fmt: skip
@@ -65,6 +70,7 @@ def test_seed_events_loads_the_events_of_the_source_documents_and_three_demo_eve
     assert Event.objects.count() == count
     assert workshop.sessions.count() == sessions
     assert seminar.reminder_rules.count() == 3 and seminar.survey_questions.count() == 3
+    assert seminar.quotas.count() == 2
 
 
 def test_a_demo_event_that_has_started_is_moved_forward_again(settings):

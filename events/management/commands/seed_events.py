@@ -25,7 +25,17 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from events import services
-from events.models import Event, EventDocument, EventPartner, FollowUp, ReminderRule, Session, Speaker, SurveyQuestion
+from events.models import (
+    Event,
+    EventDocument,
+    EventPartner,
+    FollowUp,
+    ReminderRule,
+    SeatQuota,
+    Session,
+    Speaker,
+    SurveyQuestion,
+)
 from portal import services as workflow
 from portal.models import Body, Country, Status
 from portal.richtext import sanitize_html
@@ -36,7 +46,7 @@ RELATIVE = re.compile(r"^\+(\d+)d (\d{1,2}):(\d{2})$")
 #: The line that starts the Spanish description.
 SPANISH = "\n--- es ---\n"
 #: The header's list lines and their number of cells (a ``<kind>_es`` line has the same cells).
-LISTS = {"speaker": 4, "session": 5, "partner": 2, "document": 3, "survey": 2}
+LISTS = {"speaker": 4, "session": 5, "partner": 2, "document": 3, "survey": 2, "quota": 4}
 #: How long before its start a past event is shown as published (the announcement).
 ANNOUNCED_BEFORE = timedelta(days=14)
 
@@ -223,6 +233,7 @@ class Command(BaseCommand):
         self.load_related(event, fixture, zone, today)
         self.load_reminders(event, values)
         self.load_follow_up(event, fixture)
+        self.load_quotas(event, fixture)
         if event.status != Status.PUBLISHED:
             at = timezone.now() if fixture.is_demo else start - ANNOUNCED_BEFORE
             workflow.publish(item=event, actor=editor, at=at, comment="Demo content")
@@ -242,6 +253,28 @@ class Command(BaseCommand):
         for value in set(hours) - current:
             ReminderRule.objects.create(event=event, hours_before=value)
         services.follow_reminder_rules(event=event)
+
+    def load_quotas(self, event: Event, fixture: EventFixture) -> None:
+        """``quota: msme | 60 | in_person | kept`` (category, share in %, mode or empty, ``kept`` or
+        the hours before the start at which unfilled seats are released to everyone), through the
+        service that checks the shares. Quotas no longer listed go."""
+        wanted = []
+        for category, share, mode, release in fixture.lists["quota"]:
+            hours = None if release in ("", "kept") else int(release)
+            quota = event.quotas.filter(category=category, mode=mode, sector="", country="").first() or SeatQuota(
+                event=event, category=category, mode=mode
+            )
+            values = {
+                "share": int(share),
+                "release": SeatQuota.Release.KEPT if hours is None else SeatQuota.Release.RELEASED,
+                "release_at": None if hours is None else event.start - timedelta(hours=hours),
+            }
+            if quota.pk is None or any(getattr(quota, key) != value for key, value in values.items()):
+                for key, value in values.items():
+                    setattr(quota, key, value)
+                services.save_quota(quota=quota)
+            wanted.append(quota.pk)
+        event.quotas.exclude(pk__in=wanted).delete()
 
     def load_follow_up(self, event: Event, fixture: EventFixture) -> None:
         """``follow_up_hours: N`` (with ``follow_up_attended``/``follow_up_absent`` texts, ``_es`` too)
