@@ -87,6 +87,22 @@ class EventZoneFormMixin:
         return cleaned
 
 
+class EventPartZoneFormMixin(EventZoneFormMixin):
+    """A form of one of an event's parts (a session, a quota) in an inline: its times in the
+    zone of the event, which the formset passes as ``event_zone``."""
+
+    def __init__(self, *args, event_zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event_zone = event_zone or settings.TIME_ZONE
+        self.show_in_event_zone(self.event_zone)
+
+    def event_zone_name(self):
+        return self.event_zone
+
+    def clean(self):
+        return self.to_event_zone(super().clean())
+
+
 def _valid_zone(name) -> str | None:
     return name if name in zoneinfo.available_timezones() else None
 
@@ -140,7 +156,7 @@ class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
         return cleaned
 
 
-class SessionForm(EventZoneFormMixin, forms.ModelForm):
+class SessionForm(EventPartZoneFormMixin, forms.ModelForm):
     zone_fields = ("start", "end")
 
     class Meta:
@@ -161,17 +177,6 @@ class SessionForm(EventZoneFormMixin, forms.ModelForm):
             "start": EventZoneSplitDateTime,
             "end": EventZoneSplitDateTime,
         }
-
-    def __init__(self, *args, event_zone=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.event_zone = event_zone or settings.TIME_ZONE
-        self.show_in_event_zone(self.event_zone)
-
-    def event_zone_name(self):
-        return self.event_zone
-
-    def clean(self):
-        return self.to_event_zone(super().clean())
 
 
 class SessionFormSet(forms.BaseInlineFormSet):
@@ -204,7 +209,7 @@ class PartnerInline(TranslationTabularInline):
     fields = ("name", "url", "position")
 
 
-class SeatQuotaForm(EventZoneFormMixin, forms.ModelForm):
+class SeatQuotaForm(EventPartZoneFormMixin, forms.ModelForm):
     """A quota's release time is typed in the event's zone, like the event's own times."""
 
     zone_fields = ("release_at",)
@@ -213,17 +218,6 @@ class SeatQuotaForm(EventZoneFormMixin, forms.ModelForm):
         model = SeatQuota
         fields = ("category", "sector", "country", "mode", "share", "release", "release_at")
         widgets = {"release_at": EventZoneSplitDateTime}
-
-    def __init__(self, *args, event_zone=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.event_zone = event_zone or settings.TIME_ZONE
-        self.show_in_event_zone(self.event_zone)
-
-    def event_zone_name(self):
-        return self.event_zone
-
-    def clean(self):
-        return self.to_event_zone(super().clean())
 
 
 class SeatQuotaFormSet(SessionFormSet):
