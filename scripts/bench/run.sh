@@ -27,7 +27,10 @@
 # BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn processes, 2 × cores + 1),
 # BENCH_THREADS (threads per process, 2), BENCH_UNCACHED (1: also the pass with the page
 # cache off), BENCH_SCALE (1 = the issue's volumes), BENCH_FRESH (1: rebuild the dataset),
-# BENCH_RUSH_CLIENTS (200), BENCH_REMINDER_WORKERS (2).
+# BENCH_RUSH_CLIENTS (200), BENCH_RUSH_PARTICIPANTS (1000), BENCH_RUSH_SEATS (200),
+# BENCH_REMINDER_WORKERS (2), BENCH_ONLY (a comma-separated list of the phases to run, of
+# pages, reminders, digests, rush, rush_quotas, indicator_import, ocds_import, profiles,
+# invalidation; empty = all; the dataset is always built or reused first).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -44,7 +47,11 @@ UNCACHED=${BENCH_UNCACHED:-1}
 SCALE=${BENCH_SCALE:-1}
 FRESH=${BENCH_FRESH:-0}
 RUSH_CLIENTS=${BENCH_RUSH_CLIENTS:-200}
+RUSH_PARTICIPANTS=${BENCH_RUSH_PARTICIPANTS:-1000}
+RUSH_SEATS=${BENCH_RUSH_SEATS:-200}
 REMINDER_WORKERS=${BENCH_REMINDER_WORKERS:-2}
+ONLY=${BENCH_ONLY:-}
+wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
 say() { printf '\n== %s\n' "$*"; }
 as_root() { [ "$(id -u)" = 0 ]; }
@@ -199,12 +206,14 @@ start_server
 # The warm-up opens more connections than the server has threads, so that every worker
 # process (each has its own local-memory cache) has served the page before the measured run.
 pages=(--duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" --warmup-connections $((4 * WORKERS * THREADS)))
-"$BIN/python" scripts/bench/pages.py --base "$base" --out "$OUT/pages.json" --label "As deployed (anonymous page cache and content cache on)" \
-  "${pages[@]}"
-phase pages
+if wanted pages; then
+  "$BIN/python" scripts/bench/pages.py --base "$base" --out "$OUT/pages.json" --label "As deployed (anonymous page cache and content cache on)" \
+    "${pages[@]}"
+  phase pages
+fi
 cache_setting=$("$BIN/python" -c "import os, sys; sys.path.insert(0, '.'); os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; \
 import django; django.setup(); from django.conf import settings; print(int(hasattr(settings, 'ANONYMOUS_PAGE_CACHE')))")
-if [ "$UNCACHED" = 1 ] && [ "$cache_setting" = 1 ]; then
+if wanted pages && [ "$UNCACHED" = 1 ] && [ "$cache_setting" = 1 ]; then
   phase_start=$SECONDS
   stop_server
   start_server ANONYMOUS_PAGE_CACHE=false CONTENT_CACHE=false
@@ -213,54 +222,75 @@ if [ "$UNCACHED" = 1 ] && [ "$cache_setting" = 1 ]; then
   phase pages_uncached
   stop_server
   start_server
-else
+elif wanted pages; then
   rm -f "$OUT/pages-uncached.json"
 fi
 
 # The reminders go first: the rush leaves 1,000 confirmation emails in the task queue.
-say "Reminder throughput (the web server idle)"
-phase_start=$SECONDS
-"$BIN/python" scripts/bench/reminders.py --out "$OUT/reminders.json" --workers "$REMINDER_WORKERS"
-phase reminders
+if wanted reminders; then
+  say "Reminder throughput (the web server idle)"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/reminders.py --out "$OUT/reminders.json" --workers "$REMINDER_WORKERS"
+  phase reminders
+fi
 
-say "Digest throughput (the web server idle)"
-phase_start=$SECONDS
-"$BIN/python" scripts/bench/digests.py --out "$OUT/digests.json" --workers "$REMINDER_WORKERS" \
-  --followers "$(awk -v s="$SCALE" 'BEGIN { print int(50000 * s) }')"
-phase digests
+if wanted digests; then
+  say "Digest throughput (the web server idle)"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/digests.py --out "$OUT/digests.json" --workers "$REMINDER_WORKERS" \
+    --followers "$(awk -v s="$SCALE" 'BEGIN { print int(50000 * s) }')"
+  phase digests
+fi
 
-say "The registration rush"
-phase_start=$SECONDS
-"$BIN/python" scripts/bench/rush.py --base "$base" --out "$OUT/rush.json" --concurrency "$RUSH_CLIENTS"
-phase rush
-say "The registration rush with quotas (60% for MSMEs, 30% for organisations led by women)"
-phase_start=$SECONDS
-"$BIN/python" scripts/bench/rush.py --quotas --base "$base" --out "$OUT/rush-quotas.json" --concurrency "$RUSH_CLIENTS"
-phase rush_quotas
+if wanted rush; then
+  say "The registration rush"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/rush.py --base "$base" --out "$OUT/rush.json" --concurrency "$RUSH_CLIENTS" \
+    --participants "$RUSH_PARTICIPANTS" --seats "$RUSH_SEATS"
+  phase rush
+fi
+if wanted rush_quotas; then
+  say "The registration rush with quotas (60% for MSMEs, 30% for organisations led by women)"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/rush.py --quotas --base "$base" --out "$OUT/rush-quotas.json" --concurrency "$RUSH_CLIENTS" \
+    --participants "$RUSH_PARTICIPANTS" --seats "$RUSH_SEATS"
+  phase rush_quotas
+fi
 stop_server
 
-say "Indicator import: 1,000,000 observations as a new version, timed (the web server stopped)"
-phase_start=$SECONDS
-"$BIN/python" scripts/bench/indicators.py --rows 1000000 --scale "$SCALE" --out "$OUT/import.json" >/dev/null
-phase indicator_import
+if wanted indicator_import; then
+  say "Indicator import: 1,000,000 observations as a new version, timed (the web server stopped)"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/indicators.py --rows 1000000 --scale "$SCALE" --out "$OUT/import.json" >/dev/null
+  phase indicator_import
+fi
 
-say "OCDS import: 1,000,000 releases as a new procurement data version, timed (the web server stopped)"
-phase_start=$SECONDS
-"$BIN/python" scripts/bench/ocds_import.py --releases 1000000 --scale "$SCALE" --out "$OUT/ocds-import.json" >/dev/null
-phase ocds_import
+if wanted ocds_import; then
+  say "OCDS import: 1,000,000 releases as a new procurement data version, timed (the web server stopped)"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/ocds_import.py --releases 1000000 --scale "$SCALE" --out "$OUT/ocds-import.json" >/dev/null
+  phase ocds_import
+fi
 
-say "Profiles"
-phase_start=$SECONDS
-profile_source=$OUT/pages.json
-[ -f "$OUT/pages-uncached.json" ] && profile_source=$OUT/pages-uncached.json
-rm -rf "$OUT/profiles"
-"$BIN/python" scripts/bench/profile_pages.py --pages "$profile_source" --out "$OUT/profiles" --repeat 3
-phase profiles
+if wanted profiles; then
+  say "Profiles"
+  phase_start=$SECONDS
+  profile_source=()  # the pages measured by this run's pages.py (with BENCH_ONLY without pages: only the flows)
+  if wanted pages; then
+    profile_source=(--pages "$OUT/pages.json")
+    [ -f "$OUT/pages-uncached.json" ] && profile_source=(--pages "$OUT/pages-uncached.json")
+  fi
+  rm -rf "$OUT/profiles"
+  "$BIN/python" scripts/bench/profile_pages.py "${profile_source[@]}" --out "$OUT/profiles" --repeat 3
+  phase profiles
+fi
 
-say "Invalidation: the other detail pages still cached after one publish (last: it publishes)"
-phase_start=$SECONDS
-"$BIN/python" scripts/bench/invalidation.py --pages 400 --out "$OUT/invalidation.json"
-phase invalidation
+if wanted invalidation; then
+  say "Invalidation: the other detail pages still cached after one publish (last: it publishes)"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/invalidation.py --pages 400 --out "$OUT/invalidation.json"
+  phase invalidation
+fi
 
 "$BIN/python" scripts/bench/report.py --dir "$OUT" \
   --meta "postgresql=$pg_version" "gunicorn=$WORKERS processes × $THREADS threads (gthread)" \
