@@ -36,7 +36,7 @@ from events.models import (
 from events.survey_results import results_xlsx, survey_results
 from events.widgets import EventZoneSplitDateTime
 from portal import uploads
-from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter
+from portal.admin import CoverImageFormMixin, PublishableAdmin, QueueFilter, TranslatedFieldErrorsMixin
 from portal.search import translated_fields
 
 PERSONAL_DATA = "events.view_registration_personal_data"
@@ -111,7 +111,7 @@ def _valid_zone(name) -> str | None:
 _EVENT_COLUMNS = frozenset(field.name for field in Event._meta.concrete_fields)
 
 
-class EventAdminForm(CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
+class EventAdminForm(TranslatedFieldErrorsMixin, CoverImageFormMixin, EventZoneFormMixin, forms.ModelForm):
     zone_fields = ("start", "end", "registration_opens_at", "registration_closes_at")
     #: Who is changing the event (set by EventAdmin.get_form for each request).
     actor = None
@@ -246,7 +246,7 @@ class SeatQuotaInline(admin.StackedInline):
     verbose_name_plural = _("seat quotas (shares of the seats reserved for categories of participants)")
 
 
-class SpeakerForm(forms.ModelForm):
+class SpeakerForm(TranslatedFieldErrorsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # As for the cover image: the admin gives this file input no <label> of its own.

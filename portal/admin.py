@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.middleware.csp import get_nonce
 from django.template.response import TemplateResponse
@@ -410,6 +410,29 @@ class NewsLinkInline(TranslationStackedInline):
     model = NewsLink
     extra = 1
     fields = ("label", "url", "position")
+
+
+class TranslatedFieldErrorsMixin:
+    """For a form with translated fields side by side (``city_en``, ``city_es``): an error the
+    model's ``clean`` raises on the field's own name (``city``) goes to its field in the site's
+    language, then in the others', instead of failing the request (Django refuses an error for a
+    field the form does not have)."""
+
+    def add_error(self, field, error):
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            moved = {}
+            for name, errors in error.error_dict.items():
+                moved.setdefault(self._translated_field(name), []).extend(errors)
+            error = ValidationError(moved)
+        elif field is not None:
+            field = self._translated_field(field)
+        super().add_error(field, error)
+
+    def _translated_field(self, name: str) -> str:
+        if name == NON_FIELD_ERRORS or name in self.fields:
+            return name
+        languages = [settings.LANGUAGE_CODE, *(code for code, _name in settings.LANGUAGES)]
+        return next((f"{name}_{code}" for code in languages if f"{name}_{code}" in self.fields), NON_FIELD_ERRORS)
 
 
 class CoverImageFormMixin:

@@ -54,6 +54,8 @@ def update_event(*, event: Event, actor, changes: Mapping[str, object]) -> Event
       ``state_note`` (the page's note) goes with it; an empty note keeps the current one.
     - ``capacity``, ``online_capacity`` (a hybrid event's room and online seats): seats added (or
       made unlimited) go to the waiting list, first come first served.
+    - ``format``: an event stops being hybrid only once none of its quotas reserves in-person or
+      online seats (events.services.quotas.check_quota_shares, the same rule as the admin's).
     - Any other field is content, saved as given.
 
     A value equal to the current one is no change. The event's row is locked for the whole
@@ -133,6 +135,14 @@ def check_event_changes(*, event: Event, actor, changes: Mapping[str, object]) -
             raise EventChangeRefused(_("Times must include a time zone."))
         if end <= start:
             raise EventChangeRefused(_("The event must end after it starts."))
+    if "format" in changes and changes["format"] != Event.Format.HYBRID and event.quotas.exclude(mode="").exists():
+        raise EventChangeRefused(
+            _(
+                "“%(event)s” has quotas for in-person or online seats: make them apply to all seats "
+                "(leave “seats of” empty) before the event stops being hybrid."
+            )
+            % {"event": event}
+        )
     if event.is_cancelled and ("start" in changes or "end" in changes or target == State.SCHEDULED):
         raise EventChangeRefused(_("“%(event)s” is cancelled; it cannot be rescheduled.") % {"event": event})
     if target == State.CANCELLED:

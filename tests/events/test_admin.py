@@ -17,6 +17,7 @@ from tests.events.factories import (
     WaitlistedRegistrationFactory,
     in_days,
 )
+from tests.portal.test_admin import png_file
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +256,28 @@ def test_a_cancelled_event_keeps_its_time_and_the_form_says_why(editor_client, e
     before = (event.start, event.title)
     event.refresh_from_db()
     assert (event.start, event.title) == before  # nothing saved
+
+
+def test_a_rule_of_the_event_on_a_translated_field_is_a_message_on_that_field(editor_client):
+    # The model's clean names "city" (a translated field: the form has city_en and city_es):
+    # the message goes to the field in the site's language; before, the page failed with a 500.
+    event = OpenEventFactory()  # online, no city
+    data = _change_data(editor_client, event, format=Event.Format.HYBRID)
+    response = editor_client.post(reverse("admin:events_event_change", args=[event.pk]), data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["city_en"] == ["Say where an in-person or hybrid event takes place: city and country."]
+    event.refresh_from_db()
+    assert event.format == Event.Format.VIRTUAL
+
+
+def test_a_speakers_photo_without_a_description_is_a_message_not_a_failure(editor_client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    event = OpenEventFactory()
+    data = _change_data(editor_client, event)
+    data.update({"speakers-TOTAL_FORMS": 1, "speakers-0-name": "Ana Pérez", "speakers-0-position": 0})
+    data["speakers-0-photo"] = png_file("ana.png")
+    response = editor_client.post(reverse("admin:events_event_change", args=[event.pk]), data)
+    assert response.status_code == 200
+    assert "Describe the photo: a text alternative is required." in response.content.decode()
+    assert not event.speakers.exists()

@@ -346,3 +346,30 @@ def test_the_registrations_export_names_the_quota_of_each_seat(editor_client, ev
     lines = _export(editor_client, 0).content.decode().splitlines()
     assert "quota" in lines[0].split(",")
     assert sum("Micro, small and medium enterprises (MSMEs)" in line for line in lines[1:]) == 1
+
+
+def test_an_event_with_quotas_per_mode_stays_hybrid_until_they_apply_to_all_seats(members, editor):
+    hybrid = OpenEventFactory(format=Event.Format.HYBRID, capacity=10, online_capacity=10)
+    room_quota = quota(hybrid, Category.MSME, 60, mode=ROOM)
+    # The API, a command or anything else goes through update_event: refused, nothing changed.
+    with pytest.raises(services.EventChangeRefused, match="before the event stops being hybrid"):
+        services.update_event(event=hybrid, actor=editor, changes={"format": Event.Format.IN_PERSON})
+    hybrid.refresh_from_db()
+    assert hybrid.format == Event.Format.HYBRID
+
+    room_quota.mode = ""
+    services.save_quota(quota=room_quota)
+    services.update_event(event=hybrid, actor=editor, changes={"format": Event.Format.IN_PERSON})
+    hybrid.refresh_from_db()
+    assert hybrid.format == Event.Format.IN_PERSON
+
+
+def test_the_admin_refuses_to_end_hybrid_seats_under_a_quota_per_mode(editor_client, members):
+    hybrid = OpenEventFactory(format=Event.Format.HYBRID, capacity=10, online_capacity=10)
+    quota(hybrid, Category.MSME, 60, mode=ONLINE)
+    data = _change_data(editor_client, hybrid, format=Event.Format.IN_PERSON)
+    response = editor_client.post(reverse("admin:events_event_change", args=[hybrid.pk]), data)
+    assert response.status_code == 200
+    assert "before the event stops being hybrid" in response.content.decode()
+    hybrid.refresh_from_db()
+    assert hybrid.format == Event.Format.HYBRID
