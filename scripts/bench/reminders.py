@@ -117,9 +117,17 @@ def main():
 
     from events import emails, services
     from events.models import Event, Registration, ReminderRule
+    from following import schedule
+    from following.models import DigestRun, Subscriber
     from portal.models import Status
 
     try:
+        # The workers' sweeps would start the digests of a period that falls due during the run
+        # (the demo participant's, from seed_demo): not the reminders' to measure. The latest
+        # periods are marked as started, in this copy of the dataset only.
+        for frequency in (Subscriber.Frequency.WEEKLY, Subscriber.Frequency.DAILY):
+            due = schedule.latest_period(frequency, now=timezone.now())
+            DigestRun.objects.get_or_create(frequency=frequency, period_start=due.start, period_end=due.end)
         waiting = DBTaskResult.objects.ready().count()
         drained = 0.0
         if waiting:
@@ -214,6 +222,8 @@ def main():
             "recipients_missing": len(missing),
             "recipients_more_than_once": len(doubled),
             "unexpected_recipients": len(strangers),
+            # Who they were (a generated address says which part of the dataset wrote to them).
+            "unexpected_examples": sorted(strangers)[:5],
             "registrations_stamped_sent": stamped,
             "failed_tasks": failed,
             "worker_exit_codes": codes,
