@@ -29,7 +29,7 @@ from events.errors import (
     RegistrationClosed,
 )
 from events.models import Event, Registration, new_door_code, new_registration_key
-from events.quotas import Offer, SeatPlan, traits_of
+from events.quotas import Offer, SeatPlan, Traits, traits_of
 from events.services.reminders import _schedule_reminder
 from portal import outbox
 
@@ -67,7 +67,10 @@ def _mode(event: Event, mode: str) -> str:
 
 def _offer(event: Event, mode: str, participant_id: int, *, now: datetime) -> Offer:
     """The seat of ``mode`` this participant would get now (the caller holds the event's lock)."""
-    return SeatPlan.of(event, mode, now=now).offer(traits_of([participant_id])[participant_id])
+    plan = SeatPlan.of(event, mode, now=now)
+    # Without quotas (most events) nothing reads the person's traits: their two queries are saved.
+    traits = traits_of([participant_id])[participant_id] if plan.uses else Traits()
+    return plan.offer(traits)
 
 
 def waiting_reason(offer: Offer) -> str:

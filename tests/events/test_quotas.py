@@ -373,3 +373,21 @@ def test_the_admin_refuses_to_end_hybrid_seats_under_a_quota_per_mode(editor_cli
     assert "before the event stops being hybrid" in response.content.decode()
     hybrid.refresh_from_db()
     assert hybrid.format == Event.Format.HYBRID
+
+
+def test_a_confirmation_reads_a_persons_traits_only_when_the_event_has_quotas(members):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def tables_read(event):
+        registration = RegistrationFactory(event=event, participant=msme())
+        with CaptureQueriesContext(connection) as queries:
+            services.confirm(registration=registration)
+        registration.refresh_from_db()
+        assert registration.status == Registration.Status.CONFIRMED
+        return " ".join(query["sql"] for query in queries.captured_queries)
+
+    assert "organisations_membership" not in tables_read(OpenEventFactory(capacity=5))
+    with_quota = OpenEventFactory(capacity=5)
+    quota(with_quota, Category.MSME, 60)
+    assert "organisations_membership" in tables_read(with_quota)
