@@ -31,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+import requests
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from boot import boot
 
@@ -142,12 +144,12 @@ def check_quotas(event) -> dict:
     }
 
 
-def confirm_one(session, base: str, link: str) -> dict:
+def confirm_one(session, base: str, link: str, timeout: float = 30) -> dict:
     """GET the confirmation page, POST its form. Returns the timings and what the page said."""
     result = {"link": link, "error": None}
     started = time.perf_counter()
     try:
-        page = session.get(base + link, timeout=60)
+        page = session.get(base + link, timeout=timeout)
         result["get_ms"] = (time.perf_counter() - started) * 1000
         if page.status_code != 200:
             result["error"] = f"GET {page.status_code}"
@@ -163,7 +165,7 @@ def confirm_one(session, base: str, link: str) -> dict:
             base + link,
             data={"csrfmiddlewaretoken": match.group(1)},
             headers={"Cookie": f"csrftoken={cookie}"},
-            timeout=60,
+            timeout=timeout,
             allow_redirects=False,
         )
         result["post_ms"] = (time.perf_counter() - posted) * 1000
@@ -179,6 +181,7 @@ def confirm_one(session, base: str, link: str) -> dict:
             result["error"] = "POST 200 but the page says neither confirmed nor waiting list"
     except Exception as error:  # a socket error is an error of the run, counted, never fatal
         result["error"] = f"{type(error).__name__}: {error}"
+        result["timed_out"] = isinstance(error, requests.Timeout)
     return result
 
 
@@ -190,10 +193,11 @@ def main():
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--quotas", action="store_true", help="the quota variant (see above)")
+    parser.add_argument(
+        "--timeout", type=float, default=30, help="seconds a client waits for each answer (issue 22: 30)"
+    )
     args = parser.parse_args()
     boot()
-    import requests
-
     from events.models import Registration
 
     event, links = make_event_and_registrations(seats=args.seats, participants=args.participants, quotas=args.quotas)
@@ -208,7 +212,7 @@ def main():
     def client(share):
         with requests.Session() as session:
             start_together.wait()
-            return [confirm_one(session, args.base, link) for link in share]
+            return [confirm_one(session, args.base, link, args.timeout) for link in share]
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
@@ -237,6 +241,8 @@ def main():
         "db": counts,
         "pages_said": answered,
         "errors": len(errors),
+        "client_timeout_s": args.timeout,
+        "timeouts": sum(1 for row in results if row.get("timed_out")),
         "error_examples": sorted({row["error"] for row in errors})[:5],
         "post_ms": {
             "p50": round(statistics.median(post_ms), 1) if post_ms else None,
@@ -273,7 +279,8 @@ def main():
     want = "quota rule" if args.quotas else args.seats
     print(
         f"  confirmed {counts['confirmed']} (want {want}), waitlisted {counts['waitlisted']} "
-        f"(want {expected_waitlisted}), pending {counts['pending']}, errors {len(errors)}; "
+        f"(want {expected_waitlisted}), pending {counts['pending']}, errors {len(errors)} "
+        f"({report['timeouts']} of them timeouts at {args.timeout:g} s); "
         f"POST p95 {report['post_ms']['p95']} ms, p99 {report['post_ms']['p99']} ms; "
         f"{report['confirmations_per_s']} confirmations/s over {report['wall_s']} s — "
         f"{'OK' if report['ok'] else 'FAILED'}"
