@@ -147,7 +147,7 @@ def site_search(request):
             )
         if not any(section["count"] for section in sections):
             phrases = vocabulary.suggestions(
-                query, finds=lambda phrase: any(count for count, _ in _search_everything_once(phrase).values())
+                query, finds=lambda phrase: any(count for count, _best in _search_everything_once(phrase).values())
             )
             url = reverse("portal:search")
             suggestions = [{"text": phrase, "url": f"{url}?{urlencode({'q': phrase})}"} for phrase in phrases]
