@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from boot import boot
 from pages import SEARCH_WORDS
 
-TYPO = "publik procurment"
+TYPO = "publik procuremnet"
 
 
 def addresses() -> list[tuple[str, str]]:
