@@ -158,13 +158,13 @@ class PublicationFilter(django_filters.FilterSet):
         if not self.text:
             return []
         chosen = getattr(self.form, "cleaned_data", {})
+        data = self.data.copy()
+        for name in ("q", "search", "page", "sort"):
+            data.pop(name, None)
+        others = type(self)(data, queryset=self.queryset).qs.order_by()  # every filter but the text
 
         def finds(phrase: str) -> bool:
-            data = self.data.copy()
-            for name in ("search", "page", "sort"):
-                data.pop(name, None)
-            data["q"] = phrase
-            return type(self)(data, queryset=self.queryset).qs.exists()
+            return search.filter_by_text(others, phrase).exists()
 
         vary_on = ["library", *(f"{name}={chosen.get(name) or ''}" for name in self.FACETS)]
         return vocabulary.suggestions(self.text, finds=finds, vary_on=vary_on)

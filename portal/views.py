@@ -146,9 +146,7 @@ def site_search(request):
                 }
             )
         if not any(section["count"] for section in sections):
-            phrases = vocabulary.suggestions(
-                query, finds=lambda phrase: any(count for count, _best in _search_everything_once(phrase).values())
-            )
+            phrases = vocabulary.suggestions(query, finds=_finds_anything)
             url = reverse("portal:search")
             suggestions = [{"text": phrase, "url": f"{url}?{urlencode({'q': phrase})}"} for phrase in phrases]
     return render(
@@ -166,9 +164,13 @@ def site_search(request):
 
 
 def _search_everything_once(query: str) -> dict[str, tuple[int, list]]:
-    """Counted and ranked once per content version for each text (portal.cache.remember); a
-    suggestion's search is the one its link asks for, so following it is a hit."""
+    """Counted and ranked once per content version for each text (portal.cache.remember)."""
     return remember("site-search", lambda: _search_everything(query), get_language(), query)
+
+
+def _finds_anything(query: str) -> bool:
+    """Whether any provider has a match: an EXISTS each (no ranking, no count), first match wins."""
+    return any(provider.search(query).exists() for provider in registry.search_providers())
 
 
 def _search_everything(query: str) -> dict[str, tuple[int, list]]:
