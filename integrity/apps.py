@@ -35,7 +35,7 @@ def _register_on_site_pages():
     from integrity.sitemaps import InitiativeSitemap, IntegritySectionSitemap
     from integrity.views import assessment_section
     from organisations.registry import OrganisationSection, register_section
-    from portal import registry, search
+    from portal import registry, search, vocabulary
 
     registry.register_search(
         registry.SearchProvider(
@@ -49,6 +49,7 @@ def _register_on_site_pages():
             result_template="integrity/includes/initiative_result.html",
             more_url=lambda text: f"{reverse('integrity:initiative_list')}?{urlencode({'q': text})}",
             order=40,
+            vocabulary=lambda: vocabulary.titles(Initiative.objects.published(), ("name",)),
         )
     )
     registry.register_sitemap("integrity-sections", IntegritySectionSitemap)

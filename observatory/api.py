@@ -53,7 +53,8 @@ class PublicationApiFilter(with_search(PublicationFilter)):
         description=(
             "Filters are those of /publications/ (`sort` included). `search` (or `q`) ranks by relevance unless "
             "`ordering` or `sort` says otherwise. Each publication comes with its files; a file's `download_url` "
-            "counts the download."
+            "counts the download. A search's answer also has `suggestions`: when it finds nothing, up to three "
+            "phrases near its words that find something with the same filters (else an empty list)."
         ),
     ),
     retrieve=extend_schema(summary="One published publication, with its body, files and suggested citation"),
@@ -84,6 +85,16 @@ class PublicationViewSet(ReadOnlyViewSet):
 
     def get_serializer_class(self):
         return PublicationDetailSerializer if self.action == "retrieve" else PublicationSerializer
+
+    def get_paginated_response(self, data):
+        """A search's page also lists ``suggestions``: phrases near a search that found nothing
+        which, with the same filters, find something (``[]`` when it found something)."""
+        response = super().get_paginated_response(data)
+        filterset = self.filterset_class(self.request.query_params, queryset=self.get_queryset())
+        if filterset.is_valid() and filterset.text:
+            found = self.paginator.page.paginator.count
+            response.data["suggestions"] = [] if found else filterset.suggestions()
+        return response
 
 
 @extend_schema_view(

@@ -45,9 +45,9 @@ def _register_on_site_pages():
 
     from observatory import search
     from observatory.headlines import with_headlines
-    from observatory.models import Observatory, Publication
+    from observatory.models import Indicator, Observatory, Publication
     from observatory.sitemaps import IndicatorSitemap, ObservatorySitemap, PublicationSitemap, SectionSitemap
-    from portal import registry
+    from portal import registry, vocabulary
 
     registry.register_search(
         registry.SearchProvider(
@@ -62,6 +62,7 @@ def _register_on_site_pages():
             result_template="observatory/includes/publication_result.html",
             more_url=lambda text: f"{reverse('observatory:publication_list')}?{urlencode({'q': text})}",
             order=20,
+            vocabulary=lambda: vocabulary.titles(Publication.objects.published()),
         )
     )
     registry.register_search(
@@ -71,6 +72,7 @@ def _register_on_site_pages():
             search=search.search_indicators,
             result_template="observatory/includes/indicator_result.html",
             order=25,
+            vocabulary=lambda: vocabulary.titles(Indicator.objects.public(), ("name",)),
         )
     )
     registry.register_search(
@@ -81,6 +83,7 @@ def _register_on_site_pages():
             result_template="observatory/includes/observatory_result.html",
             more_url=None,
             order=15,
+            vocabulary=lambda: vocabulary.titles(Observatory.objects.public(), ("name",)),
         )
     )
     registry.register_home_block(

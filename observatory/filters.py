@@ -30,6 +30,7 @@ from drf_spectacular.utils import extend_schema_field
 from observatory import search
 from observatory.imports import country_code, parse_period
 from observatory.models import Indicator, Observation, Observatory, Publication
+from portal import vocabulary
 from portal.cache import remember
 from portal.filters import text_search
 from portal.models import Country, Topic
@@ -151,6 +152,22 @@ class PublicationFilter(django_filters.FilterSet):
             case "oldest":
                 return queryset.order_by("publication_date", "pk")
         return queryset.order_by("-publication_date", "-pk")
+
+    def suggestions(self) -> list[str]:
+        """Phrases near a search that found nothing which, with the same other filters, find something."""
+        if not self.text:
+            return []
+        chosen = getattr(self.form, "cleaned_data", {})
+        data = self.data.copy()
+        for name in ("q", "search", "page", "sort"):
+            data.pop(name, None)
+        others = type(self)(data, queryset=self.queryset).qs.order_by()  # every filter but the text
+
+        def finds(phrase: str) -> bool:
+            return search.filter_by_text(others, phrase).exists()
+
+        vary_on = ["library", *(f"{name}={chosen.get(name) or ''}" for name in self.FACETS)]
+        return vocabulary.suggestions(self.text, finds=finds, vary_on=vary_on)
 
     # -- Facets -----------------------------------------------------------------------------
 

@@ -98,6 +98,12 @@ def publication_list(request):
     only_common_words = bool(
         filterset.text and not page.paginator.count and not search.has_searchable_words(filterset.text)
     )
+    suggestions = []
+    if filterset.text and not page.paginator.count and not only_common_words:
+        for phrase in filterset.suggestions():
+            with_phrase = query_without_page.copy()
+            with_phrase["q"] = phrase
+            suggestions.append({"text": phrase, "url": f"{request.path}?{with_phrase.urlencode()}"})
     return render(
         request,
         "observatory/publication_list.html",
@@ -108,6 +114,7 @@ def publication_list(request):
             "query_string": query_without_page.urlencode(),
             "search_text": filterset.text,
             "only_common_words": only_common_words,
+            "suggestions": suggestions,
             "is_filtered": any(value for key, value in request.GET.items() if key not in {"page", "sort"}),
             "filtered_by": _filtered_by(filterset),
         },

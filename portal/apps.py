@@ -78,9 +78,10 @@ def _watch_what_public_pages_show():
 
 
 def _register_sweeps():
-    from portal import emails, outbox, registry
+    from portal import emails, outbox, registry, vocabulary
 
     registry.register_sweep(registry.Sweep("workflow-notifications", emails.notify_owed_workflow_events, order=40))
+    registry.register_sweep(registry.Sweep("search-vocabulary", vocabulary.refresh, order=30))
     # Last: what the other sweeps queued goes out in the same run.
     registry.register_sweep(registry.Sweep("outbox", lambda: outbox.deliver_due().sent, order=900))
     registry.register_sweep(registry.Sweep("outbox-prune", outbox.prune, order=950))
@@ -90,7 +91,7 @@ def _register_news():
     from django.urls import reverse
     from django.utils.http import urlencode
 
-    from portal import registry, search
+    from portal import registry, search, vocabulary
     from portal.models import News
 
     registry.register_search(
@@ -103,5 +104,6 @@ def _register_news():
             result_template="portal/includes/news_result.html",
             more_url=lambda text: f"{reverse('portal:news_list')}?{urlencode({'q': text})}",
             order=10,
+            vocabulary=lambda: vocabulary.titles(News.objects.published()),
         )
     )

@@ -538,3 +538,22 @@ class TaskRequest(models.Model):
 
     def __str__(self):
         return f"{self.task_id} ← {self.request_id}"
+
+
+class SearchTerm(models.Model):
+    """A word of the titles of published content, for "Did you mean …?" (portal.vocabulary).
+
+    Rebuilt whole from what is published (never per request), so only published words are in it.
+    On PostgreSQL a trigram index (pg_trgm) finds the words nearest to a mistyped one.
+    """
+
+    word = models.CharField(max_length=40, unique=True)
+    #: How many published titles have it (the more common of two equally near words is suggested).
+    frequency = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self):
+        return self.word

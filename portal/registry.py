@@ -4,7 +4,9 @@ From its AppConfig.ready(), an app may register:
 
 - a **search provider**: ``register_search(SearchProvider(...))``; /search/ lists each
   provider's results under its label. ``search(text)`` returns a queryset of public items
-  only (use the app's ``published()`` read and ``portal.search.search``).
+  only (use the app's ``published()`` read and ``portal.search.search``). Its ``vocabulary()``
+  gives the titles of those public items (every language), from which "Did you mean …?"
+  suggestions are drawn (portal.vocabulary); only what it gives can ever be suggested.
 - a **home block**: ``register_home_block(HomeBlock(...))``; the home page includes its
   template with ``block_context(request)`` as ``data``, in ``order``.
 - a **sitemap**: ``register_sitemap("events", EventSitemap)``.
@@ -30,6 +32,7 @@ class SearchProvider:
     result_template: str  # renders one result as ``item``
     more_url: Callable | None = None  # (text) -> URL of the full, filterable list for this text
     order: int = 100
+    vocabulary: Callable | None = None  # () -> iterable of the public items' titles (str), any language
 
 
 @dataclass(frozen=True)

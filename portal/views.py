@@ -6,12 +6,13 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal import cache as page_cache
-from portal import registry, search, services
+from portal import registry, search, services, vocabulary
 from portal.cache import remember
 from portal.filters import NewsFilter
 from portal.http import keep_private
@@ -116,6 +117,10 @@ class SearchForm(forms.Form):
 
 
 SEARCH_RESULTS_PER_SECTION = 10
+#: A section counts at most this many matches, then says "more than …": counting every match of a
+#: broad word reads every one of them, and nobody pages through thousands from here (the full,
+#: filterable list does that).
+SEARCH_COUNT_LIMIT = 1000
 
 
 @require_safe
@@ -126,34 +131,60 @@ def site_search(request):
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"].strip()
     sections = []
+    suggestions = []
     if query:
-        # Counted and ranked once per content version for each text (portal.cache.remember).
-        found = remember("site-search", lambda: _search_everything(query), get_language(), query)
+        found = _search_everything_once(query)
         for provider in registry.search_providers():
             count, results = found.get(provider.key, (0, []))
             sections.append(
                 {
                     "provider": provider,
-                    "count": count,
+                    "count": min(count, SEARCH_COUNT_LIMIT),
+                    "is_capped": count > SEARCH_COUNT_LIMIT,
                     "results": results,
                     "more_url": provider.more_url(query) if provider.more_url else "",
                 }
             )
+        if not any(section["count"] for section in sections):
+            phrases = vocabulary.suggestions(query, finds=_finds_anything)
+            url = reverse("portal:search")
+            suggestions = [{"text": phrase, "url": f"{url}?{urlencode({'q': phrase})}"} for phrase in phrases]
     return render(
         request,
         "portal/search.html",
-        {"form": form, "query": query, "sections": sections, "total": sum(s["count"] for s in sections)},
+        {
+            "form": form,
+            "query": query,
+            "sections": sections,
+            "total": sum(s["count"] for s in sections),
+            "is_capped": any(s["is_capped"] for s in sections),
+            "suggestions": suggestions,
+        },
     )
 
 
+def _search_everything_once(query: str) -> dict[str, tuple[int, list]]:
+    """Counted and ranked once per content version for each text (portal.cache.remember)."""
+    return remember("site-search", lambda: _search_everything(query), get_language(), query)
+
+
+def _finds_anything(query: str) -> bool:
+    """Whether any provider has a match: an EXISTS each (no ranking, no count), first match wins."""
+    return any(provider.search(query).exists() for provider in registry.search_providers())
+
+
 def _search_everything(query: str) -> dict[str, tuple[int, list]]:
-    """Each provider's number of matches and best few, by provider key."""
+    """Each provider's number of matches (up to SEARCH_COUNT_LIMIT + 1) and best few, by provider key."""
     found = {}
     for provider in registry.search_providers():
         results = provider.search(query)
         best = list(results[:SEARCH_RESULTS_PER_SECTION])
-        # Fewer than a section's worth is every match: no COUNT query for that provider.
-        count = len(best) if len(best) < SEARCH_RESULTS_PER_SECTION else results.count()
+        # Fewer than a section's worth is every match: no COUNT query for that provider. Otherwise
+        # the count stops one past the limit (COUNT over a LIMIT-ed subquery of primary keys).
+        if len(best) < SEARCH_RESULTS_PER_SECTION:
+            count = len(best)
+        else:
+            count = results.order_by().values("pk")[: SEARCH_COUNT_LIMIT + 1].count()
         found[provider.key] = (count, best)
     return found
 

@@ -939,6 +939,10 @@ class Generator:
                 self.result["notes"].append(f"procurement data NOT generated: {error!r}")
         with self.step("search documents"):
             self.all_search_documents()
+        with self.step("search vocabulary"):
+            from portal import vocabulary as search_vocabulary  # "Did you mean …?" over the new titles
+
+            self.result["search_terms"] = search_vocabulary.rebuild()
         with self.step("VACUUM ANALYZE"):
             self.analyze()
         self.result["timings_s"] = self.timings

@@ -125,6 +125,22 @@ def test_search_finds_published_news_but_not_drafts(page, news_items):
     expect(results_count(page)).to_have_text("1 result for “quinoa”")
 
 
+def test_a_mistyped_search_offers_the_published_word(page, news_items):
+    """ "Did you mean:" leads from a typo to the published news, and never to the draft's words."""
+    from portal import vocabulary
+
+    vocabulary.rebuild()  # what the workers' sweep does after a change
+    goto(page, "/search/?q=quinao")
+    expect(results_count(page)).to_have_text("0 results for “quinao”")
+    suggestions = page.locator(".search-suggestions")
+    expect(suggestions).to_contain_text("Did you mean:")
+    expect(suggestions.get_by_role("link")).to_have_count(1)
+    click_and_check(page, suggestions.get_by_role("link", name="quinoa"))
+    expect(results_count(page)).to_have_text("1 result for “quinoa”")
+    goto(page, "/search/?q=quotass")  # a word of the draft's title only
+    expect(page.locator(".search-suggestions")).to_have_count(0)
+
+
 def test_search_results_pages_keep_the_query(page, site):
     """From the site search to the full list and its page 2: the same search all the way,
     whatever characters the query has."""

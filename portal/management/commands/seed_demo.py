@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import PrivacyPolicy
-from portal import covers, services
+from portal import covers, services, vocabulary
 from portal.models import Body, Country, CoverImage, KeyFigure, News, NewsLink, Status, Topic
 from portal.richtext import sanitize_html
 from portal.roles import AUTHORS, EDITORS
@@ -164,6 +164,8 @@ class Command(BaseCommand):
             call_command("seed_consultations", force=True, verbosity=options.get("verbosity", 1))  # consultations app
             call_command("seed_following", force=True, verbosity=options.get("verbosity", 1))  # following app
             self.illustrate_demo_items()
+            # "Did you mean …?" draws on the published titles just loaded (the workers' sweep keeps it current).
+            vocabulary.rebuild()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {created} news created, {updated} updated, {News.objects.count()} in all."
