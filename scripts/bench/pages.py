@@ -204,12 +204,11 @@ def integrity_endpoints() -> list[dict]:
             "path": f"/api/v1/integrity/benchmarks/?country={stat.country}",
         },
     ]
+    # One of the group shown above; else (the demo data: its organisations are elsewhere) the newest with members.
+    with_members = Assessment.objects.submitted().exclude(organisation__memberships=None)
     assessment = (
-        Assessment.objects.submitted()
-        .filter(cycle=stat.cycle, country=stat.country)
-        .exclude(organisation__memberships=None)
-        .order_by("pk")
-        .first()
+        with_members.filter(cycle=stat.cycle, country=stat.country).order_by("pk").first()
+        or with_members.order_by("-cycle", "-pk").first()
     )
     membership = (
         Membership.objects.active().filter(organisation_id=assessment.organisation_id).select_related("person").first()
