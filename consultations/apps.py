@@ -39,7 +39,8 @@ def _watch_what_public_pages_show():
 
 def _register_on_site_pages():
     from consultations import registry as pages
-    from portal import registry
+    from consultations.models import Comment, Consultation
+    from portal import cache, registry
 
     registry.register_search(
         registry.SearchProvider(
@@ -56,6 +57,7 @@ def _register_on_site_pages():
             template="consultations/includes/home_block.html",
             block_context=pages.open_consultations_block,
             order=15,
+            tags=(cache.kind(Consultation), cache.kind(Comment)),  # with their comment counts
         )
     )
     registry.register_sitemap("consultation-sections", pages.SectionSitemap)

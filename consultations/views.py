@@ -15,6 +15,8 @@ from accounts.services import can_participate
 from consultations import services
 from consultations.forms import CommentForm, ReportForm
 from consultations.models import Comment, Consultation, Paragraph
+from observatory.models import Observatory
+from portal import cache as page_cache
 from portal import services as workflow
 from portal.cache import PAGE_TTL
 from portal.http import client_address, keep_out_of_caches, keep_private
@@ -45,6 +47,8 @@ def consultation_list(request):
         settings.CONSULTATIONS_PAGE_SIZE,
     )
     response = render(request, "consultations/consultation_list.html", {"page_obj": page, "consultations": page})
+    # The consultations with their comment counts and their observatories' names.
+    page_cache.shows(response, page_cache.kind(Consultation), page_cache.kind(Comment), page_cache.kind(Observatory))
     return _unless_soon_stale(response, page.object_list)
 
 
@@ -175,6 +179,14 @@ def _render(request, consultation, *, status=200, failed_form=None, failed_key=N
     )
     if is_preview:
         return keep_private(response, noindex=True)
+    # Its text (paragraphs are part of it), its approved comments, the publication and observatory it belongs to.
+    page_cache.shows(
+        response,
+        page_cache.item(consultation),
+        page_cache.related(Comment, consultation),
+        page_cache.item(consultation.publication),
+        page_cache.item(consultation.observatory),
+    )
     return _unless_soon_stale(response, [consultation])
 
 

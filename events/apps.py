@@ -66,8 +66,9 @@ class EventsConfig(AppConfig):
 
         from accounts import registry as personal_data
         from events import emails, services, times
+        from events.models import Event
         from events.registry import EventSitemap, event_more_url, event_search, upcoming_events_block
-        from portal import registry
+        from portal import cache, registry
         from portal.models import Country
         from portal.roles import register_grants
 
@@ -84,7 +85,11 @@ class EventsConfig(AppConfig):
         )
         registry.register_home_block(
             registry.HomeBlock(
-                key="events", template="events/includes/home_block.html", block_context=upcoming_events_block, order=20
+                key="events",
+                template="events/includes/home_block.html",
+                block_context=upcoming_events_block,
+                order=20,
+                tags=(cache.kind(Event),),
             )
         )
         registry.register_sitemap("events", EventSitemap)

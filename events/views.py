@@ -41,7 +41,7 @@ def event_list(request):
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     today = timezone.localdate()
-    return render(
+    response = render(
         request,
         "events/event_list.html",
         {
@@ -52,6 +52,12 @@ def event_list(request):
             "calendar_url": reverse("events:calendar_month", kwargs={"year": today.year, "month": today.month}),
         },
     )
+    # Filtered by a country or an organising body, it shows only that term's events.
+    chosen = filterset.form.cleaned_data if filterset.is_bound and is_valid else {}
+    terms = [chosen[key] for key in ("country", "body") if chosen.get(key)]
+    if terms:
+        return page_cache.shows(response, *(page_cache.related(Event, term) for term in terms))
+    return page_cache.shows(response, page_cache.kind(Event))
 
 
 def _detail_queryset():
@@ -155,7 +161,7 @@ def calendar_month(request, year, month):
             day += timedelta(days=1)
     previous_month = date(year, month, 1) - timedelta(days=1)
     next_month = date(year, month, 28) + timedelta(days=7)
-    return render(
+    response = render(
         request,
         "events/event_calendar.html",
         {
@@ -173,6 +179,7 @@ def calendar_month(request, year, month):
             "event_count": len(events),
         },
     )
+    return page_cache.shows(response, page_cache.kind(Event))
 
 
 @require_safe

@@ -31,6 +31,7 @@ from integrity.models import (
 )
 from organisations.models import Membership, Organisation
 from organisations.services import membership_of
+from portal import cache as page_cache
 from portal import services as workflow
 from portal.http import keep_private
 from portal.views import paginate
@@ -49,7 +50,7 @@ def initiative_list(request):
     page = paginate(request, queryset, INITIATIVES_PAGE_SIZE)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
-    return render(
+    response = render(
         request,
         "integrity/initiative_list.html",
         {
@@ -60,6 +61,12 @@ def initiative_list(request):
             "is_filtered": any(value for key, value in request.GET.items() if key != "page"),
         },
     )
+    # Filtered by a country or a topic, it shows only that term's initiatives.
+    chosen = filterset.form.cleaned_data if filterset.is_bound and is_valid else {}
+    terms = [chosen[key] for key in ("country", "topic") if chosen.get(key)]
+    if terms:
+        return page_cache.shows(response, *(page_cache.related(Initiative, term) for term in terms))
+    return page_cache.shows(response, page_cache.kind(Initiative))
 
 
 def _initiative_or_404(request, slug) -> Initiative:
@@ -106,7 +113,8 @@ def initiative_detail(request, slug):
     # A signed-in representative's page has their own forms; a preview is not public.
     if request.user.is_authenticated or context["is_preview"]:
         return keep_private(response, noindex=True)
-    return response
+    # Its parts (partners, sources, pledge texts, signatures) turn its own tag; its questionnaires' titles.
+    return page_cache.shows(response, page_cache.item(initiative), *map(page_cache.item, context["questionnaires"]))
 
 
 @login_required
@@ -444,7 +452,8 @@ def _dashboard_context(request, *, staff):
 @require_safe
 def dashboard(request):
     context = _dashboard_context(request, staff=False)
-    return render(request, "integrity/dashboard.html", context)
+    # The benchmarks are rewritten in bulk, which turns every page; the questionnaires' titles.
+    return page_cache.shows(render(request, "integrity/dashboard.html", context), page_cache.kind(Questionnaire))
 
 
 def _require_staff_dashboard(request):

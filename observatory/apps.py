@@ -44,7 +44,7 @@ def _register_on_site_pages():
     from django.utils.http import urlencode
 
     from observatory import search
-    from observatory.headlines import with_headlines
+    from observatory.headlines import CARD_TAGS, with_headlines
     from observatory.models import Indicator, Observatory, Publication
     from observatory.sitemaps import IndicatorSitemap, ObservatorySitemap, PublicationSitemap, SectionSitemap
     from portal import registry, vocabulary
@@ -95,6 +95,7 @@ def _register_on_site_pages():
                 "publications": list(Publication.objects.for_home()),
             },
             order=20,
+            tags=CARD_TAGS,  # the observatories' cards; the latest publications
         )
     )
     registry.register_sitemap("observatory-sections", SectionSitemap)

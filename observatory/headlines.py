@@ -4,9 +4,14 @@ of observatories, plus the members' names (given by the caller, who has them).""
 
 from django.utils.translation import gettext as _
 
-from observatory.models import Dataset, IndicatorSummary
+from observatory.models import Dataset, Indicator, IndicatorSummary, Observatory, Publication
+from portal import cache as page_cache
 from portal.charts import format_number, sparkline
 from portal.models import Country
+
+#: What a page of observatory cards shows (portal.cache tags): the observatories with their
+#: publication counts and their headline figures (an indicator's, from the current dataset version).
+CARD_TAGS = tuple(map(page_cache.kind, (Observatory, Publication, Indicator, Dataset)))
 
 
 def headline_figures(observatories, *, members) -> dict[int, dict]:

@@ -16,8 +16,18 @@ from observatory import search, services
 from observatory.figures import Figure, coverage_text, flag_labels, period_label
 from observatory.filters import PublicationFilter
 from observatory.forms import CommentForm, DataSelectionForm, ReportForm
-from observatory.headlines import with_headlines
-from observatory.models import Comment, Dataset, Indicator, IndicatorSummary, Observatory, Publication, PublicationFile
+from observatory.headlines import CARD_TAGS, with_headlines
+from observatory.models import (
+    Comment,
+    Dataset,
+    FocusArea,
+    Indicator,
+    IndicatorSummary,
+    Observatory,
+    Partner,
+    Publication,
+    PublicationFile,
+)
 from portal import cache as page_cache
 from portal import services as workflow
 from portal.charts import format_number, sparkline
@@ -37,7 +47,8 @@ COMMENTS_ON_PAGE = 100
 @require_safe
 def observatory_list(request):
     observatories = with_headlines(list(Observatory.objects.for_listing()))
-    return render(request, "observatory/observatory_list.html", {"observatories": observatories})
+    response = render(request, "observatory/observatory_list.html", {"observatories": observatories})
+    return page_cache.shows(response, *CARD_TAGS)
 
 
 @require_safe
@@ -50,7 +61,7 @@ def observatory_detail(request, slug):
         .prefetch_related("partners", "focus_areas", "topics"),
         slug=slug,
     )
-    return render(
+    response = render(
         request,
         "observatory/observatory_detail.html",
         {
@@ -74,6 +85,12 @@ def observatory_detail(request, slug):
             ),
             "library_url": f"{reverse('observatory:publication_list')}?{urlencode({'observatory': observatory.slug})}",
         },
+    )
+    # Its own row and what is linked to it: its publications (and their count), news, events,
+    # partners, focus areas, and its indicators (whether it has data).
+    linked = (Publication, News, Event, Partner, FocusArea, Indicator)
+    return page_cache.shows(
+        response, page_cache.item(observatory), *(page_cache.related(model, observatory) for model in linked)
     )
 
 
@@ -104,7 +121,7 @@ def publication_list(request):
             with_phrase = query_without_page.copy()
             with_phrase["q"] = phrase
             suggestions.append({"text": phrase, "url": f"{request.path}?{with_phrase.urlencode()}"})
-    return render(
+    response = render(
         request,
         "observatory/publication_list.html",
         {
@@ -119,6 +136,9 @@ def publication_list(request):
             "filtered_by": _filtered_by(filterset),
         },
     )
+    # Filtered or not, its facets count the whole library (each facet without its own filter),
+    # with the observatories' names.
+    return page_cache.shows(response, page_cache.kind(Publication), page_cache.kind(Observatory))
 
 
 def _filtered_by(filterset) -> list:
@@ -380,7 +400,7 @@ def data_landing(request, slug):
             summaries.append(summary)
     member_codes = sorted(members, key=lambda code: names[code])
     cards = [_card(summary, member_codes, names) for summary in summaries]
-    return render(
+    response = render(
         request,
         "observatory/data_landing.html",
         {
@@ -391,6 +411,13 @@ def data_landing(request, slug):
             "has_ocds": any(summary.dataset.file_format == Dataset.Format.OCDS for summary in summaries),
             "sources": sorted({summary.dataset.source for summary in summaries if summary.dataset.source}),
         },
+    )
+    # Its indicators (a dataset version's publish turns those it has figures for) and the versions' sources.
+    return page_cache.shows(
+        response,
+        page_cache.item(observatory),
+        page_cache.related(Indicator, observatory),
+        page_cache.kind(Dataset),
     )
 
 

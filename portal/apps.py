@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -73,8 +74,24 @@ def _watch_what_public_pages_show():
     # The home's key figures, beside its map.
     cache.watch(KeyFigure)
     # News once published (or scheduled), with its related links; a draft's edit changes no page.
-    cache.watch(News, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED)
+    # The lists' year filter changes when an item is the only one of its year.
+    cache.watch(News, ignore=cache.BOOKKEEPING, shown_when=cache.PUBLISHED, also=_news_years_if_alone)
     cache.watch(NewsLink, part_of="news")
+
+
+def _news_years_if_alone(news) -> set[str]:
+    """The news years' tag when ``news`` may add its year to the lists' year filter or take it
+    away: no other published item is of that year (one query per shown change of a news item).
+    A date moved from a year it was alone in leaves that year offered (with no news) until the
+    cached filtered lists expire."""
+    from portal import cache
+    from portal.models import News
+
+    if news.published_at is None:
+        return set()
+    year = timezone.localtime(news.published_at).year
+    others = News.objects.published().filter(published_at__year=year).exclude(pk=news.pk)
+    return set() if others.exists() else {cache.years(News)}
 
 
 def _register_sweeps():

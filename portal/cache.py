@@ -6,24 +6,26 @@ page was made; a hit is served only while those versions still hold. The tags:
 
 - ``item(obj)`` (``portal.news:12``): one item, on its own page and in the cards of pages
   that show it;
-- ``kind(Model)`` (``portal.news``) and ``LISTS``: the lists, feeds, sitemaps, home blocks and
-  search pages where items of a type appear; a page that declares nothing depends on
-  ``LISTS``, so every change that may show on a list turns it;
+- ``kind(Model)`` (``portal.news``): the lists of a type, where any of its items may appear
+  (the news list, the library, the events list, the home's blocks, an observatory's list);
 - ``related(Model, obj)`` (``portal.news@portal.topic:5``): the set of items of ``Model``
   linked to ``obj`` (the news of a topic, the events a publication came out of), which a
-  page's "related" block shows;
+  page's "related" block and a list filtered by that term (``/news/?topic=…``) show;
+- ``LISTS``: every type's lists at once (``lists_tags()``): what a page that declares nothing
+  depends on (search, the sitemap), so it is turned by every change of any type's lists;
 - ``EVERY_PAGE``: on every page (the taxonomy's names, a bulk rewrite).
 
-Views declare what their page shows in one call, ``shows(response, *tags)``; a page that
-declares nothing depends on ``LISTS`` (every list, feed, sitemap, home block and search page
-is one). Each app declares, in its ``apps.py``, which of its models and fields public pages
-show (``watch``): a save or delete that changes one of those on a row that pages show turns
-the row's tags (its item, its type and ``LISTS``, the related sets of what it is linked to; a
-part's item, e.g. a speaker's event), so only the pages that show it are stale; the next
-visitor gets a fresh one. A save that no page shows (a draft's edit, an email stamp, a
-comment waiting for moderation) turns nothing. Items scheduled for later go live by time,
-not by a save: the soonest scheduled time is kept with the version, and when it passes the
-items that went live turn their tags as a publish would (``content_version``).
+Views declare what their page shows in one call, ``shows(response, *tags)``: a detail page
+its item and the related sets it shows, a list page the types it lists (or the related set
+of the term it is filtered by); a page that declares nothing depends on ``LISTS``. Each app
+declares, in its ``apps.py``, which of its models and fields public pages show (``watch``):
+a save or delete that changes one of those on a row that pages show turns the row's tags (its
+item and its type, the related sets of what it is linked to; a part's item and type, e.g. a
+speaker's event), so only the pages that show it are stale; the next visitor gets a fresh
+one. A save that no page shows (a draft's edit, an email stamp, a comment waiting for
+moderation) turns nothing. Items scheduled for later go live by time, not by a save: the
+soonest scheduled time is kept with the version, and when it passes the items that went live
+turn their tags as a publish would (``content_version``).
 
 A tag's version is the time it turned (nanoseconds), so that a page whose rendering overlaps
 a change is not kept (``page_versions``). Every process keeps the versions it has read until
@@ -62,8 +64,9 @@ _MISSING = object()
 
 #: On every page: what turns it makes every cached page and content-cache entry stale.
 EVERY_PAGE = "*"
-#: On every list, feed, sitemap, home block and search page (what a page that declares no tags
-#: depends on): turned by every change but those a ``watch`` keeps to its item's page.
+#: Every type's lists (``lists_tags()``): what a page that declares no tags depends on. Not a
+#: key of its own: on a page, in ``remember`` and in ``bump`` it stands for every watched type's
+#: tag, so any change that shows on a list turns such a page, and a change turns only its type.
 LISTS = "lists"
 
 
@@ -83,15 +86,36 @@ def related(model, obj) -> str:
     return f"{model._meta.label_lower}@{obj._meta.label_lower}:{obj.pk}"
 
 
+def years(model) -> str:
+    """The tag of the years a type's items were published in (a list's year filter, which a
+    list filtered by a term shows for every item of the type)."""
+    return f"{model._meta.label_lower}#years"
+
+
 def shows(response, *tags: str | None):
     """Declare what ``response``'s page shows: it is kept until one of ``tags`` turns (or
-    ``EVERY_PAGE``). Without it, a page depends on ``LISTS``."""
+    ``EVERY_PAGE``). Without it, a page depends on ``LISTS`` (every type's lists)."""
     response.page_tags = tuple(dict.fromkeys(tag for tag in tags if tag))
     return response
 
 
 def page_tags(response) -> tuple[str, ...]:
-    return (EVERY_PAGE, *(getattr(response, "page_tags", None) or (LISTS,)))
+    return expand((EVERY_PAGE, *(getattr(response, "page_tags", None) or (LISTS,))))
+
+
+def lists_tags() -> tuple[str, ...]:
+    """What ``LISTS`` stands for: the tag of every type a change may show on lists (each
+    watched model's but the parts', which turn their item's type, and the taxonomy's, which
+    turns ``EVERY_PAGE``)."""
+    return tuple(sorted(kind(model) for model, spec in _watches.items() if not spec.part_of and not spec.everywhere))
+
+
+def expand(tags: Iterable[str]) -> tuple[str, ...]:
+    """``tags`` with ``LISTS`` replaced by the tags it stands for (``lists_tags()``)."""
+    tags = tuple(tags)
+    if LISTS not in tags:
+        return tags
+    return tuple(dict.fromkeys(expanded for tag in tags for expanded in (lists_tags() if tag == LISTS else (tag,))))
 
 
 # --- Versions -----------------------------------------------------------------------------------
@@ -168,8 +192,9 @@ def _read(tags) -> dict[str, int]:
 
 
 def bump(tags: Iterable[str]) -> None:
-    """Turn ``tags`` now (and the content version, so that every process rereads them)."""
-    tags = set(tags)
+    """Turn ``tags`` now (and the content version, so that every process rereads them);
+    ``LISTS`` turns every type's lists."""
+    tags = set(expand(tags))
     if not tags:
         return
     now = time.time_ns()
@@ -222,12 +247,13 @@ def _go_live(*, since: float) -> None:
     """The scheduled items whose time came (from ``since``, the soonest scheduled time) turn
     their tags, as their publish would have; nothing was saved."""
     start = datetime.fromtimestamp(since, tz=UTC) - timedelta(seconds=1)
-    tags = {LISTS}
+    tags = set()
     for model, spec in _watches.items():
         if issubclass(model, Publishable) and not spec.part_of:
             for row in model.objects.published().filter(published_at__gte=start):
                 tags |= spec.tags_of(row)
-    bump(tags)
+    # None found (deleted meanwhile): every list, so that the version moves on all the same.
+    bump(tags or {LISTS})
 
 
 def remember(name: str, compute, *vary_on, tags: Iterable[str] = (LISTS,)):
@@ -240,7 +266,7 @@ def remember(name: str, compute, *vary_on, tags: Iterable[str] = (LISTS,)):
     if not settings.CONTENT_CACHE:
         return compute()
     store = caches["content"]
-    tags = (EVERY_PAGE, *tags)
+    tags = expand((EVERY_PAGE, *tags))
     variant = hashlib.sha256("\x1f".join(map(str, vary_on)).encode()).hexdigest()[:32]
     key = f"data:{name}:{variant}"
     # Read before computing: a change during the computation leaves an entry that is already stale.
@@ -321,8 +347,8 @@ class Watch:
             parent_ids = {_stored(instance, field.attname)} | ({_stored(before, field.attname)} if before else set())
             parent_ids.discard(None)
             tags = {f"{field.related_model._meta.label_lower}:{pk}" for pk in parent_ids}
-            return tags | also | ({kind(field.related_model), LISTS} if self.on_lists else set())
-        tags = {item(instance)} | ({kind(self.model), LISTS} if self.on_lists else set())
+            return tags | also | ({kind(field.related_model)} if self.on_lists else set())
+        tags = {item(instance)} | ({kind(self.model)} if self.on_lists else set())
         mine = self.model._meta.label_lower
         for field in self._foreign_keys():
             for row in (instance, before) if before else (instance,):
@@ -372,7 +398,7 @@ def watch(
     A row's tags turn when a row that pages show (before or after the change) is created,
     deleted, becomes shown or stops being shown, or has one of ``fields`` changed (a
     translated field in either language; a many-to-many field by an add, remove or clear).
-    Which tags: its item's, its type's and ``LISTS``, and the related sets of what it links to
+    Which tags: its item's and its type's, and the related sets of what it links to
     (``related(Model, obj)`` for each foreign key and many-to-many link, either side, to a
     watched model).
 
@@ -514,5 +540,5 @@ def _link_tags(model, pk, other, other_pks) -> set[str]:
     if spec is None:
         return set()
     mine = model._meta.label_lower
-    tags = {f"{mine}:{pk}"} | ({mine, LISTS} if spec.on_lists else set())
+    tags = {f"{mine}:{pk}"} | ({mine} if spec.on_lists else set())
     return tags | {f"{mine}@{other._meta.label_lower}:{other_pk}" for other_pk in other_pks}

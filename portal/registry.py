@@ -8,7 +8,9 @@ From its AppConfig.ready(), an app may register:
   gives the titles of those public items (every language), from which "Did you mean …?"
   suggestions are drawn (portal.vocabulary); only what it gives can ever be suggested.
 - a **home block**: ``register_home_block(HomeBlock(...))``; the home page includes its
-  template with ``block_context(request)`` as ``data``, in ``order``.
+  template with ``block_context(request)`` as ``data``, in ``order``. Its ``tags`` say what
+  it shows (``portal.cache`` tags, e.g. ``kind(Event)``), so that the cached home turns when
+  that changes; a block without them makes the home turn with every type's lists.
 - a **sitemap**: ``register_sitemap("events", EventSitemap)``.
 - an **API endpoint**: ``register_api("events", EventViewSet, basename="event")`` under /api/v1/.
 - a **sweep**: ``register_sweep(Sweep(key, run))``, run by the task workers on a schedule.
@@ -41,6 +43,8 @@ class HomeBlock:
     template: str
     block_context: Callable  # (request) -> dict
     order: int = 100
+    #: What the block shows (portal.cache tags: the types it lists); None: every type's lists.
+    tags: tuple[str, ...] | None = None
 
 
 _search: dict[str, SearchProvider] = {}

@@ -34,7 +34,8 @@ def paginate(request, queryset, per_page, *, count=None):
 def home(request):
     latest = list(News.objects.for_listing()[:7])
     countries = list(Country.objects.all())
-    return render(
+    blocks = registry.home_blocks()
+    response = render(
         request,
         "portal/home.html",
         {
@@ -43,9 +44,12 @@ def home(request):
             "members": [country for country in countries if country.status == Country.Status.MEMBER],
             "countries": countries,
             "key_figures": KeyFigure.objects.filter(is_shown=True).select_related("source_news"),
-            "blocks": [{"block": block, "data": block.block_context(request)} for block in registry.home_blocks()],
+            "blocks": [{"block": block, "data": block.block_context(request)} for block in blocks],
         },
     )
+    # The news, the key figures (and the news they cite) and what each block lists.
+    block_tags = [tag for block in blocks for tag in ((page_cache.LISTS,) if block.tags is None else block.tags)]
+    return page_cache.shows(response, page_cache.kind(News), page_cache.kind(KeyFigure), *block_tags)
 
 
 @require_safe
@@ -58,7 +62,8 @@ def news_list(request):
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     chosen = filterset.form.cleaned_data if filterset.is_bound and is_valid else {}
-    return render(
+    terms = [chosen[key] for key in ("country", "body", "topic") if chosen.get(key)]
+    response = render(
         request,
         "portal/news_list.html",
         {
@@ -67,9 +72,14 @@ def news_list(request):
             "news_list": page.object_list,
             "query_string": query_without_page.urlencode(),
             # The country, body and topic filtered by: each page of news about one can follow it.
-            "filtered_by": [chosen[key] for key in ("country", "body", "topic") if chosen.get(key)],
+            "filtered_by": terms,
         },
     )
+    # Filtered by a term, it shows only that term's news (and the years of all news, in its
+    # filter); else any news item may appear on it.
+    if terms:
+        return page_cache.shows(response, *(page_cache.related(News, term) for term in terms), page_cache.years(News))
+    return page_cache.shows(response, page_cache.kind(News))
 
 
 @require_safe

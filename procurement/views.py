@@ -16,6 +16,7 @@ from iso3166 import countries_by_alpha2
 
 from observatory.figures import coverage_text
 from observatory.models import Dataset, Indicator, Observation, Observatory
+from portal import cache as page_cache
 from portal.charts import Series, bar_chart, format_number, line_chart
 from portal.models import Country
 from procurement.imports import DATASET_KEY
@@ -38,6 +39,14 @@ def field_labels() -> dict[str, str]:
         "award_value": _("Award value (awards)"),
         "award_date": _("Award date (awards)"),
     }
+
+
+def _shows_data(response, observatory):
+    """What a procurement page shows (portal.cache tags): its observatory, the current dataset
+    version (its observations and coverage come with it) and the indicators' names and methods."""
+    return page_cache.shows(
+        response, page_cache.item(observatory), page_cache.kind(Dataset), page_cache.kind(Indicator)
+    )
 
 
 def _context(slug):
@@ -66,7 +75,7 @@ def country_detail(request, slug, code):
                "country_object": countries[code],  # its Follow button
                "members": members, "columns": [(other, members[other]) for other in columns]}  # fmt: skip
     if dataset is None:
-        return render(request, "procurement/country_detail.html", context)
+        return _shows_data(render(request, "procurement/country_detail.html", context), observatory)
     indicators = list(
         Indicator.objects.filter(summaries__dataset=dataset).select_related("observatory").order_by("position", "code")
     )
@@ -97,7 +106,7 @@ def country_detail(request, slug, code):
         charts=_headline_charts(headline, at, columns, members, years, year, dataset.is_demo) if headline else [],
         coverage=_coverage_table(coverage),
     )
-    return render(request, "procurement/country_detail.html", context)
+    return _shows_data(render(request, "procurement/country_detail.html", context), observatory)
 
 
 def _chosen_year(text, years):
@@ -172,7 +181,7 @@ def about(request, slug):
                 for name, label in labels.items()
             ],
         )
-    return render(request, "procurement/about.html", context)
+    return _shows_data(render(request, "procurement/about.html", context), observatory)
 
 
 def _iso_name(code):

@@ -1,14 +1,17 @@
 #!/usr/bin/env python
 """Drive every public page and API endpoint of a running server with wrk, one after the other.
 
-    .venv/bin/python scripts/bench/pages.py --base http://127.0.0.1:8765 --out var/bench/pages.json
+    .venv/bin/python scripts/bench/pages.py --base http://127.0.0.1:8765 --out var/bench/pages.json \
+        --connections 8 16
 
 The addresses are picked from the database the server uses (DATABASE_URL): a recent news
 item, the upcoming event with the most registrations, a recent publication, the topic
-with the most news… Each endpoint gets a short warm-up, then `--duration` seconds at
-`--connections` connections; wrk's Lua script (stats.lua) reports p50/p95/p99 and the
-non-2xx answers. /healthz (no template, no database) is the framework's ceiling: each
-row is also given as a ratio to it.
+with the most news… One pass per `--connections` value (each written to
+pages-<connections>.json): each endpoint gets a short warm-up, then `--duration` seconds at
+that many connections; wrk's Lua script (stats.lua) reports p50/p95/p99 and the non-2xx
+answers. /healthz (no template, no database) is the framework's ceiling: each row is also
+given as a ratio to it. The rotating rows (many different detail pages) ask each pass for
+pages no earlier pass asked for.
 
 wrk corrects its latencies for coordinated omission: a request that stalls for S seconds
 also stands for the requests that would have been sent meanwhile at the run's mean rate.
@@ -35,8 +38,12 @@ HERE = Path(__file__).resolve().parent
 SEARCH_WORDS = "public procurement"
 
 
-def pick_endpoints(rotate: int) -> list[dict]:
-    """[{key, label, path | paths}] in the order of the issue, with addresses from the database."""
+def pick_endpoints(rotate: int, passes: int = 1) -> list[dict]:
+    """[{key, label, path | paths}] in the order of the issue, with addresses from the database.
+
+    A rotating row's ``paths`` hold ``rotate`` different pages for each of ``passes`` passes
+    (fewer when the type has not that many), for ``split_paths`` to share out: a later pass on
+    the same server starts on pages no earlier pass asked for. Its label has ``{count}``."""
     from django.apps import apps
     from django.db.models import Count, Q
     from django.utils import timezone
@@ -100,13 +107,15 @@ def pick_endpoints(rotate: int) -> list[dict]:
     rows.append({"key": "site_search", "label": "/search/?q=", "path": f"/search/?{query}"})
     now = timezone.now()
     rows.extend(integrity_endpoints())
+    if apps.is_installed("consultations"):
+        rows += consultation_endpoints()
     rows.append(
         {
             "key": "news_detail_many",
-            "label": f"{rotate:,} different news pages",
+            "label": "{count} different news pages",
             "paths": [
                 f"/news/{slug}/"
-                for slug in News.objects.published().order_by("?").values_list("slug", flat=True)[:rotate]
+                for slug in News.objects.published().order_by("?").values_list("slug", flat=True)[: rotate * passes]
             ],
         }
     )
@@ -114,36 +123,66 @@ def pick_endpoints(rotate: int) -> list[dict]:
         rows.append(
             {
                 "key": "publication_detail_many",
-                "label": f"{rotate:,} different publication pages",
+                "label": "{count} different publication pages",
                 "paths": [
                     f"/publications/{slug}/"
-                    for slug in Publication.objects.published().order_by("?").values_list("slug", flat=True)[:rotate]
+                    for slug in Publication.objects.published()
+                    .order_by("?")
+                    .values_list("slug", flat=True)[: rotate * passes]
                 ],
             }
         )
     rows.append(
         {
             "key": "event_detail_many",
-            "label": f"{rotate // 2:,} different event pages",
+            "label": "{count} different event pages",
             "paths": [
                 f"/events/{slug}/"
                 for slug in Event.objects.published()
                 .filter(published_at__lte=now)
                 .order_by("?")
-                .values_list("slug", flat=True)[: rotate // 2]
+                .values_list("slug", flat=True)[: rotate // 2 * passes]
             ],
         }
     )
     return rows
 
 
-def integrity_endpoints() -> list[dict]:
-    """The self-assessment's public dashboard (whole cycle and a filtered group), the benchmarks API,
-    and one organisation's results page, read by its representative (a session made here)."""
+def signed_in(user) -> list[str]:
+    """wrk's headers for requests signed in as ``user``: the cookie of a session made here (a
+    signed-in visitor skips the page cache; the content cache still serves what it keeps)."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return [f"Cookie: {settings.SESSION_COOKIE_NAME}={session.session_key}"]
+
+
+def consultation_endpoints() -> list[dict]:
+    """The consultations list and the published consultation with the most comments."""
+    from django.db.models import Count
+
+    from consultations.models import Consultation
+
+    consultation = (
+        Consultation.objects.published().annotate(n=Count("comments")).order_by("-n", "-published_at").first()
+    )
+    rows = [{"key": "consultation_list", "label": "/consultations/", "path": "/consultations/"}]
+    if consultation is not None:
+        rows.append(
+            {"key": "consultation_detail", "label": "a consultation page", "path": consultation.get_absolute_url()}
+        )
+    return rows
+
+
+def integrity_endpoints() -> list[dict]:
+    """The self-assessment's public dashboard (whole cycle and a filtered group), the benchmarks API,
+    and one organisation's results page and the dashboard, read by its representative (signed in)."""
     from integrity.models import Assessment, BenchmarkStat
     from organisations.models import Membership
 
@@ -165,12 +204,11 @@ def integrity_endpoints() -> list[dict]:
             "path": f"/api/v1/integrity/benchmarks/?country={stat.country}",
         },
     ]
+    # One of the group shown above; else (the demo data: its organisations are elsewhere) the newest with members.
+    with_members = Assessment.objects.submitted().exclude(organisation__memberships=None)
     assessment = (
-        Assessment.objects.submitted()
-        .filter(cycle=stat.cycle, country=stat.country)
-        .exclude(organisation__memberships=None)
-        .order_by("pk")
-        .first()
+        with_members.filter(cycle=stat.cycle, country=stat.country).order_by("pk").first()
+        or with_members.order_by("-cycle", "-pk").first()
     )
     membership = (
         Membership.objects.active().filter(organisation_id=assessment.organisation_id).select_related("person").first()
@@ -178,20 +216,21 @@ def integrity_endpoints() -> list[dict]:
         else None
     )
     if membership is not None:
-        user = membership.person
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        rows.append(
+        headers = signed_in(membership.person)
+        rows += [
             {
                 "key": "integrity_results",
                 "label": "a self-assessment's results (signed in)",
                 "path": f"/integrity/assessments/{assessment.pk}/results/",
-                "headers": [f"Cookie: {settings.SESSION_COOKIE_NAME}={session.session_key}"],
-            }
-        )
+                "headers": headers,
+            },
+            {
+                "key": "integrity_dashboard_signed_in",
+                "label": "/integrity/dashboard/ (signed in)",
+                "path": "/integrity/dashboard/",
+                "headers": headers,
+            },
+        ]
     return rows
 
 
@@ -287,14 +326,28 @@ def run_wrk(
     }
 
 
+def split_paths(paths: list[str], *, passes: int, index: int) -> list[str]:
+    """Pass ``index``'s share of a rotating row's ``paths`` (of ``passes``): no page in two passes."""
+    return paths[index::passes]
+
+
+def out_path(out: Path, connections: int) -> Path:
+    """Where a pass at ``connections`` is written: ``pages.json`` → ``pages-8.json``."""
+    return out.with_name(f"{out.stem}-{connections}{out.suffix}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", required=True)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--out", type=Path, required=True, help="e.g. var/bench/pages.json: each pass writes pages-<connections>.json"
+    )
     parser.add_argument("--label", default="as deployed")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--connections", type=int, nargs="+", default=[8, 16], help="one pass per number of connections, in order"
+    )
     parser.add_argument(
         "--warmup-connections",
         type=int,
@@ -303,24 +356,50 @@ def main():
         "every worker process has the page in its own cache before the measured run",
     )
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rotate", type=int, default=3000, help="how many different detail pages to rotate through")
+    parser.add_argument(
+        "--rotate", type=int, default=3000, help="how many different detail pages to rotate through, per pass"
+    )
     parser.add_argument("--only", default="", help="comma-separated endpoint keys (default: all)")
     args = parser.parse_args()
     boot()
-    endpoints = pick_endpoints(args.rotate)
+    passes = len(args.connections)
+    endpoints = pick_endpoints(args.rotate, passes)
     if args.only:
         wanted = set(args.only.split(",")) | {"ceiling"}
         endpoints = [row for row in endpoints if row["key"] in wanted]
-    results = []
-    ceiling = None
-    print(f"\n{args.label}: {args.connections} connections, {args.duration}s per endpoint (+{args.warmup}s warm-up)")
-    print(f"{'endpoint':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'ceiling':>8}")
     # The ceiling is measured first and again last; ratios are taken to the better of the two
     # (the first run after the server starts can be low while its processes settle).
     endpoints = [*endpoints, {"key": "ceiling_end", "label": "/healthz again (end of the pass)", "path": "/healthz"}]
+    for index, connections in enumerate(args.connections):
+        results = run_pass(args, endpoints, connections=connections, passes=passes, index=index)
+        out = out_path(args.out, connections)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(
+            json.dumps(
+                {
+                    "label": args.label,
+                    "connections": connections,
+                    "wrk_threads": args.threads,
+                    "duration_s": args.duration,
+                    "warmup_s": args.warmup,
+                    "results": results,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+
+
+def run_pass(args, endpoints: list[dict], *, connections: int, passes: int, index: int) -> list[dict]:
+    """Every endpoint at ``connections`` connections, one after the other: the rows of one pass."""
+    results = []
+    ceiling = None
+    print(f"\n{args.label}: {connections} connections, {args.duration}s per endpoint (+{args.warmup}s warm-up)")
+    print(f"{'endpoint':<40} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'ceiling':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         for row in endpoints:
-            paths = row.get("paths")
+            paths = split_paths(row["paths"], passes=passes, index=index) if row.get("paths") else None
+            row = {**row, "label": row["label"].format(count=f"{len(paths):,}")} if paths else row
             first_path = paths[0] if paths else row["path"]
             paths_file = ""
             warmup_file = ""
@@ -337,6 +416,7 @@ def main():
             check = probe(args.base, first_path, headers)
             # The machine may be shared: the 1-minute load average says how busy it was already.
             entry = {**row, "probe": check, "load_before": round(os.getloadavg()[0], 2)}
+            entry["signed_in"] = bool(headers)
             entry.pop("headers", None)  # a session cookie: not for the report
             entry.pop("paths", None)
             if paths:
@@ -349,11 +429,10 @@ def main():
             notes = [f"probe answered {check['status']}"] if check["status"] != 200 else []
             url = args.base + first_path
             if args.warmup:
-                connections = max(args.warmup_connections, args.connections)
                 run_wrk(
                     url,
                     seconds=args.warmup,
-                    connections=connections,
+                    connections=max(args.warmup_connections, connections),
                     threads=args.threads,
                     paths_file=warmup_file or paths_file,
                     headers=headers,
@@ -361,7 +440,7 @@ def main():
             measured = run_wrk(
                 url,
                 seconds=args.duration,
-                connections=args.connections,
+                connections=connections,
                 threads=args.threads,
                 paths_file=paths_file,
                 headers=headers,
@@ -386,21 +465,7 @@ def main():
             if "rps" in entry:
                 entry["ratio_to_ceiling"] = round(entry["rps"] / ceiling, 3)
         print(f"Ratios to the better ceiling of the pass: {ceiling:.0f} requests/s (measured {ceilings}).")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "label": args.label,
-                "connections": args.connections,
-                "wrk_threads": args.threads,
-                "duration_s": args.duration,
-                "warmup_s": args.warmup,
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    return results
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@
 #     Debian's packages when missing), then gunicorn with the production profile (DEBUG off,
 #     whitenoise).
 #  3. pages.py: wrk on each page and API endpoint, as deployed (anonymous page cache and content
-#     cache on) and again with both off, which is what a visitor pays on a cold miss.
+#     cache on) and again with both off, which is what a visitor pays on a cold miss; each at
+#     every number of connections of BENCH_CONNECTIONS (8, then 16).
 #  4. reminders.py: 10,000 reminders sent by the task worker to an SMTP sink on loopback;
 #     digests.py: the weekly digests of 50,000 followers, likewise.
 #  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP; then again with
@@ -24,8 +25,8 @@
 # 10. report.py: var/bench/results.md and results.json, and the table on stdout.
 #
 # Settings (environment): BENCH_DURATION (s per endpoint, 10), BENCH_WARMUP (2),
-# BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn processes, 2 × cores + 1),
-# BENCH_THREADS (threads per process, 2), BENCH_UNCACHED (1: also the pass with the page
+# BENCH_CONNECTIONS (a space-separated list: one page pass per value, "8 16"),
+# BENCH_WORKERS (gunicorn processes, 2 × cores + 1), BENCH_THREADS (threads per process, 2), BENCH_UNCACHED (1: also the pass with the page
 # cache off), BENCH_SCALE (1 = the issue's volumes), BENCH_FRESH (1: rebuild the dataset),
 # BENCH_RUSH_CLIENTS (200), BENCH_RUSH_PARTICIPANTS (1000), BENCH_RUSH_SEATS (200),
 # BENCH_REMINDER_WORKERS (2), BENCH_ONLY (a comma-separated list of the phases to run, of
@@ -39,7 +40,9 @@ OUT=$ROOT/var/bench
 CACHE=$OUT/pg
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
-CONNECTIONS=${BENCH_CONNECTIONS:-8}
+CONNECTIONS=${BENCH_CONNECTIONS:-8 16}
+read -r -a CONNECTIONS_LIST <<<"$CONNECTIONS"
+FIRST_CONNECTIONS=${CONNECTIONS_LIST[0]}
 CORES=$(nproc)
 WORKERS=${BENCH_WORKERS:-$((2 * CORES + 1))}
 THREADS=${BENCH_THREADS:-2}
@@ -205,8 +208,9 @@ phase_start=$SECONDS
 start_server
 # The warm-up opens more connections than the server has threads, so that every worker
 # process (each has its own local-memory cache) has served the page before the measured run.
-pages=(--duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" --warmup-connections $((4 * WORKERS * THREADS)))
+pages=(--duration "$DURATION" --warmup "$WARMUP" --connections "${CONNECTIONS_LIST[@]}" --warmup-connections $((4 * WORKERS * THREADS)))
 if wanted pages; then
+  rm -f "$OUT"/pages.json "$OUT"/pages-*.json  # one file per pass and number of connections
   "$BIN/python" scripts/bench/pages.py --base "$base" --out "$OUT/pages.json" --label "As deployed (anonymous page cache and content cache on)" \
     "${pages[@]}"
   phase pages
@@ -222,8 +226,6 @@ if wanted pages && [ "$UNCACHED" = 1 ] && [ "$cache_setting" = 1 ]; then
   phase pages_uncached
   stop_server
   start_server
-elif wanted pages; then
-  rm -f "$OUT/pages-uncached.json"
 fi
 
 # The reminders go first: the rush leaves 1,000 confirmation emails in the task queue.
@@ -277,8 +279,8 @@ if wanted profiles; then
   phase_start=$SECONDS
   profile_source=()  # the pages measured by this run's pages.py (with BENCH_ONLY without pages: only the flows)
   if wanted pages; then
-    profile_source=(--pages "$OUT/pages.json")
-    [ -f "$OUT/pages-uncached.json" ] && profile_source=(--pages "$OUT/pages-uncached.json")
+    profile_source=(--pages "$OUT/pages-$FIRST_CONNECTIONS.json")
+    [ -f "$OUT/pages-uncached-$FIRST_CONNECTIONS.json" ] && profile_source=(--pages "$OUT/pages-uncached-$FIRST_CONNECTIONS.json")
   fi
   rm -rf "$OUT/profiles"
   "$BIN/python" scripts/bench/profile_pages.py "${profile_source[@]}" --out "$OUT/profiles" --repeat 3

@@ -3,20 +3,29 @@
 Each test caches the detail pages of many other items (news, publications, events,
 indicators) and the pages where a change should appear, makes one change, and counts: the
 other items' pages are still hits (≥ 95%, and exactly those that relate to the change are
-not), and every page that shows the changed item shows it at once.
+not), and every page that shows the changed item shows it at once. The list pages declare the
+types they list (and the term they are filtered by): a change of one type keeps the other
+types' lists cached, and a page that declares nothing is turned by a change of any type.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from consultations.models import Consultation
 from events import services as event_services
+from events.models import Event, Registration
+from integrity.models import Initiative
 from observatory import services as observatory_services
+from observatory.models import Dataset, Publication
 from portal import cache as page_cache
 from portal import services
+from portal.models import News
+from tests.consultations.factories import OpenConsultationFactory
 from tests.events.factories import (
     DraftEventFactory,
     OpenEventFactory,
@@ -32,6 +41,7 @@ from tests.factories import (
     ScheduledNewsFactory,
     TopicFactory,
 )
+from tests.integrity.factories import PublishedInitiativeFactory
 from tests.observatory.factories import (
     DraftPublicationFactory,
     IndicatorFactory,
@@ -284,3 +294,125 @@ def test_a_seat_taken_shows_at_once_in_the_events_api_and_a_pending_registration
     assert client.get(url).json()["seats_left"] == 2
     # The lists' data (news years, facets, search sections) is not recomputed for a seat.
     assert page_cache.remember("unrelated", lambda: "recomputed", "en") == news_years
+
+
+# --- List pages: each declares the types it lists ------------------------------------------
+
+#: When the events of the tests below start: the calendar's month is that one's.
+SOON = 3
+
+
+@pytest.fixture
+def lists(site):
+    """Every kind of list page, by name (an open consultation and an initiative listed too)."""
+    OpenConsultationFactory()
+    PublishedInitiativeFactory()
+    # A news item of this year (the site's are of the last weeks): a publish now opens no new year.
+    PublishedNewsFactory(published_at=timezone.now() - timedelta(seconds=1))
+    news, library, events = (
+        reverse("portal:news_list"),
+        reverse("observatory:publication_list"),
+        reverse("events:event_list"),
+    )
+    topic, other = site.topics[0], site.topics[5]
+    start = in_days(SOON)
+    return {
+        "home": reverse("portal:home"),
+        "news": news,
+        "news of the topic": f"{news}?topic={topic.slug}",
+        "news of another topic": f"{news}?topic={other.slug}",
+        "news of Peru": f"{news}?country=PE",
+        "library": library,
+        "library of the topic": f"{library}?topic={topic.slug}",
+        "events": events,
+        "events in Peru": f"{events}?country=PE",
+        "events in Chile": f"{events}?country=CL",
+        "calendar": reverse("events:calendar_month", args=[start.year, start.month]),
+        "observatories": reverse("observatory:observatory_list"),
+        "observatory": site.observatory.get_absolute_url(),
+        "data": reverse("observatory:data_landing", args=[site.observatory.slug]),
+        "consultations": reverse("consultations:consultation_list"),
+        "initiatives": reverse("integrity:initiative_list"),
+        "search (declares nothing)": f"{reverse('portal:search')}?q=nothing",
+    }
+
+
+def _turned(client, lists) -> set[str]:
+    """The names of the list pages that are not hits any more (each is a hit again after)."""
+    return {name for name, url in lists.items() if client.get(url).get("X-Cache") != "hit"}
+
+
+def test_publishing_a_news_item_turns_the_news_lists_only(client, site, lists, editor):
+    title = "Trade ministers open the single window for exporters"
+    draft = DraftNewsFactory(title=title)
+    draft.topics.add(site.topics[0])
+    draft.countries.add(site.members["PE"])
+    _cache(client, lists.values())
+    services.publish(item=draft, actor=editor)
+    showing = {"home", "news", "news of the topic", "news of Peru"}
+    assert _turned(client, lists) == showing | {"search (declares nothing)"}
+    for name in showing:
+        assert _shows(client, lists[name], title), name
+    assert _shows(client, reverse("portal:news_feed"), title)  # never cached (not HTML): read each time
+
+
+def test_publishing_a_publication_turns_the_library_its_observatory_and_the_home_only(client, site, lists, editor):
+    title = "Women in the export sector of the Pacific Alliance"
+    draft = DraftPublicationFactory(title=title, observatory=site.observatory)
+    draft.topics.add(site.topics[0])
+    _cache(client, lists.values())
+    services.publish(item=draft, actor=editor)
+    showing = {"home", "library", "library of the topic", "observatory"}
+    # The observatories' cards count its publications.
+    assert _turned(client, lists) == showing | {"observatories", "search (declares nothing)"}
+    for name in showing:
+        assert _shows(client, lists[name], title), name
+
+
+def test_publishing_an_event_turns_the_event_lists_and_its_countrys_only(client, site, lists, editor):
+    title = "Business roundtable on services exports"
+    draft = DraftEventFactory(title=title, start=in_days(SOON), country=site.members["PE"])
+    _cache(client, lists.values())
+    services.publish(item=draft, actor=editor)
+    showing = {"home", "events", "events in Peru", "calendar"}
+    assert _turned(client, lists) == showing | {"search (declares nothing)"}
+    for name in showing:
+        assert _shows(client, lists[name], title), name
+
+
+def test_a_page_that_declares_nothing_depends_on_every_types_lists(client, site, editor):
+    tags = set(page_cache.page_tags(HttpResponse()))
+    listed = (News, Publication, Event, Consultation, Initiative, Dataset)
+    assert {page_cache.EVERY_PAGE, *map(page_cache.kind, listed)} <= tags
+    assert page_cache.kind(Registration) not in tags  # a seat shows on its event's page only
+    search = f"{reverse('portal:search')}?q=nothing"
+    drafts = [DraftNewsFactory(), DraftPublicationFactory(observatory=site.observatory), DraftEventFactory()]
+    for draft in drafts:
+        _cache(client, [search])
+        services.publish(item=draft, actor=editor)
+        assert client.get(search)["X-Cache"] == "miss", type(draft)
+    registration = event_services.register(event=OpenEventFactory(capacity=3), participant=ParticipantFactory())
+    _cache(client, [search])
+    event_services.confirm(registration=registration)  # a seat taken
+    assert client.get(search)["X-Cache"] == "hit"
+
+
+def test_turning_every_types_lists_leaves_the_detail_pages_and_the_term_lists_cached(client, site, lists):
+    pages = site.detail_urls()
+    _cache(client, [*pages, *lists.values()])
+    page_cache.bump({page_cache.LISTS})
+    # A list filtered by a term depends on that term's set (a change of one of its items turns
+    # it); an observatory's page on its own row and the sets linked to it.
+    narrower = {"news of the topic", "news of another topic", "news of Peru", "events in Peru", "events in Chile"}
+    assert _turned(client, lists) == set(lists) - narrower - {"observatory"}
+    assert _still_cached(client, pages) == set(pages)
+
+
+def test_a_news_item_alone_in_its_year_turns_the_year_filter_of_every_filtered_list(client, site):
+    url = f"{reverse('portal:news_list')}?topic={site.topics[5].slug}"
+    _cache(client, [url])
+    PublishedNewsFactory(published_at=site.news[0].published_at)  # of a year the filter offers, in no topic
+    assert client.get(url)["X-Cache"] == "hit"
+    years_ago = timezone.now() - timedelta(days=3 * 366)
+    PublishedNewsFactory(published_at=years_ago)  # the first of its year: the filter offers it now
+    assert _shows(client, url, f'value="{timezone.localtime(years_ago).year}"')
