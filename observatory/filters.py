@@ -32,7 +32,7 @@ from observatory.imports import country_code, parse_period
 from observatory.models import Indicator, Observation, Observatory, Publication
 from portal import vocabulary
 from portal.cache import remember
-from portal.filters import text_search
+from portal.filters import FilterSelect, text_search
 from portal.models import Country, Topic
 
 SLUG = RegexValidator(r"^[-a-zA-Z0-9_]+$", _("Unknown value."))
@@ -74,28 +74,34 @@ class FacetValue:
 
 class PublicationFilter(django_filters.FilterSet):
     q = text_search(_("Search the library"))
-    kind = django_filters.ChoiceFilter(label=_("Type"), choices=Publication.Kind.choices, empty_label=_("All types"))
+    kind = django_filters.ChoiceFilter(
+        label=_("Type"),
+        choices=Publication.Kind.choices,
+        empty_label=_("All types"),
+        widget=FilterSelect,
+    )
     observatory = django_filters.CharFilter(
-        label=_("Observatory"), field_name="observatory__slug", max_length=100, validators=[SLUG], widget=forms.Select
+        label=_("Observatory"), field_name="observatory__slug", max_length=100, validators=[SLUG], widget=FilterSelect
     )
     country = django_filters.CharFilter(
-        label=_("Country"), method="filter_country", max_length=2, validators=[SLUG], widget=forms.Select
+        label=_("Country"), method="filter_country", max_length=2, validators=[SLUG], widget=FilterSelect
     )
     topic = django_filters.CharFilter(
-        label=_("Topic"), method="filter_topic", max_length=100, validators=[SLUG], widget=forms.Select
+        label=_("Topic"), method="filter_topic", max_length=100, validators=[SLUG], widget=FilterSelect
     )
     year = IntegerFilter(
         label=_("Year"), field_name="publication_date", lookup_expr="year", min_value=1900, max_value=2999,
-        widget=forms.Select,
+        widget=FilterSelect,
     )  # fmt: skip
     language = django_filters.ChoiceFilter(
-        label=_("Language"), choices=Publication.Language.choices, empty_label=_("All languages")
+        label=_("Language"), choices=Publication.Language.choices, empty_label=_("All languages"), widget=FilterSelect
     )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"),
         choices=[("relevance", _("Relevance")), ("newest", _("Newest first")), ("oldest", _("Oldest first"))],
         empty_label=None,
         method="keep",
+        widget=FilterSelect,
     )
 
     #: The facets, in the order of the form, with the label of their "any" option.

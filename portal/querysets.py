@@ -25,12 +25,26 @@ class PublishableQuerySet(models.QuerySet):
 
 
 class NewsQuerySet(PublishableQuerySet):
+    #: What a news card, the home's feature and the feed show: the text, the search document, the
+    #: author and the workflow's stamps are not read (each translated field is read in every
+    #: language: modeltranslation adds them, and the card says when it shows the other one).
+    CARD_FIELDS = (
+        "title", "slug", "lead", "status", "published_at", "updated_at",
+        "cover_image", "cover_alt", "cover_focus", "cover_is_illustration",
+    )  # fmt: skip
+
+    def cards(self):
+        """Published news, newest first, with the columns a card shows (their countries and
+        topics: ``portal.taxonomy.with_links`` on the page of them, or ``for_listing``)."""
+        return self.published().newest_first().only(*self.CARD_FIELDS)
+
     def for_listing(self):
         """Published news with what a card shows, in a fixed number of queries."""
-        return self.published().newest_first().defer("body", "search_document").prefetch_related("countries", "topics")
+        return self.cards().prefetch_related("countries", "topics")
 
     def related_to(self, news, limit=3):
-        """Other published news sharing a topic or a body with ``news``, newest first."""
+        """Other published news sharing a topic or a body with ``news``, newest first, as cards
+        (their countries and topics: ``portal.taxonomy.with_links``)."""
         topic_ids = [topic.pk for topic in news.topics.all()]
         body_ids = [body.pk for body in news.bodies.all()]
         # Exists() rather than joins + DISTINCT: the newest-first index is walked and the
@@ -47,6 +61,5 @@ class NewsQuerySet(PublishableQuerySet):
             .exclude(pk=news.pk)
             .filter(shares_topic | shares_body)
             .newest_first()
-            .defer("body", "search_document")
-            .prefetch_related("countries", "topics")[:limit]
+            .only(*self.CARD_FIELDS)[:limit]
         )

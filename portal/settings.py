@@ -373,6 +373,10 @@ CONTENT_CACHE = env("CONTENT_CACHE", SHARED_CACHE, cast=bool)
 # it) this long (a cache round trip per request saved): a change made elsewhere shows within
 # it. 0 in tests, which change data at once.
 CONTENT_VERSION_REUSE_SECONDS = env("CONTENT_VERSION_REUSE_SECONDS", 0 if IS_TEST else 1.0, cast=float)
+# The taxonomy (countries, bodies, topics: every filter form and card names them) read once per
+# process and language, and kept until a change of it turns every page (portal.taxonomy). Same
+# rule as the page cache: with per-process memory a rename would reach one process only.
+TAXONOMY_IN_MEMORY = env("TAXONOMY_IN_MEMORY", SHARED_CACHE, cast=bool)
 CACHES["content"] = (
     {**CACHES["default"], "KEY_PREFIX": "content"}
     if CONTENT_CACHE and REDIS_URL

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from portal import cache as page_cache
-from portal import registry, search, services, vocabulary
+from portal import registry, search, services, taxonomy, vocabulary
 from portal.cache import remember
 from portal.filters import NewsFilter
 from portal.http import keep_private
@@ -30,10 +30,16 @@ def paginate(request, queryset, per_page, *, count=None):
     return paginator.get_page(request.GET.get("page"))
 
 
+KEY_FIGURE_FIELDS = (
+    "value", "label", "source", "as_of", "order", "source_news",
+    "source_news__slug", "source_news__status", "source_news__published_at",
+)  # fmt: skip
+
+
 @require_safe
 def home(request):
-    latest = list(News.objects.for_listing()[:7])
-    countries = list(Country.objects.all())
+    latest = taxonomy.with_links(News.objects.cards()[:7], "countries", "topics")
+    countries = taxonomy.rows(Country)
     blocks = registry.home_blocks()
     response = render(
         request,
@@ -43,7 +49,10 @@ def home(request):
             "latest_news": latest[1:],
             "members": [country for country in countries if country.status == Country.Status.MEMBER],
             "countries": countries,
-            "key_figures": KeyFigure.objects.filter(is_shown=True).select_related("source_news"),
+            # Of its source, only what the link needs (not the news item's text in each language).
+            "key_figures": KeyFigure.objects.filter(is_shown=True)
+            .select_related("source_news")
+            .only(*KEY_FIGURE_FIELDS),
             "blocks": [{"block": block, "data": block.block_context(request)} for block in blocks],
         },
     )
@@ -54,11 +63,12 @@ def home(request):
 
 @require_safe
 def news_list(request):
-    filterset = NewsFilter(request.GET or None, queryset=News.objects.for_listing())
+    filterset = NewsFilter(request.GET or None, queryset=News.objects.cards())
     is_valid = filterset.is_valid() if filterset.is_bound else True
     # A bad filter value gets a message and the unfiltered list, never an error page.
-    queryset = filterset.qs if is_valid else News.objects.for_listing()
+    queryset = filterset.qs if is_valid else News.objects.cards()
     page = paginate(request, queryset, settings.NEWS_PAGE_SIZE)
+    page.object_list = taxonomy.with_links(page.object_list, "countries", "topics")
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     chosen = filterset.form.cleaned_data if filterset.is_bound and is_valid else {}
@@ -87,13 +97,14 @@ def news_detail(request, slug):
     news = get_object_or_404(
         News.objects.select_related("author")
         .defer("search_document")  # thousands of lexemes, parsed for nothing
-        .prefetch_related("countries", "bodies", "topics", "links"),
+        .prefetch_related("links"),
         slug=slug,
     )
     is_preview = not news.is_live
     if is_preview and not services.can_preview(request.user, news):
         raise Http404(_("No news item found at this address."))
-    related_news = list(News.objects.related_to(news))
+    taxonomy.with_links([news], "countries", "bodies", "topics")
+    related_news = taxonomy.with_links(News.objects.related_to(news), "countries", "topics")
     response = render(
         request,
         "portal/news_detail.html",

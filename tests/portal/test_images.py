@@ -128,6 +128,21 @@ def test_the_detail_page_loads_its_cover_first_and_shares_a_1200_by_630_crop(cli
     assert stored_image(share["url"].removeprefix("/media/")).size == (1200, 630)
 
 
+def test_variant_addresses_are_worked_out_once_per_process(members, monkeypatch):
+    news = news_with_cover(members)
+    top = news_with_cover(members, cover_focus=images.Focus.TOP_LEFT)
+    monkeypatch.setattr(images, "_variant_urls", {})
+    for source, focus in ((news.cover_image, images.Focus.CENTER), (top.cover_image, images.Focus.TOP_LEFT)):
+        expected = images._file(source, shape=images.SHAPES["wide"], width=800, image_format="WEBP", focus=focus).url
+        for _twice in range(2):
+            url = images.variant_url(source, shape_name="wide", width=800, image_format="WEBP", focus=focus)
+            assert url == expected and default_storage.exists(url.removeprefix("/media/"))
+    assert len(images._variant_urls) == 2
+    # Another crop of the same source is another address.
+    other = images.variant_url(news.cover_image, shape_name="wide", width=800, image_format="WEBP", focus="tl")
+    assert other != images.variant_url(news.cover_image, shape_name="wide", width=800, image_format="WEBP")
+
+
 def test_a_focal_point_makes_other_crops(members):
     centred = news_with_cover(members)
     top = news_with_cover(members, cover_focus=images.Focus.TOP_LEFT)
