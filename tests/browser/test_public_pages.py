@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from portal import vocabulary
 from tests import factories
 from tests.browser.conftest import PHONE, check_page, click_and_check, goto
 
@@ -127,8 +128,6 @@ def test_search_finds_published_news_but_not_drafts(page, news_items):
 
 def test_a_mistyped_search_offers_the_published_word(page, news_items):
     """ "Did you mean:" leads from a typo to the published news, and never to the draft's words."""
-    from portal import vocabulary
-
     vocabulary.rebuild()  # what the workers' sweep does after a change
     goto(page, "/search/?q=quinao")
     expect(results_count(page)).to_have_text("0 results for “quinao”")

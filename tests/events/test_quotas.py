@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -376,9 +377,6 @@ def test_the_admin_refuses_to_end_hybrid_seats_under_a_quota_per_mode(editor_cli
 
 
 def test_a_confirmation_reads_a_persons_traits_only_when_the_event_has_quotas(members):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     def tables_read(event):
         registration = RegistrationFactory(event=event, participant=msme())
         with CaptureQueriesContext(connection) as queries:
