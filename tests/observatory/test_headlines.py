@@ -56,3 +56,31 @@ def test_the_figures_cost_two_queries_whatever_the_number_of_observatories(
     with django_assert_max_num_queries(8):
         html = client.get(reverse("observatory:observatory_list")).content.decode()
     assert html.count('class="headline-figure"') == 4
+
+
+def _rows_of(indicator, **kwargs):
+    return [[indicator.code, *row[1:]] for row in _rows(**kwargs)]
+
+
+def test_the_card_shows_the_observatorys_first_indicator(client, tmp_path, members, editor):
+    observatory = ObservatoryFactory()
+    second = IndicatorFactory(code="EMP", observatory=observatory, position=1, name="Employment rate")
+    first = IndicatorFactory(code="UNE", observatory=observatory, position=0, name="Unemployment rate")
+    for number, indicator in enumerate((second, first)):  # the second imported first: order is by position
+        rows = _rows_of(indicator)
+        published_import(tmp_path, indicator, rows, editor=editor, key=f"k{number}", name=f"{number}.csv")
+    html = client.get(reverse("observatory:observatory_list")).content.decode()
+    card = html[html.index('class="headline-figure"') :]
+    assert "Unemployment rate</span>" in card[: card.index("</ul>")]
+    assert "Employment rate</span>" not in html
+
+
+def test_an_indicator_without_a_member_value_gives_way_to_the_next(client, tmp_path, members, editor):
+    observatory = ObservatoryFactory()
+    outside = IndicatorFactory(code="OUT", observatory=observatory, position=0, name="Only outside the bloc")
+    inside = IndicatorFactory(code="UNE", observatory=observatory, position=1, name="Unemployment rate")
+    published_import(tmp_path, outside, _rows_of(outside, countries={"DE": 3.0}), editor=editor, key="o", name="o.csv")
+    published_import(tmp_path, inside, _rows_of(inside), editor=editor, key="i", name="i.csv")
+    html = client.get(reverse("observatory:observatory_list")).content.decode()
+    assert "Unemployment rate</span>, 2024 (%)" in html
+    assert "Only outside the bloc" not in html
