@@ -223,12 +223,14 @@ def integrity_endpoints() -> list[dict]:
                 "label": "a self-assessment's results (signed in)",
                 "path": f"/integrity/assessments/{assessment.pk}/results/",
                 "headers": headers,
+                "user": membership.person.pk,  # for profile_pages.py, which signs in as the same person
             },
             {
                 "key": "integrity_dashboard_signed_in",
                 "label": "/integrity/dashboard/ (signed in)",
                 "path": "/integrity/dashboard/",
                 "headers": headers,
+                "user": membership.person.pk,
             },
         ]
     return rows

@@ -225,6 +225,7 @@ def main():
     args = parser.parse_args()
     boot()
     from django.conf import settings
+    from django.contrib.auth import get_user_model
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -245,7 +246,13 @@ def main():
     with override_settings(ANONYMOUS_PAGE_CACHE=False, CONTENT_CACHE=False, ALLOWED_HOSTS=hosts):
         client = Client()
         for row in pages:
+            if row.get("signed_in") and not row.get("user"):
+                print(f"{row['label']:<40} skipped: pages.py did not record who it signed in as", flush=True)
+                continue
+            if row.get("user"):  # measured signed in (pages.py's session cookie): profiled as the same person
+                client.force_login(get_user_model().objects.get(pk=row["user"]))
             result = profile_page(client, row["key"], row["path"], args.repeat, args.out)
+            client.logout()
             result["label"] = row["label"]
             summary.append(result)
             print(

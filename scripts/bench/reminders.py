@@ -31,6 +31,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu
 from boot import ROOT, boot
 
 
@@ -189,12 +190,16 @@ def main():
             flush=True,
         )
 
+        meter = cpu.Meter()
+        meter.start()
         split_s, split_codes = run_workers(1, worker_env, "--max-tasks", "1")
         batches = DBTaskResult.objects.ready().filter(task_path="events.tasks.send_reminder_batch").count()
         sending_wall, codes = run_workers(args.workers, worker_env)
         codes = split_codes + codes
         wall = split_s + sending_wall
         time.sleep(0.5)  # the sink's last messages
+        # Who spent the CPU (workers, the sink in this process, PostgreSQL): what limits the rate.
+        spent = meter.stop(sink.messages)
 
         wanted = {email.lower() for _pk, email in people}
         got = sink.per_recipient
@@ -227,6 +232,8 @@ def main():
             "registrations_stamped_sent": stamped,
             "failed_tasks": failed,
             "worker_exit_codes": codes,
+            **spent,
+            "load_average_after": round(os.getloadavg()[0], 2),
         }
         report["ok"] = (
             not missing and not doubled and not strangers and stamped == len(people) and sink.messages == len(people)
@@ -235,7 +242,8 @@ def main():
             f"  {sink.messages:,} emails in {wall:.1f}s with {args.workers} worker(s): "
             f"{report['emails_per_s']} emails/s "
             f"({report['emails_per_s_while_sending']}/s from first to last email); missing {len(missing)}, "
-            f"more than once {len(doubled)}, failed tasks {failed} — {'OK' if report['ok'] else 'FAILED'}"
+            f"more than once {len(doubled)}, failed tasks {failed} — {'OK' if report['ok'] else 'FAILED'}; "
+            f"CPU per email (ms): {cpu.summary(spent)}"
         )
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2) + "\n")
