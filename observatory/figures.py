@@ -218,10 +218,11 @@ class Figure:
         notes = {text: index for index, text in enumerate(self.footnotes(), start=1)}
         at = self.value_at()
         flags = flag_labels()
+        countries = self.shown_countries  # each a pass over every row: once, not once per period
         body = []
         for period in self.periods:
             cells = []
-            for country in self.shown_countries:
+            for country in countries:
                 row = at.get((country, period))
                 cells.append(
                     {
@@ -234,7 +235,7 @@ class Figure:
                 )
             body.append({"period": self.label(period), "iso": period.isoformat(), "cells": cells})
         return {
-            "countries": [(code, self.country_names.get(code, code)) for code in self.shown_countries],
+            "countries": [(code, self.country_names.get(code, code)) for code in countries],
             "rows": body,
             "has_coverage": self.has_coverage,
         }

@@ -2,8 +2,11 @@
 
 import re
 import xml.etree.ElementTree as ET
+from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from django.utils import translation
+from django.utils.formats import number_format
 
 from portal.charts import DASHES, MARKERS, PALETTE, Series, bar_chart, format_number, line_chart, nice_ticks
 
@@ -63,6 +66,22 @@ def test_a_missing_value_breaks_the_line_instead_of_joining_across_it():
     groups = [g for g in root.iter(f"{SVG}g") if g.get("stroke") == PALETTE[1]]
     paths = groups[0].findall(f"{SVG}path")
     assert len(paths) == 2  # 2020 alone, then 2022 alone
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_quick_number_format_writes_what_djangos_writes(language):
+    """format_number writes the usual number itself: the same text as Django's number_format for
+    every size, sign, rounding and number of decimals, in each language."""
+    values = [0, 0.04, -0.04, 0.5, -0.5, 1, 7.45, 9.995, 999.95, 1000, -1234.5, 12345.5, 99999.95, 123456.789,
+              -9876543.21, 1e12 + 0.5, 2.5e14, 1e15, 1e16, 3.14159e-5, 100 / 6, float("inf")]  # fmt: skip
+    with translation.override(language):
+        for value in values:
+            for decimals in (0, 1, 2, 3):
+                number = Decimal(str(value))
+                if number.is_finite():
+                    number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+                expected = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+                assert format_number(value, decimals) == expected, (value, decimals)
 
 
 def test_numbers_follow_the_active_locale():
@@ -131,3 +150,14 @@ def test_a_sparkline_has_its_label_as_title_and_breaks_on_gaps():
     assert len(root.findall(f"{SVG}path")) == 1  # 8.1 alone has no segment; 8.4 → 8.5 is one
     assert len(root.findall(f"{SVG}circle")) == 1 and "style" not in svg
     assert _parse(sparkline([], label="No data")).find(f"{SVG}title").text == "No data"
+
+
+def test_the_usual_number_is_written_without_djangos_per_call_format(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("Django's number_format called for a usual number")
+
+    monkeypatch.setattr("portal.charts.number_format", refuse)
+    with translation.override("es"):
+        assert format_number(12345.5, 1) == "12\xa0345,5"
+    with pytest.raises(AssertionError):
+        format_number(0, 1)  # zero keeps Django's way (its sign)
