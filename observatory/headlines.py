@@ -64,13 +64,12 @@ def headline_figures(observatories, *, members) -> dict[int, dict]:
                     else "",
                 }
             )
-        if rows:
-            figures[indicator.observatory_id] = {
-                "indicator": indicator,
-                "year": summary.last_period.year,
-                "rows": rows,
-                "is_demo": summary.dataset.is_demo,
-            }
+        figures[indicator.observatory_id] = {  # rows has one at least: chosen for a member's value
+            "indicator": indicator,
+            "year": summary.last_period.year,
+            "rows": rows,
+            "is_demo": summary.dataset.is_demo,
+        }
     return figures
 
 

@@ -13,27 +13,42 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> list[str]:
-    # The command name (field 2) may hold spaces: split after its closing parenthesis.
+def stat_fields(pid: int) -> list[str]:
+    """``/proc/<pid>/stat`` from field 3 (the state) on: [1] is the parent's pid, [11:15] the times.
+    The command name (field 2) may hold spaces: split after its closing parenthesis."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
+def parents() -> dict[int, int]:
+    """Every process's parent (pid → parent pid); a process that ends while read is left out."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                found[int(entry.name)] = int(stat_fields(int(entry.name))[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
 def _cpu(pid: int, *, ended_children: bool) -> float:
-    fields = _stat(pid)  # fields[0] is the state (field 3 of proc(5)); utime is field 14
-    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    utime, stime, cutime, cstime = (int(value) for value in stat_fields(pid)[11:15])
     return (utime + stime + ((cutime + cstime) if ended_children else 0)) / TICKS
+
+
+def _rusage(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def own() -> float:
     """This process, every thread (the sink's event loop runs in one of them)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return _rusage(resource.RUSAGE_SELF)
 
 
 def children() -> float:
     """The ended child processes of this one (the workers, once they have exited)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return _rusage(resource.RUSAGE_CHILDREN)
 
 
 def database() -> float | None:
@@ -48,17 +63,9 @@ def database() -> float | None:
             cursor.execute("SHOW data_directory")
             (directory,) = cursor.fetchone()
         postmaster = int(Path(directory, "postmaster.pid").read_text().split()[0])
-        total = _cpu(postmaster, ended_children=True)
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    fields = _stat(int(entry.name))
-                except OSError:
-                    continue  # ended meanwhile
-                if int(fields[1]) == postmaster:
-                    total += _cpu(int(entry.name), ended_children=False)
-        return total
-    except (OSError, ValueError, IndexError):
+        backends = [pid for pid, parent in parents().items() if parent == postmaster]
+        return _cpu(postmaster, ended_children=True) + sum(_cpu(pid, ended_children=False) for pid in backends)
+    except (OSError, ValueError, IndexError):  # a backend that ended meanwhile, or no /proc
         return None
 
 

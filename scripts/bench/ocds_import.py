@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu
 from boot import ROOT, boot
 
 OBSERVATORY = "public-procurement-observatory"
@@ -37,22 +38,16 @@ MEMORY_TARGET_MB = 1024
 
 def tree_rss_kb(root: int) -> int:
     """Resident memory of ``root`` and every process under it (kB)."""
-    parents, rss = {}, {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/status") as handle:
-                rss[int(entry)] = next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
-        except (OSError, ValueError, IndexError):
-            continue
+    family = cpu.parents()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo.extend(child for child, parent in parents.items() if parent == pid)
+        try:
+            with open(f"/proc/{pid}/status") as handle:
+                total += next((int(line.split()[1]) for line in handle if line.startswith("VmRSS:")), 0)
+        except (OSError, ValueError, IndexError):
+            pass  # ended meanwhile
+        todo.extend(child for child, parent in family.items() if parent == pid)
     return total
 
 
