@@ -44,6 +44,8 @@ ensure_debian_package /usr/lib/nginx/modules/ngx_http_brotli_static_module.so \
   libnginx-mod-http-brotli-filter libnginx-mod-http-brotli-static || true
 ensure_debian_package /usr/bin/systemd-analyze systemd || true
 ensure_debian_package /usr/bin/openssl openssl || true
+# The Redis cache backend's test (tests/portal/test_cache_backend.py) talks to a throwaway Redis.
+ensure_debian_package /usr/bin/redis-server redis-server || true
 
 # --create-db: the test databases are always built from the migrations here, whatever a
 # developer's PYTEST_ADDOPTS says (--reuse-db is for quick local runs of one file, see README).

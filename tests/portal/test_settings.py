@@ -85,7 +85,7 @@ def test_redis_url_selects_the_shared_cache():
         PORTAL_ENV="development",
         REDIS_URL="redis://127.0.0.1:6379/0",
     )
-    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "portal.cache_backend.RedisCache", result.stderr
 
 
 def test_database_url_selects_postgresql():
