@@ -75,7 +75,7 @@ def test_an_unreachable_database_is_503_naming_it(client, monkeypatch):
 def test_an_unreachable_cache_is_503_naming_it(client, settings):
     settings.CACHES = {
         **settings.CACHES,
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+        "default": {"BACKEND": "portal.cache_backend.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
     }
     response = client.get("/readyz")
     assert response.status_code == 503
@@ -131,7 +131,7 @@ def test_finished_tasks_are_no_backlog(client):
 def test_healthz_stays_a_liveness_probe(client, django_assert_num_queries, settings):
     settings.CACHES = {
         **settings.CACHES,
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+        "default": {"BACKEND": "portal.cache_backend.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
     }
     with django_assert_num_queries(0):
         response = client.get("/healthz")
