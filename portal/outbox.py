@@ -37,6 +37,7 @@ the only way an email can go twice; nothing else sends an owed email more or les
 """
 
 import base64
+import functools
 import logging
 import random
 import smtplib
@@ -50,7 +51,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, mailers, make_msgid
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
@@ -283,11 +284,39 @@ class Stamps:
     def flush(self) -> None:
         if self.pending:
             # Only rows this sender still holds: one whose claim another sender took is its to stamp.
-            OutboundEmail.objects.filter(pk__in=self.pending, claimed_by=self.sender, state=State.QUEUED).update(
-                state=State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, claimed_until=None
-            )
+            # The statement is written out, not built by the ORM: building the same UPDATE for every
+            # email cost ~0.6 ms of the sender's ~3.5 ms per email, four times the statement's own
+            # client cost (docs/performance.md, "Session eight"). ``test_a_stamp_is_what_the_orm_writes``
+            # checks it changes exactly what ``QuerySet.update`` would.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _stamp_sql(len(self.pending), connection.vendor),
+                    [
+                        State.SENT,
+                        connection.ops.adapt_datetimefield_value(timezone.now()),
+                        *self.pending,
+                        self.sender,
+                        State.QUEUED,
+                    ],
+                )
             self.pending = []
         self.since = time.monotonic()
+
+
+@functools.cache
+def _stamp_sql(count: int, vendor: str = "") -> str:
+    """The ``UPDATE`` of ``count`` rows to sent (one placeholder per row: every database has ``IN``)."""
+    name = connection.ops.quote_name
+    column = {field: name(OutboundEmail._meta.get_field(field).column) for field in STAMPED}
+    return (
+        f"UPDATE {name(OutboundEmail._meta.db_table)} SET {column['state']} = %s, {column['sent_at']} = %s, "
+        f"{column['attempts']} = {column['attempts']} + 1, {column['claimed_until']} = NULL "
+        f"WHERE {column['id']} IN ({', '.join(['%s'] * count)}) AND {column['claimed_by']} = %s "
+        f"AND {column['state']} = %s"
+    )
+
+
+STAMPED = ("id", "state", "sent_at", "attempts", "claimed_until", "claimed_by")
 
 
 @contextmanager

@@ -217,3 +217,32 @@ def test_by_default_each_email_is_stamped_at_once_with_an_asynchronous_commit(sm
     else:
         print("SQLite: no asynchronous commit to check (PostgreSQL only); the stamps are checked.")
         assert seen == [1, 1, 1]
+
+
+def test_a_stamp_is_what_the_orm_writes():
+    """``Stamps.flush`` writes its UPDATE itself (the ORM's cost per email was most of a stamp):
+    it changes exactly the rows and the columns ``QuerySet.update`` would, on either database."""
+    rows = queue(6)
+    until = timezone.now() + timedelta(minutes=10)
+    mine, theirs, sent, withdrawn = rows[:3], rows[3], rows[4], rows[5]
+    OutboundEmail.objects.filter(pk__in=[row.pk for row in rows]).update(claimed_by="me", claimed_until=until)
+    OutboundEmail.objects.filter(pk=mine[1].pk).update(attempts=2)  # tried twice before
+    OutboundEmail.objects.filter(pk=theirs.pk).update(claimed_by="another sender")
+    OutboundEmail.objects.filter(pk=sent.pk).update(state=State.SENT, sent_at=timezone.now() - timedelta(hours=1))
+    OutboundEmail.objects.filter(pk=withdrawn.pk).update(state=State.WITHDRAWN)
+    before = {row["id"]: row for row in OutboundEmail.objects.values()}
+    stamps = outbox.Stamps(sender="me", report=outbox.Delivery())
+    stamps.pending = [row.pk for row in rows]
+    started = timezone.now()
+    stamps.flush()
+    after = {row["id"]: row for row in OutboundEmail.objects.values()}
+    assert stamps.pending == []
+    for row in mine:
+        changed = {name for name in after[row.pk] if after[row.pk][name] != before[row.pk][name]}
+        assert changed == {"state", "sent_at", "attempts", "claimed_until"}
+        assert after[row.pk]["state"] == State.SENT
+        assert after[row.pk]["attempts"] == before[row.pk]["attempts"] + 1
+        assert after[row.pk]["claimed_until"] is None
+        assert started <= after[row.pk]["sent_at"] <= timezone.now()  # an aware time, read back as written
+    for row in (theirs, sent, withdrawn):
+        assert after[row.pk] == before[row.pk]  # another sender's claim, or no longer queued: untouched
