@@ -5,14 +5,17 @@ import re
 import zoneinfo
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from accounts import countries, services
 from accounts.models import Profile, User
 from events import emails
+from portal import taxonomy
 from tests.accounts.test_signup import SIGNUP_URL, signup_data
 from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, in_days
 from tests.events.factories import ParticipantFactory as EventParticipantFactory
@@ -83,11 +86,74 @@ def test_the_time_zone_of_a_participant_s_country(members, code, zone):
     assert countries.time_zone_for(code) == zone
 
 
-def test_a_change_in_the_bloc_s_table_shows_at_once(members):
+@pytest.fixture(params=[False, True], ids=["from the cache", "kept in memory"])
+def kept(request, settings):
+    """Both ways the bloc's table is read: from the shared cache, or from portal.taxonomy's rows."""
+    settings.TAXONOMY_IN_MEMORY = request.param
+    taxonomy.forget()
+    yield request.param
+    taxonomy.forget()
+
+
+def test_a_change_in_the_bloc_s_table_shows_at_once(members, kept):
     assert countries.time_zone_for("MX") == "America/Mexico_City"
     members["MX"].time_zone = "America/Cancun"
     members["MX"].save()
     assert countries.time_zone_for("MX") == "America/Cancun"
+    CountryFactory(code="JP", name="Japan", status="observer", time_zone="Asia/Tokyo")
+    assert countries.time_zone_for("JP") == "Asia/Tokyo"
+
+
+def test_kept_in_memory_the_zones_cost_no_query_and_no_cache_read(members, settings, monkeypatch):
+    """A batch of reminders asks for each participant's zone: from the process's rows, not the
+    shared cache (a round trip each) nor the table."""
+    settings.TAXONOMY_IN_MEMORY = True
+    settings.CONTENT_VERSION_REUSE_SECONDS = 60  # as deployed: the content version read once a second
+    taxonomy.forget()
+    for language in ("en", "es"):
+        with translation.override(language):
+            assert countries.time_zone_for("PE") == "America/Lima"
+    reads = []
+    backend = type(caches["default"])
+
+    def noted(original):
+        def read(self, *args, **kwargs):
+            reads.append(args)
+            return original(self, *args, **kwargs)
+
+        return read
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(backend, name, noted(getattr(backend, name)))
+    with CaptureQueriesContext(connection) as queries:
+        for language in ("en", "es"):
+            with translation.override(language):
+                assert [countries.time_zone_for(code) for code in ("CL", "CO", "MX", "PE")] == [
+                    "America/Santiago",
+                    "America/Bogota",
+                    "America/Mexico_City",
+                    "America/Lima",
+                ]
+    assert [query["sql"] for query in queries] == []
+    assert reads == []
+    taxonomy.forget()
+    for language in ("en", "es"):
+        with translation.override(language):
+            assert countries.time_zone_for("PE") == "America/Lima"
+    reads = []
+    monkeypatch.setattr(countries.cache, "get", lambda *args, **kwargs: reads.append(args))
+    with CaptureQueriesContext(connection) as queries:
+        for language in ("en", "es"):
+            with translation.override(language):
+                assert [countries.time_zone_for(code) for code in ("CL", "CO", "MX", "PE")] == [
+                    "America/Santiago",
+                    "America/Bogota",
+                    "America/Mexico_City",
+                    "America/Lima",
+                ]
+    assert [q["sql"] for q in queries] == []
+    assert [args for args in reads if countries.BLOC_KEY in args] == []
+    taxonomy.forget()
 
 
 def reminder_body(participant, committed, mailoutbox):
