@@ -36,6 +36,11 @@ def _cpu(pid: int, *, ended_children: bool) -> float:
     return (utime + stime + ((cutime + cstime) if ended_children else 0)) / TICKS
 
 
+def process_cpu(pid: int) -> float:
+    """A live process's own CPU time (a resident worker's, read while it runs)."""
+    return _cpu(pid, ended_children=False)
+
+
 def _rusage(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime

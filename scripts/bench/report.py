@@ -355,11 +355,16 @@ def main():
             "",
             email_cpu_line(reminders, "reminder"),
             "",
+            "The workers were running already (worker time: from the reminder task's enqueue to the last email)."
+            if reminders.get("workers_resident")
+            else "The workers were started for the run (worker time: their boots included).",
+            "",
         ]
         out += [
             "",
             f"Reminders: {reminders['emails_received']:,} emails in {reminders['worker_wall_s']} s with "
-            f"{reminders['workers']} worker(s) = {reminders['emails_per_s']} emails/s; each participant exactly once: "
+            f"{reminders['workers']} {'resident ' if reminders.get('workers_resident') else ''}worker(s) = "
+            f"{reminders['emails_per_s']} emails/s; each participant exactly once: "
             f"{'yes' if reminders['ok'] else 'NO'}",
         ]
     if digests:
