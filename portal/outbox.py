@@ -286,8 +286,8 @@ class Stamps:
             # Only rows this sender still holds: one whose claim another sender took is its to stamp.
             # The statement is written out, not built by the ORM: building the same UPDATE for every
             # email cost ~0.6 ms of the sender's ~3.5 ms per email, four times the statement's own
-            # client cost (docs/performance.md, "Session eight"). ``test_a_stamp_is_what_the_orm_writes``
-            # checks it changes exactly what ``QuerySet.update`` would.
+            # client cost (docs/performance.md, "Reminders at 485–511 a second").
+            # ``test_a_stamp_is_what_the_orm_writes`` checks it changes exactly what the ORM would.
             with connection.cursor() as cursor:
                 cursor.execute(
                     _stamp_sql(len(self.pending), connection.vendor),
