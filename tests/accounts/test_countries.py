@@ -137,23 +137,6 @@ def test_kept_in_memory_the_zones_cost_no_query_and_no_cache_read(members, setti
     assert [query["sql"] for query in queries] == []
     assert reads == []
     taxonomy.forget()
-    for language in ("en", "es"):
-        with translation.override(language):
-            assert countries.time_zone_for("PE") == "America/Lima"
-    reads = []
-    monkeypatch.setattr(countries.cache, "get", lambda *args, **kwargs: reads.append(args))
-    with CaptureQueriesContext(connection) as queries:
-        for language in ("en", "es"):
-            with translation.override(language):
-                assert [countries.time_zone_for(code) for code in ("CL", "CO", "MX", "PE")] == [
-                    "America/Santiago",
-                    "America/Bogota",
-                    "America/Mexico_City",
-                    "America/Lima",
-                ]
-    assert [q["sql"] for q in queries] == []
-    assert [args for args in reads if countries.BLOC_KEY in args] == []
-    taxonomy.forget()
 
 
 def reminder_body(participant, committed, mailoutbox):
