@@ -305,7 +305,8 @@ class Stamps:
 
 @functools.cache
 def _stamp_sql(count: int, vendor: str = "") -> str:
-    """The ``UPDATE`` of ``count`` rows to sent (one placeholder per row: every database has ``IN``)."""
+    """The ``UPDATE`` of ``count`` rows to sent (one placeholder per row: every database has ``IN``).
+    ``vendor`` only keys the cache: each database quotes its names its own way."""
     name = connection.ops.quote_name
     column = {field: name(OutboundEmail._meta.get_field(field).column) for field in STAMPED}
     return (
