@@ -303,6 +303,10 @@ class Stamps:
         self.since = time.monotonic()
 
 
+#: The columns the sent stamp reads or writes (their names from the model).
+STAMPED = ("id", "state", "sent_at", "attempts", "claimed_until", "claimed_by")
+
+
 @functools.cache
 def _stamp_sql(count: int, vendor: str = "") -> str:
     """The ``UPDATE`` of ``count`` rows to sent (one placeholder per row: every database has ``IN``).
@@ -315,9 +319,6 @@ def _stamp_sql(count: int, vendor: str = "") -> str:
         f"WHERE {column['id']} IN ({', '.join(['%s'] * count)}) AND {column['claimed_by']} = %s "
         f"AND {column['state']} = %s"
     )
-
-
-STAMPED = ("id", "state", "sent_at", "attempts", "claimed_until", "claimed_by")
 
 
 @contextmanager

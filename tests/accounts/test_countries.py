@@ -104,12 +104,11 @@ def test_a_change_in_the_bloc_s_table_shows_at_once(members, kept):
     assert countries.time_zone_for("JP") == "Asia/Tokyo"
 
 
-def test_kept_in_memory_the_zones_cost_no_query_and_no_cache_read(members, settings, monkeypatch):
+@pytest.mark.parametrize("kept", [True], ids=["kept in memory"], indirect=True)
+def test_kept_in_memory_the_zones_cost_no_query_and_no_cache_read(members, kept, settings, monkeypatch):
     """A batch of reminders asks for each participant's zone: from the process's rows, not the
     shared cache (a round trip each) nor the table."""
-    settings.TAXONOMY_IN_MEMORY = True
     settings.CONTENT_VERSION_REUSE_SECONDS = 60  # as deployed: the content version read once a second
-    taxonomy.forget()
     for language in ("en", "es"):
         with translation.override(language):
             assert countries.time_zone_for("PE") == "America/Lima"
@@ -136,7 +135,6 @@ def test_kept_in_memory_the_zones_cost_no_query_and_no_cache_read(members, setti
                 ]
     assert [query["sql"] for query in queries] == []
     assert reads == []
-    taxonomy.forget()
 
 
 def reminder_body(participant, committed, mailoutbox):
