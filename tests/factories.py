@@ -73,11 +73,17 @@ class EditorFactory(UserFactory):
 
 
 def totp_code(secret: str | None = None) -> str:
-    """The code an authenticator app would show now for ``secret``."""
+    """The code an authenticator app shows now for ``secret``, with at least five seconds of its
+    30-second step left (as a person waits for a fresh code rather than type one that is about
+    to expire): the portal accepts the current step only, and a browser test fills the code and
+    submits it a second or more later on a loaded machine."""
     import time
 
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
+    left = 30 - time.time() % 30
+    if left < 5:
+        time.sleep(left + 0.05)
     return format_hotp_value(hotp_value(secret or TOTP_SECRET, int(time.time()) // 30))
 
 
