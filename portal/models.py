@@ -442,6 +442,21 @@ class NewsLink(models.Model):
 # --- Outgoing email and task workers --------------------------------------------------------
 
 
+class MessageField(models.JSONField):
+    """The outbox's message (portal.outbox.serialise's JSON), bound as one parameter per row.
+
+    On PostgreSQL ``bulk_create`` inserts a batch through ``UNNEST`` of one array per column, and
+    psycopg escapes an array's elements in Python: for a batch of digests (27 KB of JSON each, full
+    of quotes) that cost ~0.3 ms of the worker's CPU and ~0.2 ms of the database's per email. A field
+    with its own placeholder makes Django write the INSERT with ``VALUES`` rows instead (its rule in
+    ``django.db.backends.postgresql.compiler``), whose parameters psycopg quotes in C. The column
+    is stored with lz4 compression on PostgreSQL (migration 0012). See docs/performance.md,
+    "Digests: the outbox row made cheaper"."""
+
+    def get_placeholder_sql(self, value, compiler, connection):
+        return "%s", [value]
+
+
 class OutboundEmail(models.Model):
     """One email the portal owes somebody, written in the same transaction as the change it
     tells of, and delivered by portal.outbox (see there for the guarantee and its limit).
@@ -466,7 +481,7 @@ class OutboundEmail(models.Model):
     subject = models.CharField(_("subject"), max_length=998)
     #: The whole message (addresses, headers with its Message-ID, bodies, attachments) as
     #: portal.outbox.serialise writes it; a retry sends exactly the same message.
-    message = models.JSONField()
+    message = MessageField()
     language = models.CharField(_("language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("queued at"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
