@@ -1,3 +1,4 @@
+import json
 import zoneinfo
 
 import reversion
@@ -443,15 +444,27 @@ class NewsLink(models.Model):
 
 
 class MessageField(models.JSONField):
-    """The outbox's message (portal.outbox.serialise's JSON), bound as one parameter per row.
+    """The outbox's message (portal.outbox.serialise's JSON): written once, read back whole, never
+    queried. Three things make a batch of them cheap (docs/performance.md, "Digests: the outbox
+    row made cheaper"):
 
-    On PostgreSQL ``bulk_create`` inserts a batch through ``UNNEST`` of one array per column, and
-    psycopg escapes an array's elements in Python: for a batch of digests (27 KB of JSON each, full
-    of quotes) that cost ~0.3 ms of the worker's CPU and ~0.2 ms of the database's per email. A field
-    with its own placeholder makes Django write the INSERT with ``VALUES`` rows instead (its rule in
-    ``django.db.backends.postgresql.compiler``), whose parameters psycopg quotes in C. The column
-    is stored with lz4 compression on PostgreSQL (migration 0012). See docs/performance.md,
-    "Digests: the outbox row made cheaper"."""
+    - **Stored as text**: PostgreSQL's jsonb would parse a digest's 27 KB on every
+      write and print it again on every read, for lookups nobody makes.
+    - **Compressed with lz4** on PostgreSQL (migration 0012), several times cheaper than pglz.
+    - **Bound as one parameter per row.** On PostgreSQL ``bulk_create`` inserts a batch through
+      ``UNNEST`` of one array per column, and psycopg escapes an array's elements in Python: ~0.3 ms
+      of the worker's CPU per digest. A field with its own placeholder makes Django write the
+      INSERT with ``VALUES`` rows instead (``django.db.backends.postgresql.compiler``), whose
+      parameters psycopg quotes in C.
+    """
+
+    def db_type(self, connection):
+        return "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not prepared:
+            value = self.get_prep_value(value)
+        return json.dumps(value, cls=self.encoder)  # as JSONField writes it (ASCII: quicker to write)
 
     def get_placeholder_sql(self, value, compiler, connection):
         return "%s", [value]

@@ -1,6 +1,9 @@
 """How the outbox stores its messages: read back exactly as written; on PostgreSQL a batch inserted
-with one parameter per message (not bulk_create's UNNEST arrays, escaped in Python) and the message
-column compressed with lz4 (docs/performance.md, "Digests: the outbox row made cheaper")."""
+with one parameter per message (not bulk_create's UNNEST arrays, escaped in Python), the message a
+text column (not jsonb, parsed on every write) compressed with lz4 (docs/performance.md, "Digests:
+the outbox row made cheaper")."""
+
+import re
 
 import pytest
 from django.core.mail import EmailMultiAlternatives
@@ -46,18 +49,17 @@ def test_a_batch_is_inserted_with_one_parameter_per_message():
         outbox.queue_many(messages(3))
     (insert,) = [query["sql"] for query in queries if query["sql"].startswith('INSERT INTO "portal_outboundemail"')]
     assert "UNNEST" not in insert
-    assert insert.count("::jsonb") <= 3 * 2  # one message and one recipient list per row, no jsonb[]
-    assert "jsonb[]" not in insert
+    assert not re.search(r"::\w+\[\]", insert)  # no array of a column's values
 
 
 @postgresql_only
-def test_messages_are_compressed_with_lz4():
+def test_messages_are_text_compressed_with_lz4():
     (row,) = outbox.queue_many(messages(1))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT attcompression FROM pg_attribute WHERE attrelid = 'portal_outboundemail'::regclass "
-            "AND attname = 'message'"
+            "SELECT format_type(atttypid, atttypmod), attcompression FROM pg_attribute "
+            "WHERE attrelid = 'portal_outboundemail'::regclass AND attname = 'message'"
         )
-        assert cursor.fetchone() == ("l",)
+        assert cursor.fetchone() == ("text", "l")
         cursor.execute("SELECT pg_column_compression(message) FROM portal_outboundemail WHERE id = %s", [row.pk])
         assert cursor.fetchone() == ("lz4",)
