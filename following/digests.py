@@ -212,7 +212,8 @@ def compose(subscriber: Subscriber, run: DigestRun, chosen: list[Section], rende
         text_parts.append(
             "\n".join([rendered.headings_text[key], *(rendered.items_text[key, item.obj.pk] for item in part.items)])
         )
-    html = rendered.frame_html.replace(SECTIONS, "".join(html_parts))
+    # One block per line: each line is quoted-printable-encoded once per process (portal.mime).
+    html = rendered.frame_html.replace(SECTIONS, "\n".join(html_parts))
     text = rendered.frame_text.replace(SECTIONS, "\n\n".join(text_parts))
     for marker, url in urls.items():
         html = html.replace(marker, url)

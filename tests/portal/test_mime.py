@@ -1,6 +1,8 @@
 """portal.mime writes the usual email itself: what it writes must read back as what Django writes."""
 
+import binascii
 import email.policy
+import random
 from email import message_from_bytes
 
 import pytest
@@ -102,3 +104,17 @@ def test_encoded_words_are_short_and_keep_whole_characters():
     assert all(len(word.strip()) <= 75 for word in words.split("\r\n"))
     header = message_from_bytes(f"Subject: {words}\r\n\r\n".encode(), policy=email.policy.default)["Subject"]
     assert header == "ñ" * 100 + "🌎" * 30
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_line_encoded_alone_is_the_whole_text_encoded(seed):
+    """portal.mime encodes (and keeps) each line apart: byte for byte what encoding the whole gives."""
+    pieces = ["a", " ", "\t", "=", ".", "é", "✓", '"', "<p>", "\n", "\r\n", "\r", "x" * 80, "y" * 75, "é" * 30]
+    generator = random.Random(seed)
+    for _case in range(500):
+        content = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 40)))
+        whole = content.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+        if not whole.endswith("\r\n"):
+            whole += "\r\n"
+        expected = binascii.b2a_qp(whole.encode(), quotetabs=False, istext=True, header=False)
+        assert mime._part("text/plain", content).split(b"\r\n\r\n", 1)[1] == expected, repr(content)
