@@ -384,11 +384,16 @@ def main():
             "",
             email_cpu_line(digests, "digest"),
             "",
+            "The workers were running already (worker time: from the run's start to the last email)."
+            if digests.get("workers_resident")
+            else "The workers were started for the run (worker time: their boots included).",
+            "",
         ]
         out += [
             "",
             f"Digests: {digests['emails_received']:,} emails in {digests['worker_wall_s']} s with "
-            f"{digests['workers']} worker(s) = {digests['emails_per_s']} emails/s; each follower exactly once: "
+            f"{digests['workers']} {'resident ' if digests.get('workers_resident') else ''}worker(s) = "
+            f"{digests['emails_per_s']} emails/s; each follower exactly once: "
             f"{'yes' if digests['ok'] else 'NO'}",
         ]
     if indicator_import:
