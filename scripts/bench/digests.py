@@ -80,6 +80,33 @@ def create_participants(count: int, *, now) -> None:
     )
 
 
+def make_followers(user_ids: list[int]) -> None:
+    """These participants get the weekly digest and follow one observatory and one topic, at random."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from following.models import Follow, Subscriber
+    from observatory.models import Observatory
+    from portal.models import Topic
+
+    observatories = list(Observatory.objects.public().values_list("pk", flat=True))
+    topics = list(Topic.objects.values_list("pk", flat=True))
+    observatory_type = ContentType.objects.get_for_model(Observatory)
+    topic_type = ContentType.objects.get_for_model(Topic)
+    Subscriber.objects.filter(user_id__in=user_ids).update(
+        frequency=Subscriber.Frequency.WEEKLY, follows_everything=False
+    )
+    have = set(Subscriber.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+    Subscriber.objects.bulk_create(
+        [Subscriber(user_id=pk, frequency=Subscriber.Frequency.WEEKLY) for pk in user_ids if pk not in have],
+        batch_size=2000,
+    )
+    follows = []
+    for pk in user_ids:
+        follows.append(Follow(user_id=pk, content_type=observatory_type, object_id=random.choice(observatories)))
+        follows.append(Follow(user_id=pk, content_type=topic_type, object_id=random.choice(topics)))
+    Follow.objects.bulk_create(follows, batch_size=5000, ignore_conflicts=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -104,15 +131,13 @@ def main():
     boot()
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.contrib.contenttypes.models import ContentType
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from following import schedule
-    from following.models import Digest, DigestRun, Follow, Subscriber
+    from following.models import Digest, DigestRun, Subscriber
     from following.registry import Period
-    from observatory.models import Observatory
-    from portal.models import OutboundEmail, Topic
+    from portal.models import OutboundEmail
 
     try:
         waiting = DBTaskResult.objects.ready().count()
@@ -134,24 +159,8 @@ def main():
         ids = [pk for pk, _email in people]
 
         setup_started = time.monotonic()
-        observatories = list(Observatory.objects.public().values_list("pk", flat=True))
-        topics = list(Topic.objects.values_list("pk", flat=True))
-        observatory_type = ContentType.objects.get_for_model(Observatory)
-        topic_type = ContentType.objects.get_for_model(Topic)
         Subscriber.objects.update(frequency=Subscriber.Frequency.NONE)
-        Subscriber.objects.filter(user_id__in=ids).update(
-            frequency=Subscriber.Frequency.WEEKLY, follows_everything=False
-        )
-        have = set(Subscriber.objects.filter(user_id__in=ids).values_list("user_id", flat=True))
-        Subscriber.objects.bulk_create(
-            [Subscriber(user_id=pk, frequency=Subscriber.Frequency.WEEKLY) for pk in ids if pk not in have],
-            batch_size=2000,
-        )
-        follows = []
-        for pk in ids:
-            follows.append(Follow(user_id=pk, content_type=observatory_type, object_id=random.choice(observatories)))
-            follows.append(Follow(user_id=pk, content_type=topic_type, object_id=random.choice(topics)))
-        Follow.objects.bulk_create(follows, batch_size=5000, ignore_conflicts=True)
+        make_followers(ids)
         setup_s = time.monotonic() - setup_started
 
         # The schedule's own periods are marked started, so that the workers' sweeps do not send these

@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cpu
 from boot import boot
+from digests import make_followers
 from reminders import free_port
 
 
@@ -54,36 +55,17 @@ def main():
 def run(args, sink_pid: int) -> None:
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
     from django.utils import timezone
 
     from following import digests
-    from following.models import DigestRun, Follow, Subscriber
-    from observatory.models import Observatory
-    from portal.models import OutboundEmail, Topic
+    from following.models import DigestRun, Subscriber
+    from portal.models import OutboundEmail
 
     random.seed(7)
     people = get_user_model().objects.filter(is_active=True, is_staff=False, profile__isnull=False)
     ids = list(people.order_by("pk").values_list("pk", flat=True)[: args.followers])
-    observatories = list(Observatory.objects.public().values_list("pk", flat=True))
-    topics = list(Topic.objects.values_list("pk", flat=True))
-    observatory_type = ContentType.objects.get_for_model(Observatory)
-    topic_type = ContentType.objects.get_for_model(Topic)
-    Subscriber.objects.filter(user_id__in=ids).update(frequency="weekly", follows_everything=False)
-    have = set(Subscriber.objects.filter(user_id__in=ids).values_list("user_id", flat=True))
-    Subscriber.objects.bulk_create([Subscriber(user_id=pk, frequency="weekly") for pk in ids if pk not in have])
-    Follow.objects.bulk_create(
-        [
-            follow
-            for pk in ids
-            for follow in (
-                Follow(user_id=pk, content_type=observatory_type, object_id=random.choice(observatories)),
-                Follow(user_id=pk, content_type=topic_type, object_id=random.choice(topics)),
-            )
-        ],
-        ignore_conflicts=True,
-    )
+    make_followers(ids)
     subscribers = list(Subscriber.objects.filter(user_id__in=ids).order_by("pk").values_list("pk", flat=True))
     # A period of its own each time (the run is unique per period): ends at a random recent second.
     end = timezone.now() - timedelta(seconds=random.SystemRandom().randint(1, 10**6))
