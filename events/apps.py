@@ -111,6 +111,9 @@ class EventsConfig(AppConfig):
         registry.register_sweep(registry.Sweep("events-emails", emails.queue_owed_emails, order=50))
         registry.register_sweep(registry.Sweep("events-follow-ups", emails.send_follow_ups, order=55))
         registry.register_sweep(registry.Sweep("events-quota-release", services.release_quotas, order=45))
+        registry.register_sweep(
+            registry.Sweep("events-confirmation-queue", services.decide_owed_confirmations, order=44)
+        )
         _watch_what_public_pages_show()
         from events.digest import SECTION
         from following.registry import register_digest_section

@@ -586,6 +586,9 @@ class Registration(models.Model):
     # How the participant takes part in a hybrid event (its own seats and waiting list); empty otherwise.
     mode = models.CharField(_("takes part"), max_length=20, choices=Attendance.choices, blank=True)
     promoted_from_waiting_list = models.BooleanField(_("promoted from the waiting list"), default=False)
+    # When the participant confirmed, for an event with a waiting list: the link's POST only queues
+    # the confirmation and a task worker gives the seats in this order (services.decide_confirmations).
+    confirm_requested_at = models.DateTimeField(_("confirmation received at"), null=True, blank=True, editable=False)
     # The quota whose reserved seat this registration holds (events.quotas); empty: an unreserved seat.
     quota = models.ForeignKey(
         "SeatQuota",
@@ -626,6 +629,12 @@ class Registration(models.Model):
             models.Index(fields=["event", "mode", "status"], name="events_reg_mode_idx"),
             models.Index(fields=["participant", "-created_at"], name="events_reg_participant_idx"),
             models.Index(fields=["status_changed_at"], name="events_reg_changed_idx"),
+            # The queue of confirmations still to decide, in arrival order (and the check for one ahead).
+            models.Index(
+                fields=["event", "confirm_requested_at", "id"],
+                name="events_reg_confirm_queue_idx",
+                condition=Q(status="pending", confirm_requested_at__isnull=False),
+            ),
         ]
 
     def __str__(self):

@@ -17,11 +17,19 @@ from django.utils import timezone
 
 from events import emails
 from events.models import Event, Registration
+from events.services import registration  # which enqueues these tasks: only read when a task runs
 
 
 @task()
 def send_registration_email(registration_id: int) -> int:
     return emails.send_registration_email(registration_id)
+
+
+@task(priority=10)
+def decide_confirmations(event_id: int) -> int:
+    """The event's queued confirmations, decided in arrival order (events.services.registration).
+    Before the emails in the queue: people wait on their page for this."""
+    return registration.decide_confirmations(event_id=event_id)
 
 
 @task()

@@ -21,6 +21,11 @@ urlpatterns = [
     path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),
     # Personal links from the emails (signed tokens; see events.services).
     path("events/<slug:slug>/confirm/<str:token>/", views.registration_confirm, name="registration_confirm"),
+    path(
+        "events/<slug:slug>/confirm/<str:token>/status/",
+        views.registration_confirm_status,
+        name="registration_confirm_status",
+    ),
     path("events/<slug:slug>/cancel/<str:token>/", views.registration_cancel, name="registration_cancel"),
     path("events/<slug:slug>/join/<str:token>/", views.registration_join, name="registration_join"),
     path("events/<slug:slug>/survey/<str:token>/", views.registration_survey, name="registration_survey"),

@@ -303,43 +303,159 @@ def _event_for_link(slug):
     return event
 
 
+def _confirm_outcome(request, event, registration):
+    """The confirmation's outcome: confirmed, or on the waiting list with the position (and, when
+    the quotas keep the free seats for others, which)."""
+    if not getattr(registration, "waiting_reason", ""):
+        registration.waiting_reason = services.quota_waiting_reason(registration)
+    return keep_private(
+        render(
+            request,
+            "events/registration_done.html",
+            {
+                "event": event,
+                "registration": registration,
+                "position": registration.waiting_list_position,
+                "cancel_url": links.personal_path(registration, links.CANCEL),
+            },
+        ),
+        noindex=True,
+    )
+
+
+def _confirm_queued(request, event, registration, token, *, status=200):
+    """The confirmation is queued: the page says so and (static/js/confirmation.js) shows the
+    outcome as soon as a worker has decided it; without script, a link asks again."""
+    return keep_private(
+        render(
+            request,
+            "events/registration_queued.html",
+            {"event": event, "registration": registration, "status_url": _confirm_status_url(event, token)},
+            status=status,
+        ),
+        noindex=True,
+    )
+
+
+def _confirm_status_url(event, token):
+    return reverse("events:registration_confirm_status", args=[event.slug, token])
+
+
+def _confirmation_state(event, registration) -> dict:
+    """What the confirmation page and its status answer say: queued, confirmed, waitlisted, or
+    why neither (pending again, cancelled, closed)."""
+    status = registration.status
+    if status == Registration.Status.PENDING and registration.confirm_requested_at is not None:
+        return {
+            "state": "queued",
+            "message": _(
+                "We have your confirmation. Seats are given in the order confirmations arrive: "
+                "yours is being decided now."
+            ),
+        }
+    if status in Registration.SEATED:
+        return {
+            "state": "confirmed",
+            "message": _("Your participation is confirmed. We have emailed you the details with a calendar file."),
+        }
+    if status == Registration.Status.WAITLISTED:
+        position = registration.waiting_list_position
+        return {
+            "state": "waitlisted",
+            "position": position,
+            "message": _(
+                "You are on the waiting list: the event is full. Your position on the waiting list: "
+                "%(position)s. If a seat becomes free, it is yours automatically and we will email you."
+            )
+            % {"position": position},
+        }
+    if status == Registration.Status.CANCELLED:
+        return {"state": "cancelled", "message": _("This registration is cancelled.")}
+    reason = services.closed_reason(event, timezone.now())
+    if reason:
+        return {"state": "closed", "message": reason}
+    return {"state": "pending", "message": _("Your participation is not confirmed yet: confirm it on this page.")}
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
 @require_http_methods(["GET", "POST"])
 def registration_confirm(request, slug, token):
     """The one-time link of the confirmation email. GET asks; POST confirms (so that mail
-    scanners that open links confirm nothing)."""
+    scanners that open links confirm nothing). For an event with a waiting list the POST queues
+    the confirmation (services.request_confirmation) and the page shows the outcome when a worker
+    has decided it: asked with ``Accept: application/json`` (static/js/confirmation.js), the POST
+    answers with the state instead of a page. Opened again later, the link shows the outcome."""
     event = _event_for_link(slug)
     try:
         registration = links.read_token(token, links.CONFIRM, event=event, user=request.user)
     except services.InvalidToken as error:
         return _link_problem(request, event, error)
+    queued = registration.status == Registration.Status.PENDING and registration.confirm_requested_at is not None
+    if request.method == "POST":
+        if registration.status != Registration.Status.PENDING:
+            error = services.InvalidTransition(
+                _("This link has already been used: your registration is %(status)s.")
+                % {"status": registration.get_status_display().lower()}
+            )
+            if _wants_json(request):
+                return keep_private(JsonResponse({"state": "used", "message": str(error)}, status=400))
+            return _link_problem(request, event, error)
+        try:
+            registration = services.request_confirmation(registration=registration)
+        except services.RegistrationError as error:
+            if _wants_json(request):
+                return keep_private(JsonResponse({"state": "refused", "message": str(error)}, status=400))
+            return _link_problem(request, event, error)
+        if _wants_json(request):
+            answer = _confirmation_state(event, registration)
+            answer["status_url"] = _confirm_status_url(event, token)
+            answer["page_url"] = request.path
+            return keep_private(JsonResponse(answer, status=202 if answer["state"] == "queued" else 200))
+        if registration.status == Registration.Status.PENDING:
+            return _confirm_queued(request, event, registration, token, status=202)
+        return _confirm_outcome(request, event, registration)
+    if queued:
+        return _confirm_queued(request, event, registration, token)
+    if registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED):
+        return _confirm_outcome(request, event, registration)
     if registration.status != Registration.Status.PENDING:
         error = services.InvalidTransition(
             _("This link has already been used: your registration is %(status)s.")
             % {"status": registration.get_status_display().lower()}
         )
         return _link_problem(request, event, error)
-    if request.method == "POST":
-        try:
-            registration = services.confirm(registration=registration)
-        except services.RegistrationError as error:
-            return _link_problem(request, event, error)
-        return keep_private(
-            render(
-                request,
-                "events/registration_done.html",
-                {
-                    "event": event,
-                    "registration": registration,
-                    "position": registration.waiting_list_position,
-                    "cancel_url": links.personal_path(registration, links.CANCEL),
-                },
-            ),
-            noindex=True,
-        )
     return keep_private(
-        render(request, "events/registration_confirm.html", {"event": event, "registration": registration}),
+        render(
+            request,
+            "events/registration_confirm.html",
+            {"event": event, "registration": registration, "status_url": _confirm_status_url(event, token)},
+        ),
         noindex=True,
     )
+
+
+@require_safe
+def registration_confirm_status(request, slug, token):
+    """The state of a confirmation, as JSON, for the page that waits for it (one query for the
+    event, one for the registration, one for a waiting-list position)."""
+    event = Event.objects.filter(slug=slug).first()
+    if event is None:
+        return keep_private(
+            JsonResponse({"state": "invalid", "message": _("No event found at this address.")}, status=404)
+        )
+    try:
+        registration = links.read_token(token, links.CONFIRM, event=event, user=request.user)
+    except services.InvalidToken as error:
+        status = (
+            403 if isinstance(error, services.NotYourLink) else 410 if isinstance(error, services.TokenExpired) else 400
+        )
+        return keep_private(JsonResponse({"state": "invalid", "message": str(error)}, status=status))
+    answer = _confirmation_state(event, registration)
+    answer["page_url"] = reverse("events:registration_confirm", args=[event.slug, token])
+    return keep_private(JsonResponse(answer), noindex=True)
 
 
 @require_http_methods(["GET", "POST"])

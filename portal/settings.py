@@ -639,6 +639,11 @@ EVENTS_PAGE_SIZE = 12
 EVENTS_CONFIRM_LINK_MAX_AGE = env("EVENTS_CONFIRM_LINK_MAX_AGE", 7 * 24 * 3600, cast=int)
 EVENTS_PERSONAL_LINK_MAX_AGE = env("EVENTS_PERSONAL_LINK_MAX_AGE", 400 * 24 * 3600, cast=int)
 EVENTS_DOCUMENT_MAX_BYTES = env("EVENTS_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, cast=int)
+# Queued confirmations (events.services.registration.decide_confirmations) are decided once this
+# many seconds old: a confirmation timed just before another may commit just after it, and must not
+# lose its place. Longer than any commit takes; it adds as much to the wait for the outcome. The
+# unit tests decide at once (0); the race test sets its own.
+EVENTS_CONFIRMATION_SETTLE_SECONDS = env("EVENTS_CONFIRMATION_SETTLE_SECONDS", 0.0 if IS_TEST else 0.5, cast=float)
 
 # --- Organisations and the integrity self-assessment (organisations, integrity apps) ---
 ORGANISATIONS_INVITATION_MAX_AGE = env("ORGANISATIONS_INVITATION_MAX_AGE", 14 * 24 * 3600, cast=int)

@@ -5,15 +5,25 @@ at the door: events.services.checkin).
        │        └─(event full, waiting list on)─▶ waitlisted ──promote──▶ confirmed
        └──────────────────┴───────────────────────────┴──cancel──▶ cancelled ──register──▶ pending
 
+For an event with a waiting list the confirmation link's POST does not decide: it queues the
+confirmation (``request_confirmation``: one UPDATE, no lock) and a task worker decides the
+queue in arrival order, a batch under one lock of the event (``decide_confirmations``), while
+the person's page shows the outcome as soon as it is known (pretix's way: a rush of thousands
+answers everyone, issue 22). Without a waiting list the POST decides at once (``confirm``), so
+that the person who finds the event full is told so on the spot.
+
 Capacity and quotas are never exceeded: every move that takes or frees a seat first locks
 the event's row (``select_for_update``) and counts the seats in the same transaction (with
 the counting rule of events.quotas), so concurrent confirmations queue up behind each other
 on PostgreSQL.
 """
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,8 +40,8 @@ from events.errors import (
 )
 from events.models import Event, Registration, new_door_code, new_registration_key
 from events.quotas import Offer, SeatPlan, Traits, traits_of
-from events.services.reminders import _schedule_reminder
-from portal import outbox
+from events.services.reminders import _schedule_reminder, schedule_event_reminders
+from portal import outbox, workers
 
 RegStatus = Registration.Status
 
@@ -81,6 +91,15 @@ def waiting_reason(offer: Offer) -> str:
     ) % {"categories": ", ".join(offer.reserved_for)}
 
 
+def quota_waiting_reason(registration: Registration) -> str:
+    """Why a registration waitlisted by the quotas waits, as the counting rule sees it now (its
+    page, after a queued confirmation: the worker that decided it kept no text)."""
+    if registration.status != RegStatus.WAITLISTED or not registration.waitlisted_by_quota:
+        return ""
+    offer = _offer(registration.event, registration.mode, registration.participant_id, now=timezone.now())
+    return waiting_reason(offer) if offer.reserved_only else ""
+
+
 def _no_seat_error(offer: Offer, mode: str, *, default: str) -> EventFull:
     if offer.reserved_only:
         return EventFull(waiting_reason(offer))
@@ -124,6 +143,7 @@ def register(*, event: Event, participant, mode: str = "") -> Registration:
             existing.created_at = now
             existing.confirmed_at = existing.waitlisted_at = existing.cancelled_at = None
             existing.promoted_from_waiting_list = existing.waitlisted_by_quota = False
+            existing.confirm_requested_at = None
             existing.mode = mode
             existing.save()
             existing.reminders_sent.all().delete()  # a new registration: every reminder goes again
@@ -147,6 +167,185 @@ def resend_confirmation(*, registration: Registration) -> None:
     transaction.on_commit(lambda: tasks.send_confirmation_link.enqueue(registration.pk))
 
 
+def closed_reason(event: Event, now: datetime) -> str:
+    """Why nobody can confirm for ``event`` now (empty when they can)."""
+    if not event.is_live or event.is_cancelled:
+        return _("This event is no longer open for registration.")
+    if event.start <= now:
+        return _("This event has already started or taken place.")
+    return ""
+
+
+def request_confirmation(*, registration: Registration) -> Registration:
+    """The participant confirms (the link's POST). With a waiting list, the confirmation is
+    queued in arrival order and decided by a worker (``decide_confirmations``); the returned
+    registration is still pending, ``confirm_requested_at`` set, unless the worker was quicker
+    (or the tasks run at once, as in tests). Without a waiting list it is decided at once
+    (``confirm``). Confirming twice is harmless: the first arrival counts."""
+    event = registration.event
+    now = timezone.now()
+    reason = closed_reason(event, now)
+    if reason:
+        raise RegistrationClosed(reason)
+    if not event.has_waiting_list:
+        return confirm(registration=registration)
+    with transaction.atomic():
+        queued = Registration.objects.filter(
+            pk=registration.pk, status=RegStatus.PENDING, confirm_requested_at__isnull=True
+        ).update(confirm_requested_at=now)
+        if queued:
+            registration.confirm_requested_at = now
+            transaction.on_commit(lambda: _wake_decider(registration))
+    if not queued:
+        registration.refresh_from_db()
+        if registration.status == RegStatus.PENDING and registration.confirm_requested_at is None:
+            raise InvalidTransition(_("Your confirmation could not be queued; please try again."))
+        if registration.status != RegStatus.PENDING:
+            raise InvalidTransition(
+                _("This link has already been used: your registration is %(status)s.")
+                % {"status": registration.get_status_display().lower()}
+            )
+    else:
+        registration.refresh_from_db(fields=["status", "confirm_requested_at", "waitlisted_at", "quota"])
+    return registration
+
+
+def _wake_decider(registration: Registration) -> None:
+    """After the confirmation is committed: enqueue the event's decision task unless a confirmation
+    queued ahead of this one is still undecided. Whoever decides that one reads the queue again after
+    committing it, and this one is committed already, so it is read then (a decision task runs until
+    the queue is empty). The first of a rush enqueues; the other thousands add nothing to the task
+    queue. The workers' sweep (``decide_owed_confirmations``) catches a queue a lost task left."""
+    ahead = Registration.objects.filter(
+        event_id=registration.event_id, status=RegStatus.PENDING, confirm_requested_at__isnull=False
+    ).filter(
+        Q(confirm_requested_at__lt=registration.confirm_requested_at)
+        | Q(confirm_requested_at=registration.confirm_requested_at, pk__lt=registration.pk)
+    )
+    if not ahead.exists():
+        tasks.decide_confirmations.enqueue(registration.event_id)
+
+
+#: Confirmations decided per transaction (one lock of the event each).
+DECISION_BATCH = 500
+
+
+def decide_confirmations(*, event_id: int, batch_size: int = DECISION_BATCH) -> int:
+    """Decide the event's queued confirmations in arrival order, a batch per transaction under
+    the event's lock, until none is left: each gets the seat the counting rule gives them
+    (events.quotas) while seats are left, else the waiting list in the order they arrived;
+    each is emailed once. Returns how many were decided. Safe to run twice or at once (the
+    lock orders them; a decided one is no longer queued).
+
+    A confirmation is decided once ``EVENTS_CONFIRMATION_SETTLE_SECONDS`` old: one timed just
+    before another may commit just after it (and be missed by a batch read in between), so the
+    newest wait that long to keep the order of arrival exact.
+
+    If the event closed meanwhile (cancelled, started, unpublished), the confirmations are
+    dropped from the queue and stay pending: the person's page says the event is closed."""
+    decided = 0
+    settle = timedelta(seconds=settings.EVENTS_CONFIRMATION_SETTLE_SECONDS)
+    while True:
+        now = timezone.now()
+        newest = None
+        with transaction.atomic():
+            event = Event.objects.select_for_update().filter(pk=event_id).first()
+            if event is None:
+                return decided
+            in_queue = Registration.objects.filter(
+                event_id=event_id, status=RegStatus.PENDING, confirm_requested_at__isnull=False
+            )
+            queued = list(
+                in_queue.filter(confirm_requested_at__lte=now - settle)
+                .order_by("confirm_requested_at", "pk")
+                .select_for_update()[:batch_size]
+            )
+            if not queued:
+                newest = (
+                    in_queue.order_by("confirm_requested_at").values_list("confirm_requested_at", flat=True).first()
+                )
+                if newest is None:
+                    return decided
+            elif closed_reason(event, now) or not event.has_waiting_list:
+                # Closed, or its waiting list turned off: back to pending, decided one by one (``confirm``).
+                Registration.objects.filter(pk__in=[r.pk for r in queued]).update(confirm_requested_at=None)
+            else:
+                _decide_batch(event, queued, now=now)
+        if newest is not None:  # only confirmations younger than the settling time: wait for them
+            time.sleep(max((newest + settle - timezone.now()).total_seconds(), 0.0) + 0.005)
+            continue
+        decided += len(queued)
+
+
+def _decide_batch(event: Event, queued: list[Registration], *, now: datetime) -> None:
+    """The caller holds the event's lock and the registrations' locks."""
+    quotas = list(event.quotas.all())
+    modes = Registration.Attendance.values if event.is_hybrid else [""]
+    plans = {mode: SeatPlan.of(event, mode, now=now, quotas=quotas) for mode in modes}
+    uses_quotas = any(plan.uses for plan in plans.values())
+    traits = traits_of({r.participant_id for r in queued}) if uses_quotas else {}
+    confirmed, notify = [], []
+    for registration in queued:
+        plan = plans[registration.mode if event.is_hybrid else ""]
+        offer = plan.offer(traits.get(registration.participant_id, Traits()))
+        if offer.has_seat:
+            plan.take(offer)
+            _move(registration, RegStatus.CONFIRMED, now=now)
+            registration.confirmed_at = now
+            registration.quota = offer.quota
+            confirmed.append(registration)
+        else:
+            _move(registration, RegStatus.WAITLISTED, now=now)
+            # The waiting list's order is the order of arrival, not of the decision.
+            registration.waitlisted_at = registration.confirm_requested_at
+            registration.waitlisted_by_quota = offer.reserved_only
+        registration.save(
+            update_fields=[
+                "status",
+                "status_changed_at",
+                "confirmed_at",
+                "quota",
+                "waitlisted_at",
+                "waitlisted_by_quota",
+            ]
+        )
+        notify.append(registration.pk)
+    transaction.on_commit(lambda: _enqueue_status_emails(notify))
+    if confirmed:
+        prefetch_related_objects([event], "reminder_rules")
+        if event.are_reminders_due():
+            ids = [registration.pk for registration in confirmed]
+            transaction.on_commit(lambda: _enqueue_each(tasks.send_reminder, ids))
+        schedule_event_reminders(event=event, include_due=False)
+
+
+def _enqueue_status_emails(registration_ids: list[int]) -> None:
+    _enqueue_each(tasks.send_registration_email, registration_ids)
+
+
+def _enqueue_each(task, ids: list[int]) -> None:
+    """One task per registration, written in one transaction (one commit for the batch)."""
+    with transaction.atomic():
+        for pk in ids:
+            task.enqueue(pk)
+
+
+def decide_owed_confirmations() -> int:
+    """The workers' sweep: an event whose queue holds a confirmation older than the sweep's grace
+    (its decision task was lost) is decided now. Returns how many were decided."""
+    due = (
+        Registration.objects.filter(
+            status=RegStatus.PENDING,
+            confirm_requested_at__isnull=False,
+            confirm_requested_at__lte=timezone.now() - workers.sweep_grace(),
+        )
+        .order_by()
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+    return sum(decide_confirmations(event_id=event_id) for event_id in sorted(set(due)))
+
+
 def confirm(*, registration: Registration) -> Registration:
     """Pending → confirmed while a seat is left for this participant, else → waitlisted (or
     EventFull without a list).
@@ -166,10 +365,9 @@ def confirm(*, registration: Registration) -> Registration:
                 _("This link has already been used: your registration is %(status)s.")
                 % {"status": locked.get_status_display().lower()}
             )
-        if not event.is_live or event.is_cancelled:
-            raise RegistrationClosed(_("This event is no longer open for registration."))
-        if event.start <= now:
-            raise RegistrationClosed(_("This event has already started or taken place."))
+        reason = closed_reason(event, now)
+        if reason:
+            raise RegistrationClosed(reason)
         offer = _offer(event, locked.mode, locked.participant_id, now=now)
         if offer.has_seat:
             _move(locked, RegStatus.CONFIRMED, now=now)

@@ -22,6 +22,7 @@ The same SECRET_KEY and DATABASE_URL as the server's must be in the environment.
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -34,7 +35,9 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu
 from boot import boot
+from reminders import CountingSink, ResidentWorkers, free_port
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -145,8 +148,11 @@ def check_quotas(event) -> dict:
 
 
 def confirm_one(session, base: str, link: str, timeout: float = 30) -> dict:
-    """GET the confirmation page, POST its form. Returns the timings and what the page said."""
-    result = {"link": link, "error": None}
+    """What a person's browser does (static/js/confirmation.js): GET the confirmation page (its
+    form's CSRF token and cookie), POST the form asking for JSON; while the answer is "queued",
+    ask the status address (after 0.5 s, then each wait 1.5 times longer, at most 5 s) until it
+    says the outcome. Returns the timings (``told_ms``: from the GET to the outcome) and the outcome."""
+    result = {"link": link, "error": None, "polls": 0}
     started = time.perf_counter()
     try:
         page = session.get(base + link, timeout=timeout)
@@ -164,25 +170,130 @@ def confirm_one(session, base: str, link: str, timeout: float = 30) -> dict:
         answer = session.post(
             base + link,
             data={"csrfmiddlewaretoken": match.group(1)},
-            headers={"Cookie": f"csrftoken={cookie}"},
+            headers={"Cookie": f"csrftoken={cookie}", "Accept": "application/json"},
             timeout=timeout,
             allow_redirects=False,
         )
         result["post_ms"] = (time.perf_counter() - posted) * 1000
-        result["total_ms"] = (time.perf_counter() - started) * 1000
         result["status"] = answer.status_code
-        if answer.status_code != 200:
+        if answer.status_code not in (200, 202):
             result["error"] = f"POST {answer.status_code}"
-        elif "Your participation is confirmed" in answer.text:
-            result["outcome"] = "confirmed"
-        elif "You are on the waiting list" in answer.text:
-            result["outcome"] = "waitlisted"
+            return result
+        state = answer.json()
+        delay = 0.5
+        while state.get("state") == "queued":
+            if time.perf_counter() - started > 120:
+                result["error"] = "still queued after 120 s"
+                return result
+            time.sleep(delay)
+            delay = min(delay * 1.5, 5.0)
+            asked = session.get(
+                base + state.get("status_url", link + "status/"),
+                headers={"Accept": "application/json"},
+                timeout=timeout,
+            )
+            result["polls"] += 1
+            if asked.status_code != 200:
+                result["error"] = f"status {asked.status_code}"
+                return result
+            state = {**asked.json(), "status_url": state.get("status_url")}
+        result["told_ms"] = (time.perf_counter() - started) * 1000
+        result["total_ms"] = result["told_ms"]
+        if state.get("state") in ("confirmed", "waitlisted"):
+            result["outcome"] = state["state"]
+            if state["state"] == "waitlisted" and not state.get("position"):
+                result["error"] = "waitlisted without a position"
         else:
-            result["error"] = "POST 200 but the page says neither confirmed nor waiting list"
+            result["error"] = f"the page said {state.get('state')!r}, neither confirmed nor waiting list"
     except Exception as error:  # a socket error is an error of the run, counted, never fatal
         result["error"] = f"{type(error).__name__}: {error}"
         result["timed_out"] = isinstance(error, requests.Timeout)
     return result
+
+
+def server_pids() -> list[int]:
+    """The running gunicorn processes (master and workers) of this machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"gunicorn" in Path(entry, "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class RushMeter:
+    """CPU of the web server, the task workers, PostgreSQL and this process (the clients and the SMTP
+    sink) over the rush: what each confirmation costs, and so what limits the rate."""
+
+    def __init__(self, resident):
+        self.resident = resident
+
+    def read(self) -> dict:
+        web = 0.0
+        for pid in server_pids():
+            try:
+                web += cpu.process_cpu(pid)
+            except (OSError, ValueError, IndexError):
+                continue
+        return {
+            "web": web,
+            "workers": self.resident.spent(),
+            "database": cpu.database() or 0.0,
+            "clients_and_sink": cpu.own(),
+        }
+
+    def start(self) -> None:
+        self.before = self.read()
+
+    def per(self, count: int) -> dict:
+        after = self.read()
+        return {part: round((after[part] - self.before[part]) * 1000 / count, 2) for part in after}
+
+
+def arrival_order(event, *, quotas: bool) -> dict:
+    """Were the seats given in the order the confirmations arrived (``confirm_requested_at``)? Without
+    quotas the confirmed are exactly the earliest arrivals; in any case the waiting list is in
+    arrival order (its order is ``waitlisted_at``, which must be the arrival)."""
+    from django.db.models import F, Max, Min
+
+    from events.models import Registration
+
+    rows = Registration.objects.filter(event=event)
+    confirmed = rows.filter(status=Registration.Status.CONFIRMED).aggregate(last=Max("confirm_requested_at"))
+    waiting = rows.filter(status=Registration.Status.WAITLISTED)
+    first_waiting = waiting.aggregate(first=Min("confirm_requested_at"))["first"]
+    out_of_order = waiting.exclude(waitlisted_at=F("confirm_requested_at")).count()
+    earliest_confirmed = (
+        quotas or first_waiting is None or confirmed["last"] is None or confirmed["last"] <= first_waiting
+    )
+    return {
+        "confirmed_are_the_earliest": None if quotas else earliest_confirmed,
+        "waiting_list_out_of_arrival_order": out_of_order,
+        "ok": earliest_confirmed and out_of_order == 0,
+    }
+
+
+def wait_for_emails(sink, addresses: set[str], timeout: float) -> dict:
+    """Until each participant's outcome email has arrived at the sink (or ``timeout`` s)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sink.lock:
+            arrived = sum(1 for address in addresses if sink.per_recipient[address])
+        if arrived == len(addresses):
+            break
+        time.sleep(1.0)
+    time.sleep(3.0)  # a second email to anyone would arrive now
+    with sink.lock:
+        counts = [sink.per_recipient[address] for address in addresses]
+    return {
+        "participants": len(addresses),
+        "emailed_once": sum(1 for count in counts if count == 1),
+        "emailed_twice_or_more": sum(1 for count in counts if count > 1),
+        "not_emailed": sum(1 for count in counts if count == 0),
+    }
 
 
 def main():
@@ -196,8 +307,27 @@ def main():
     parser.add_argument(
         "--timeout", type=float, default=30, help="seconds a client waits for each answer (issue 22: 30)"
     )
+    parser.add_argument("--workers", type=int, default=2, help="task workers deciding the queue and sending the emails")
     args = parser.parse_args()
+    from aiosmtpd.controller import Controller
+
+    sink = CountingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    worker_env = {**os.environ, "EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
+    worker_env.update({"EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": "false"})
     boot()
+    resident = ResidentWorkers(args.workers, worker_env)
+    try:
+        resident.ready()
+        run(args, sink, RushMeter(resident))
+    finally:
+        resident.stop()
+        controller.stop()
+
+
+def run(args, sink, meter):
     from events.models import Registration
 
     event, links = make_event_and_registrations(seats=args.seats, participants=args.participants, quotas=args.quotas)
@@ -214,6 +344,7 @@ def main():
             start_together.wait()
             return [confirm_one(session, args.base, link, args.timeout) for link in share]
 
+    meter.start()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         results = [row for rows in pool.map(client, shares) for row in rows]
@@ -223,6 +354,13 @@ def main():
     for row in Registration.objects.filter(event=event).values("status").order_by():
         counts[row["status"]] += 1
     errors = [row for row in results if row["error"]]
+    addresses = {
+        email.lower() for email in Registration.objects.filter(event=event).values_list("participant__email", flat=True)
+    }
+    cpu_rush = meter.per(len(links))  # until everyone was told (emails may still be on their way)
+    emails = wait_for_emails(sink, addresses, timeout=600)
+    cpu_all = meter.per(len(links))  # and until every email arrived
+    told_ms = [row["told_ms"] for row in results if "told_ms" in row]
     post_ms = [row["post_ms"] for row in results if "post_ms" in row]
     total_ms = [row["total_ms"] for row in results if "total_ms" in row]
     get_ms = [row["get_ms"] for row in results if "get_ms" in row]
@@ -231,6 +369,7 @@ def main():
         if row.get("outcome"):
             answered[row["outcome"]] += 1
     expected_waitlisted = max(0, len(links) - args.seats)
+    arrival = arrival_order(event, quotas=args.quotas)
     report = {
         "event": event.get_absolute_url(),
         "seats": args.seats,
@@ -252,6 +391,17 @@ def main():
         },
         "get_ms": {"p95": round(percentile(get_ms, 0.95), 1), "p99": round(percentile(get_ms, 0.99), 1)},
         "get_and_post_ms": {"p95": round(percentile(total_ms, 0.95), 1), "p99": round(percentile(total_ms, 0.99), 1)},
+        "told_ms": {
+            "p50": round(statistics.median(told_ms), 1) if told_ms else None,
+            "p95": round(percentile(told_ms, 0.95), 1),
+            "p99": round(percentile(told_ms, 0.99), 1),
+            "max": round(max(told_ms), 1) if told_ms else None,
+        },
+        "polls_per_person": round(sum(row["polls"] for row in results) / max(len(results), 1), 2),
+        "workers": args.workers,
+        "emails": emails,
+        "cpu_ms_per_confirmation": {"during_the_rush": cpu_rush, "with_the_emails": cpu_all},
+        "arrival_order": arrival,
     }
     if args.quotas:
         report["quotas"] = check_quotas(event)
@@ -260,6 +410,8 @@ def main():
             and counts["pending"] == 0
             and not errors
             and answered == {"confirmed": counts["confirmed"], "waitlisted": counts["waitlisted"]}
+            and arrival["ok"]
+            and emails["emailed_once"] == len(links)
         )
     else:
         report["ok"] = (
@@ -268,6 +420,8 @@ def main():
             and counts["pending"] == 0
             and not errors
             and answered == {"confirmed": args.seats, "waitlisted": expected_waitlisted}
+            and arrival["ok"]
+            and emails["emailed_once"] == len(links)
         )
     if args.quotas:
         for row in report["quotas"]["per_quota"]:
@@ -285,6 +439,14 @@ def main():
         f"{report['confirmations_per_s']} confirmations/s over {report['wall_s']} s — "
         f"{'OK' if report['ok'] else 'FAILED'}"
     )
+    print(
+        f"  told their outcome: p50 {report['told_ms']['p50']} ms, p95 {report['told_ms']['p95']} ms, "
+        f"p99 {report['told_ms']['p99']} ms, slowest {report['told_ms']['max']} ms "
+        f"({report['polls_per_person']} status polls a person); arrival order "
+        f"{'kept' if arrival['ok'] else 'NOT kept'}; emails: {emails['emailed_once']:,} exactly once, "
+        f"{emails['emailed_twice_or_more']} twice or more, {emails['not_emailed']} none"
+    )
+    print(f"  CPU per confirmation (ms) during the rush: {cpu_rush}; with the emails: {cpu_all}")
     for example in report["error_examples"]:
         print(f"  error: {example}")
     args.out.parent.mkdir(parents=True, exist_ok=True)

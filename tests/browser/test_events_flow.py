@@ -4,6 +4,7 @@ Every page is checked with axe and for CSP problems (tests/browser/conftest.py).
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -11,10 +12,11 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from events import links, services, tasks
 from events.models import Registration
 from tests import factories
 from tests.browser.conftest import check_page, click_and_check, goto
-from tests.events.factories import OpenEventFactory
+from tests.events.factories import OpenEventFactory, RegistrationFactory
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +82,12 @@ def test_a_citizen_signs_up_registers_confirms_and_joins(page, site):
 
     confirm = link_in(email_with("Confirm your participation"), r"https?://\S+/events/\S+/confirm/\S+/", site)
     goto(page, confirm)
-    click_and_check(page, page.get_by_role("button", name="Confirm my participation"))
+    # The form goes in the background (static/js/confirmation.js); the page says the outcome where
+    # she is, once decided (queued for a worker when the event has a waiting list), and links to it.
+    page.get_by_role("button", name="Confirm my participation").click()
+    expect(page.locator("[data-confirmation-live]")).to_contain_text("Your participation is confirmed")
+    check_page(page)
+    click_and_check(page, page.get_by_role("link", name="See my registration"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your participation is confirmed")
 
     # The event page says so.
@@ -171,3 +178,27 @@ def test_an_editor_translates_an_event_and_a_visitor_reads_it_in_spanish(new_pag
     expect(visitor.get_by_text("Moderadora")).to_be_visible()
     expect(visitor.locator(".translation-note")).to_be_visible()  # the description is English only
     expect(visitor.locator('.prose[lang="en"]')).to_have_text("The forum closes with a tasting.")
+
+
+def test_a_queued_confirmation_shows_its_outcome_when_the_worker_decides(page, site, monkeypatch):
+    """A rush: the confirmation is queued (no worker has decided yet); the page says so and shows
+    the outcome, with the waiting-list position, as soon as a worker decides it."""
+    waiting = []
+    monkeypatch.setattr(tasks, "decide_confirmations", SimpleNamespace(enqueue=waiting.append))
+    event = OpenEventFactory(capacity=1, has_waiting_list=True)
+    services.confirm(registration=RegistrationFactory(event=event))  # the one seat is taken
+    registration = RegistrationFactory(event=event)
+
+    goto(page, links.personal_path(registration, links.CONFIRM))
+    page.get_by_role("button", name="Confirm my participation").click()
+    live = page.locator("[data-confirmation-live]")
+    expect(live).to_contain_text("We have your confirmation")
+    check_page(page)
+    assert waiting == [event.pk]
+
+    services.decide_confirmations(event_id=event.pk)  # the worker's task
+
+    expect(live).to_contain_text("Your position on the waiting list: 1.", timeout=15_000)
+    check_page(page)
+    click_and_check(page, page.get_by_role("link", name="See my registration"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are on the waiting list")

@@ -132,14 +132,15 @@ def test_the_waiting_list_email_says_the_seats_left_are_reserved(event, mailoutb
     assert not full.waitlisted_by_quota and "is full" in mailoutbox[-1].body
 
 
-def test_the_confirmation_page_says_why_the_participant_waits(client, event):
+def test_the_confirmation_page_says_why_the_participant_waits(client, event, committed):
     for _ in range(4):
         confirmed(event, large())
     participant = large()
     registration = services.register(event=event, participant=participant)
     client.force_login(participant)
-    response = client.post(links.personal_path(registration, links.CONFIRM))
-    html = response.content.decode()
+    with committed():
+        assert client.post(links.personal_path(registration, links.CONFIRM)).status_code == 202
+    html = client.get(links.personal_path(registration, links.CONFIRM)).content.decode()
     assert "You are on the waiting list" in html
     assert "reserved for participants of these categories" in html
     assert "Micro, small and medium enterprises (MSMEs)" in html

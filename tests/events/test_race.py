@@ -1,6 +1,7 @@
 """Capacity and quotas are never exceeded, also when many people confirm at the same moment (PostgreSQL)."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
@@ -103,3 +104,50 @@ def test_concurrent_confirmations_never_exceed_a_quota_nor_capacity(postgresql_o
     assert set(in_quota.values_list("pk", flat=True)) <= msme_ids
     assert seated.exclude(pk__in=msme_ids).count() <= SEATS - 6  # others only took unreserved seats
     assert Registration.objects.filter(event=event, status="waitlisted").count() == PEOPLE - SEATS
+
+
+def test_a_rush_of_queued_confirmations_is_decided_in_arrival_order(postgresql_only, settings):
+    """The link's POST path for an event with a waiting list: everyone queues at once from their own
+    thread while two deciders (two task workers) run at the same time; the seats go exactly to the
+    earliest arrivals and the waiting list is in arrival order."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.EVENTS_CONFIRMATION_SETTLE_SECONDS = 0.3  # as deployed (0.5): a commit may come late
+    CountryFactory(code="PE")
+    event = OpenEventFactory(capacity=SEATS, has_waiting_list=True)
+    registrations = [RegistrationFactory(event=event) for _ in range(PEOPLE)]
+    start = threading.Barrier(PEOPLE + 2)
+    errors = []
+
+    def person(registration):
+        try:
+            start.wait(timeout=30)
+            services.request_confirmation(registration=registration)
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    def worker():
+        try:
+            start.wait(timeout=30)
+            for _ in range(20):  # until the queue has been empty for a while
+                services.decide_confirmations(event_id=event.pk, batch_size=7)
+                time.sleep(0.05)
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=person, args=(r,)) for r in registrations]
+    threads += [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    services.decide_confirmations(event_id=event.pk)  # what the last POSTs' task would decide
+
+    assert errors == []
+    rows = list(Registration.objects.filter(event=event).order_by("confirm_requested_at", "pk"))
+    assert [r.status for r in rows] == ["confirmed"] * SEATS + ["waitlisted"] * (PEOPLE - SEATS)
+    positions = [r.waiting_list_position for r in rows[SEATS:]]
+    assert positions == list(range(1, PEOPLE - SEATS + 1))
