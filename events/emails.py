@@ -153,6 +153,15 @@ def send_registration_email(registration_id: int) -> int:
     return int(row is not None)
 
 
+def send_registration_emails(registration_ids: Iterable[int]) -> int:
+    """The status emails of many registrations (the confirmations a worker decided in one batch):
+    each stamped and queued in its own transaction as ``send_registration_email`` does, then
+    delivered together (one SMTP session). Returns how many were queued."""
+    rows = [row for row in (queue_registration_email(pk) for pk in registration_ids) if row is not None]
+    outbox.deliver_on_commit(rows)
+    return len(rows)
+
+
 def queue_registration_email(registration_id: int):
     """Stamp the registration as told of its status and queue that email, in one transaction
     (None when it was told already, or nothing is sent for this status)."""

@@ -40,11 +40,13 @@ def make_token(registration: Registration, purpose: str) -> str:
     return signing.dumps({"r": registration.pk, "k": registration.key}, salt=PURPOSES[purpose].salt, compress=False)
 
 
-def read_token(token: str, purpose: str, *, event: Event, user=None) -> Registration:
+def read_token(token: str, purpose: str, *, event: Event, user=None, with_participant: bool = True) -> Registration:
     """The registration a link belongs to; raise InvalidToken (or a subclass) otherwise.
 
     Checks the signature and age, that the key is still the registration's (not revoked),
-    that the link is for this event and, when someone is signed in, that it is theirs.
+    that the link is for this event and, when someone is signed in, that it is theirs. The
+    registration's ``event`` is the one given (not read again); its participant is read with it
+    unless ``with_participant`` is false (the confirmation's answers need only the id).
     """
     link = PURPOSES[purpose]
     try:
@@ -55,13 +57,15 @@ def read_token(token: str, purpose: str, *, event: Event, user=None) -> Registra
         raise InvalidToken(_("This link is not valid. Check that you copied it whole.")) from error
     if not isinstance(data, dict) or not isinstance(data.get("r"), int) or not isinstance(data.get("k"), str):
         raise InvalidToken(_("This link is not valid. Check that you copied it whole."))
-    registration = Registration.objects.select_related("event", "participant").filter(pk=data["r"], event=event).first()
+    found = Registration.objects.filter(pk=data["r"], event=event).order_by()
+    registration = (found.select_related("participant") if with_participant else found).first()
     if registration is None:
         raise InvalidToken(_("This link is not for this event."))
     if not constant_time_compare(registration.key, data["k"]):
         raise InvalidToken(_("This link is no longer valid: the registration it belongs to was cancelled."))
     if user is not None and user.is_authenticated and user.pk != registration.participant_id:
         raise NotYourLink(_("This link belongs to another participant. Sign out, or use the link from your own email."))
+    registration.event = event
     return registration
 
 

@@ -33,6 +33,12 @@ def decide_confirmations(event_id: int) -> int:
 
 
 @task()
+def send_registration_emails(registration_ids: list[int]) -> int:
+    """The status emails of the confirmations decided in one batch (events.emails)."""
+    return emails.send_registration_emails(registration_ids)
+
+
+@task()
 def send_confirmation_link(registration_id: int) -> int:
     return emails.send_confirmation_link(registration_id)
 

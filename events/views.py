@@ -296,8 +296,14 @@ def _link_problem(request, event, error):
     )
 
 
-def _event_for_link(slug):
-    event = Event.objects.select_related("country").filter(slug=slug).first()
+#: What a confirmation's JSON answers read of the event (services.closed_reason, the queue's choice).
+NARROW_EVENT_FIELDS = ("id", "slug", "status", "published_at", "state", "start", "has_waiting_list")
+
+
+def _event_for_link(slug, *, narrow: bool = False):
+    """The event of a personal link; ``narrow``: only what the JSON answers read (no page is rendered)."""
+    events = Event.objects.only(*NARROW_EVENT_FIELDS) if narrow else Event.objects.select_related("country")
+    event = events.filter(slug=slug).first()
     if event is None:
         raise Http404(_("No event found at this address."))
     return event
@@ -388,10 +394,13 @@ def registration_confirm(request, slug, token):
     the confirmation (services.request_confirmation) and the page shows the outcome when a worker
     has decided it: asked with ``Accept: application/json`` (static/js/confirmation.js), the POST
     answers with the state instead of a page. Opened again later, the link shows the outcome."""
-    event = _event_for_link(slug)
+    answer_in_json = request.method == "POST" and _wants_json(request)
+    event = _event_for_link(slug, narrow=answer_in_json)
     try:
-        registration = links.read_token(token, links.CONFIRM, event=event, user=request.user)
+        registration = links.read_token(token, links.CONFIRM, event=event, user=request.user, with_participant=False)
     except services.InvalidToken as error:
+        if answer_in_json:
+            return keep_private(JsonResponse({"state": "invalid", "message": str(error)}, status=400))
         return _link_problem(request, event, error)
     queued = registration.status == Registration.Status.PENDING and registration.confirm_requested_at is not None
     if request.method == "POST":
@@ -400,16 +409,16 @@ def registration_confirm(request, slug, token):
                 _("This link has already been used: your registration is %(status)s.")
                 % {"status": registration.get_status_display().lower()}
             )
-            if _wants_json(request):
+            if answer_in_json:
                 return keep_private(JsonResponse({"state": "used", "message": str(error)}, status=400))
             return _link_problem(request, event, error)
         try:
             registration = services.request_confirmation(registration=registration)
         except services.RegistrationError as error:
-            if _wants_json(request):
+            if answer_in_json:
                 return keep_private(JsonResponse({"state": "refused", "message": str(error)}, status=400))
             return _link_problem(request, event, error)
-        if _wants_json(request):
+        if answer_in_json:
             answer = _confirmation_state(event, registration)
             answer["status_url"] = _confirm_status_url(event, token)
             answer["page_url"] = request.path
@@ -441,13 +450,13 @@ def registration_confirm(request, slug, token):
 def registration_confirm_status(request, slug, token):
     """The state of a confirmation, as JSON, for the page that waits for it (one query for the
     event, one for the registration, one for a waiting-list position)."""
-    event = Event.objects.filter(slug=slug).first()
+    event = Event.objects.only(*NARROW_EVENT_FIELDS).filter(slug=slug).first()
     if event is None:
         return keep_private(
             JsonResponse({"state": "invalid", "message": _("No event found at this address.")}, status=404)
         )
     try:
-        registration = links.read_token(token, links.CONFIRM, event=event, user=request.user)
+        registration = links.read_token(token, links.CONFIRM, event=event, user=request.user, with_participant=False)
     except services.InvalidToken as error:
         status = (
             403 if isinstance(error, services.NotYourLink) else 410 if isinstance(error, services.TokenExpired) else 400

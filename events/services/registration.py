@@ -319,8 +319,15 @@ def _decide_batch(event: Event, queued: list[Registration], *, now: datetime) ->
         schedule_event_reminders(event=event, include_due=False)
 
 
+#: Status emails per task after a decided batch: enough to share a task and an SMTP session,
+#: few enough that the first ones go at once and several workers share a rush's emails.
+STATUS_EMAIL_BATCH = 50
+
+
 def _enqueue_status_emails(registration_ids: list[int]) -> None:
-    _enqueue_each(tasks.send_registration_email, registration_ids)
+    with transaction.atomic():
+        for first in range(0, len(registration_ids), STATUS_EMAIL_BATCH):
+            tasks.send_registration_emails.enqueue(registration_ids[first : first + STATUS_EMAIL_BATCH])
 
 
 def _enqueue_each(task, ids: list[int]) -> None:

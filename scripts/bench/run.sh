@@ -14,8 +14,9 @@
 #     every number of connections of BENCH_CONNECTIONS (8, then 16).
 #  4. reminders.py: 10,000 reminders sent by the task worker to an SMTP sink on loopback;
 #     digests.py: the weekly digests of 50,000 followers, likewise.
-#  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP; then again with
-#     quotas (rush.py --quotas).
+#  5. rush.py: 1,000 participants confirm at once for 200 seats, over HTTP, as the page's script
+#     does (the POST queues, the page asks for the outcome); two task workers decide the queue and
+#     send each outcome email to an SMTP sink; then again with quotas (rush.py --quotas).
 #  6. indicators.py: 1,000,000 observations imported as a new dataset version, timed, with
 #     its peak memory (the targets: under 5 minutes, under 1 GB).
 #  7. ocds_import.py: 1,000,000 OCDS releases imported as a new procurement data version, timed,
@@ -228,7 +229,7 @@ if wanted pages && [ "$UNCACHED" = 1 ] && [ "$cache_setting" = 1 ]; then
   start_server
 fi
 
-# The reminders go first: the rush leaves 1,000 confirmation emails in the task queue.
+# The reminders and digests go first, the web server idle (the rush brings its own task workers).
 if wanted reminders; then
   say "Reminder throughput (the web server idle)"
   phase_start=$SECONDS

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from events import links, services, tasks
+from events import emails, links, services, tasks
 from events.models import Registration
 from events.services import registration as registration_services
 from tests.events.factories import OpenEventFactory, RegistrationFactory
@@ -223,3 +223,24 @@ def test_the_newest_confirmations_wait_the_settling_time(
     assert services.decide_confirmations(event_id=registration.event_id) == 1
     assert time.monotonic() - started >= 0.25
     assert Registration.objects.get(pk=registration.pk).status == Status.CONFIRMED
+
+
+def test_a_decided_batch_is_emailed_in_batch_tasks_each_person_once(
+    members, enqueued, django_capture_on_commit_callbacks, monkeypatch, mailoutbox
+):
+    event = OpenEventFactory(capacity=5)
+    registrations = [RegistrationFactory(event=event) for _ in range(60)]
+    queue(registrations, django_capture_on_commit_callbacks)
+    batches = []
+    monkeypatch.setattr(tasks, "send_registration_emails", SimpleNamespace(enqueue=batches.append))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide_confirmations(event_id=event.pk)
+    assert [len(batch) for batch in batches] == [50, 10]  # not a task per person
+    assert sorted(pk for batch in batches for pk in batch) == sorted(r.pk for r in registrations)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for batch in batches:
+            assert emails.send_registration_emails(batch) == len(batch)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert emails.send_registration_emails(batches[0]) == 0  # a task run twice sends nothing again
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(r.participant.email for r in registrations)
