@@ -653,7 +653,8 @@ class RegistrationAdmin(ExportMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["check_in"]
     base_fields = (
-        "event", "status", "created_at", "confirmed_at", "waitlisted_at", "cancelled_at", "attended_at",
+        "event", "status", "created_at", "confirm_requested_at", "confirmed_at", "waitlisted_at", "cancelled_at",
+        "attended_at",
         "attendance", "mode", "quota", "promoted_from_waiting_list", "reminders_sent_list",
     )  # fmt: skip
     personal_fields = ("participant_name", "participant_email", "participant_profile")

@@ -189,12 +189,16 @@ def test_a_queued_confirmation_shows_its_outcome_when_the_worker_decides(page, s
     services.confirm(registration=RegistrationFactory(event=event))  # the one seat is taken
     registration = RegistrationFactory(event=event)
 
-    goto(page, links.personal_path(registration, links.CONFIRM))
+    link = links.personal_path(registration, links.CONFIRM)
+    goto(page, link)
     page.get_by_role("button", name="Confirm my participation").click()
     live = page.locator("[data-confirmation-live]")
     expect(live).to_contain_text("We have your confirmation")
     check_page(page)
     assert waiting == [event.pk]
+    # The link opened again meanwhile: the waiting page, which asks for the outcome by itself.
+    goto(page, link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("We have your confirmation")
 
     services.decide_confirmations(event_id=event.pk)  # the worker's task
 

@@ -244,3 +244,13 @@ def test_a_decided_batch_is_emailed_in_batch_tasks_each_person_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert emails.send_registration_emails(batches[0]) == 0  # a task run twice sends nothing again
     assert sorted(m.to[0] for m in mailoutbox) == sorted(r.participant.email for r in registrations)
+
+
+def test_the_admin_shows_when_a_queued_confirmation_arrived(
+    editor_client, members, enqueued, django_capture_on_commit_callbacks
+):
+    registration = RegistrationFactory(event=OpenEventFactory())
+    queue([registration], django_capture_on_commit_callbacks)
+    response = editor_client.get(reverse("admin:events_registration_change", args=[registration.pk]))
+    assert response.status_code == 200
+    assert "Confirmation received at" in response.content.decode()
