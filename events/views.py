@@ -440,7 +440,7 @@ def registration_confirm(request, slug, token):
         render(
             request,
             "events/registration_confirm.html",
-            {"event": event, "registration": registration, "status_url": _confirm_status_url(event, token)},
+            {"event": event, "registration": registration},
         ),
         noindex=True,
     )

@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cpu
 from boot import boot
-from reminders import CountingSink, ResidentWorkers, free_port, run_workers
+from reminders import ResidentWorkers, run_workers, smtp_sink
 
 
 def create_participants(count: int, *, now) -> None:
@@ -119,14 +119,7 @@ def main():
     )
     args = parser.parse_args()
 
-    from aiosmtpd.controller import Controller
-
-    sink = CountingSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    worker_env = {**os.environ, "EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
-    worker_env.update({"EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": "false"})
+    sink, controller, worker_env = smtp_sink()
     os.environ.update(worker_env)
     boot()
     from django.conf import settings
@@ -180,7 +173,7 @@ def main():
             f"Digests: {len(ids):,} followers (one observatory and one topic each), the run of the last "
             f"{args.period_days} days started in {enqueue_s:.1f}s with {run.batches} batch task(s) of "
             f"{settings.DIGEST_BATCH_SIZE}; {args.workers} worker(s) send them to the SMTP sink on "
-            f"127.0.0.1:{port}…",
+            f"127.0.0.1:{worker_env['EMAIL_PORT']}…",
             flush=True,
         )
         meter = cpu.Meter()

@@ -157,6 +157,20 @@ class ResidentWorkers:
         return [worker.wait(timeout=120) for worker in self.processes]
 
 
+def smtp_sink():
+    """An aiosmtpd sink on a free loopback port, started: (the counting handler, its controller, the
+    environment that sends a worker's emails to it)."""
+    from aiosmtpd.controller import Controller
+
+    sink = CountingSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    worker_env = {**os.environ, "EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
+    worker_env.update({"EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": "false"})
+    return sink, controller, worker_env
+
+
 def hold_digests() -> None:
     """The workers' sweeps would start the digests of a period that falls due during a run (the
     demo participant's, from seed_demo): not what a run measures, and a second email to someone
@@ -183,14 +197,7 @@ def main():
     )
     args = parser.parse_args()
 
-    from aiosmtpd.controller import Controller
-
-    sink = CountingSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    worker_env = {**os.environ, "EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
-    worker_env.update({"EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": "false"})
+    sink, controller, worker_env = smtp_sink()
     os.environ.update(worker_env)
     boot()
     from django.contrib.auth import get_user_model
@@ -272,7 +279,7 @@ def main():
         print(
             f"Reminders: {len(registrations):,} confirmed participants, the event's reminder task enqueued "
             f"in {enqueue_s:.1f}s; a worker splits it into batches of {emails.REMINDER_BATCH_SIZE}, then "
-            f"{args.workers} worker(s), {how}, send them to the SMTP sink on 127.0.0.1:{port}…",
+            f"{args.workers} worker(s), {how}, send them to the SMTP sink on 127.0.0.1:{worker_env['EMAIL_PORT']}…",
             flush=True,
         )
 

@@ -22,7 +22,6 @@ The same SECRET_KEY and DATABASE_URL as the server's must be in the environment.
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
@@ -37,7 +36,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cpu
 from boot import boot
-from reminders import CountingSink, ResidentWorkers, free_port, hold_digests
+from reminders import ResidentWorkers, hold_digests, smtp_sink
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -309,14 +308,7 @@ def main():
     )
     parser.add_argument("--workers", type=int, default=2, help="task workers deciding the queue and sending the emails")
     args = parser.parse_args()
-    from aiosmtpd.controller import Controller
-
-    sink = CountingSink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    worker_env = {**os.environ, "EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
-    worker_env.update({"EMAIL_HOST_USER": "", "EMAIL_HOST_PASSWORD": "", "EMAIL_USE_TLS": "false"})
+    sink, controller, worker_env = smtp_sink()
     boot()
     hold_digests()  # the demo participant may be among the rush's people: one email each is counted
     resident = ResidentWorkers(args.workers, worker_env)
