@@ -405,10 +405,7 @@ def registration_confirm(request, slug, token):
     queued = registration.status == Registration.Status.PENDING and registration.confirm_requested_at is not None
     if request.method == "POST":
         if registration.status != Registration.Status.PENDING:
-            error = services.InvalidTransition(
-                _("This link has already been used: your registration is %(status)s.")
-                % {"status": registration.get_status_display().lower()}
-            )
+            error = services.link_used(registration)
             if answer_in_json:
                 return keep_private(JsonResponse({"state": "used", "message": str(error)}, status=400))
             return _link_problem(request, event, error)
@@ -431,10 +428,7 @@ def registration_confirm(request, slug, token):
     if registration.status in (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED):
         return _confirm_outcome(request, event, registration)
     if registration.status != Registration.Status.PENDING:
-        error = services.InvalidTransition(
-            _("This link has already been used: your registration is %(status)s.")
-            % {"status": registration.get_status_display().lower()}
-        )
+        error = services.link_used(registration)
         return _link_problem(request, event, error)
     return keep_private(
         render(

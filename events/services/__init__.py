@@ -71,6 +71,7 @@ from events.services.registration import (
     decide_confirmations,
     decide_owed_confirmations,
     join,
+    link_used,
     promote_from_waitlist,
     quota_waiting_reason,
     register,
@@ -97,7 +98,7 @@ __all__ = [
     "RegistrationError", "SurveyRefused", "TokenExpired",
     # the participants' moves
     "MOVES", "cancel", "check_join",
-    "closed_reason", "confirm",
+    "closed_reason", "confirm", "link_used",
     "decide_confirmations",
     "decide_owed_confirmations", "join", "promote_from_waitlist",
     "quota_waiting_reason", "register",

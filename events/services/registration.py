@@ -167,6 +167,15 @@ def resend_confirmation(*, registration: Registration) -> None:
     transaction.on_commit(lambda: tasks.send_confirmation_link.enqueue(registration.pk))
 
 
+def link_used(registration: Registration) -> InvalidTransition:
+    """The refusal of a confirmation link opened again once its registration has moved on (one
+    wording for the page, the JSON answer and both services)."""
+    return InvalidTransition(
+        _("This link has already been used: your registration is %(status)s.")
+        % {"status": registration.get_status_display().lower()}
+    )
+
+
 def closed_reason(event: Event, now: datetime) -> str:
     """Why nobody can confirm for ``event`` now (empty when they can)."""
     if not event.is_live or event.is_cancelled:
@@ -201,10 +210,7 @@ def request_confirmation(*, registration: Registration) -> Registration:
         if registration.status == RegStatus.PENDING and registration.confirm_requested_at is None:
             raise InvalidTransition(_("Your confirmation could not be queued; please try again."))
         if registration.status != RegStatus.PENDING:
-            raise InvalidTransition(
-                _("This link has already been used: your registration is %(status)s.")
-                % {"status": registration.get_status_display().lower()}
-            )
+            raise link_used(registration)
     else:
         registration.refresh_from_db(fields=["status", "confirm_requested_at", "waitlisted_at", "quota"])
     return registration
@@ -234,7 +240,7 @@ def decide_confirmations(*, event_id: int, batch_size: int = DECISION_BATCH) -> 
     """Decide the event's queued confirmations in arrival order, a batch per transaction under
     the event's lock, until none is left: each gets the seat the counting rule gives them
     (events.quotas) while seats are left, else the waiting list in the order they arrived;
-    each is emailed once. Returns how many were decided. Safe to run twice or at once (the
+    each is emailed once. Returns how many were decided (not those dropped). Safe to run twice or at once (the
     lock orders them; a decided one is no longer queued).
 
     A confirmation is decided once ``EVENTS_CONFIRMATION_SETTLE_SECONDS`` old: one timed just
@@ -271,10 +277,9 @@ def decide_confirmations(*, event_id: int, batch_size: int = DECISION_BATCH) -> 
                 Registration.objects.filter(pk__in=[r.pk for r in queued]).update(confirm_requested_at=None)
             else:
                 _decide_batch(event, queued, now=now)
+                decided += len(queued)
         if newest is not None:  # only confirmations younger than the settling time: wait for them
             time.sleep(max((newest + settle - timezone.now()).total_seconds(), 0.0) + 0.005)
-            continue
-        decided += len(queued)
 
 
 def _decide_batch(event: Event, queued: list[Registration], *, now: datetime) -> None:
@@ -368,10 +373,7 @@ def confirm(*, registration: Registration) -> Registration:
         event = Event.objects.select_for_update().get(pk=registration.event_id)
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status != RegStatus.PENDING:
-            raise InvalidTransition(
-                _("This link has already been used: your registration is %(status)s.")
-                % {"status": locked.get_status_display().lower()}
-            )
+            raise link_used(locked)
         reason = closed_reason(event, now)
         if reason:
             raise RegistrationClosed(reason)

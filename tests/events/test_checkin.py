@@ -1,15 +1,16 @@
 """Check-in at the door: the QR pass or its short code, by staff with the check-in permission, once."""
 
-import threading
 import time
+from functools import partial
 
 import pytest
 from django.core import signing
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 
 from events import links, services
 from events.models import Event, Registration
+from tests.concurrency import at_once
 from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, RegistrationFactory, in_days
 
 pytestmark = pytest.mark.django_db
@@ -245,23 +246,11 @@ def test_two_doors_scanning_the_same_pass_at_once_check_in_once(settings):
     registration = ConfirmedRegistrationFactory(event=event)
     staff = [EditorFactory() for _ in range(4)]
     token = links.make_door_token(registration)
-    start = threading.Barrier(len(staff))
-    results, errors = [], []
 
     def scan(actor):
-        try:
-            start.wait(timeout=30)
-            results.append(services.check_in_at_door(event=event, actor=actor, token=token).already)
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
+        return services.check_in_at_door(event=event, actor=actor, token=token).already
 
-    threads = [threading.Thread(target=scan, args=(actor,)) for actor in staff]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results, errors = at_once(partial(scan, actor) for actor in staff)
     assert errors == []
     assert sorted(results) == [False, True, True, True]
     registration.refresh_from_db()

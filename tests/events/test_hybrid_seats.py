@@ -1,13 +1,14 @@
 """Hybrid events: seats in the room and online, each with its own waiting list; switching while seats allow."""
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 
 from events import services
 from events.models import Event, Registration
+from tests.concurrency import at_once
 from tests.events.factories import OpenEventFactory, RegistrationFactory
 from tests.factories import ParticipantFactory
 
@@ -124,23 +125,7 @@ def test_concurrent_confirmations_never_exceed_either_mode(settings):
     peru = CountryFactory(code="PE")
     event = OpenEventFactory(format=Event.Format.HYBRID, city="Lima", country=peru, capacity=5, online_capacity=3)
     registrations = [RegistrationFactory(event=event, mode=ROOM if index % 2 else ONLINE) for index in range(24)]
-    start = threading.Barrier(len(registrations))
-    errors = []
-
-    def confirm(registration):
-        try:
-            start.wait(timeout=30)
-            services.confirm(registration=registration)
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=confirm, args=(registration,)) for registration in registrations]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    _, errors = at_once(partial(services.confirm, registration=registration) for registration in registrations)
     assert errors == []
     seated = Registration.objects.filter(event=event, status=Status.CONFIRMED)
     assert (seated.filter(mode=ROOM).count(), seated.filter(mode=ONLINE).count()) == (5, 3)

@@ -1,15 +1,16 @@
 """Capacity and quotas are never exceeded, also when many people confirm at the same moment (PostgreSQL)."""
 
-import threading
 import time
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from events import services
 from events.models import Registration, SeatQuota
 from organisations.models import Membership, Organisation
+from tests.concurrency import at_once
 from tests.events.factories import OpenEventFactory, RegistrationFactory
 from tests.factories import CountryFactory
 
@@ -32,23 +33,7 @@ def postgresql_only():
 
 def _confirm_at_once(registrations) -> list[str]:
     """Every registration confirmed from its own thread, all released at the same moment; the errors."""
-    start = threading.Barrier(len(registrations))
-    errors = []
-
-    def confirm(registration):
-        try:
-            start.wait(timeout=30)
-            services.confirm(registration=registration)
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=confirm, args=(registration,)) for registration in registrations]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    _, errors = at_once(partial(services.confirm, registration=registration) for registration in registrations)
     return errors
 
 
@@ -115,35 +100,14 @@ def test_a_rush_of_queued_confirmations_is_decided_in_arrival_order(postgresql_o
     CountryFactory(code="PE")
     event = OpenEventFactory(capacity=SEATS, has_waiting_list=True)
     registrations = [RegistrationFactory(event=event) for _ in range(PEOPLE)]
-    start = threading.Barrier(PEOPLE + 2)
-    errors = []
-
-    def person(registration):
-        try:
-            start.wait(timeout=30)
-            services.request_confirmation(registration=registration)
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
 
     def worker():
-        try:
-            start.wait(timeout=30)
-            for _ in range(20):  # until the queue has been empty for a while
-                services.decide_confirmations(event_id=event.pk, batch_size=7)
-                time.sleep(0.05)
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
+        for _ in range(20):  # until the queue has been empty for a while
+            services.decide_confirmations(event_id=event.pk, batch_size=7)
+            time.sleep(0.05)
 
-    threads = [threading.Thread(target=person, args=(r,)) for r in registrations]
-    threads += [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    people = [partial(services.request_confirmation, registration=registration) for registration in registrations]
+    _, errors = at_once([*people, worker, worker])
     services.decide_confirmations(event_id=event.pk)  # what the last POSTs' task would decide
 
     assert errors == []

@@ -4,6 +4,7 @@ import smtplib
 import threading
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core import signing
@@ -16,6 +17,7 @@ from events import emails, services, tasks
 from events.models import Event, Registration, ReminderRule
 from portal import outbox
 from portal.models import OutboundEmail
+from tests.concurrency import at_once
 from tests.events.factories import ConfirmedRegistrationFactory, OpenEventFactory, in_days, reminder_at
 from tests.factories import ParticipantFactory
 
@@ -273,26 +275,9 @@ def test_workers_running_the_same_batch_at_once_send_each_reminder_once(settings
     event = OpenEventFactory(start=in_days(0, hours=5), capacity=None)
     ids = [r.pk for r in confirmed(event, 30)]
     mail.outbox = []
-    workers = 4
-    start = threading.Barrier(workers)
-    sent, errors = [], []
-
-    def work(batch):
-        try:
-            start.wait(timeout=30)
-            sent.append(emails.send_reminders(batch))
-        except Exception as error:
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
-
-    # The same batch twice, and two overlapping ones.
+    # The same batch twice, and two overlapping ones, sent by four workers at once.
     batches = [ids, ids, ids[:20], ids[10:]]
-    threads = [threading.Thread(target=work, args=(batch,)) for batch in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    sent, errors = at_once(partial(emails.send_reminders, batch) for batch in batches)
 
     assert errors == []
     assert sum(sent) == 30
