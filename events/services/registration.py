@@ -315,12 +315,14 @@ def _decide_batch(event: Event, queued: list[Registration], *, now: datetime) ->
             ]
         )
         notify.append(registration.pk)
-    transaction.on_commit(lambda: _enqueue_status_emails(notify))
+    transaction.on_commit(
+        lambda: _enqueue_in_one_commit(tasks.send_registration_emails, notify, per_task=STATUS_EMAIL_BATCH)
+    )
     if confirmed:
         prefetch_related_objects([event], "reminder_rules")
         if event.are_reminders_due():
             ids = [registration.pk for registration in confirmed]
-            transaction.on_commit(lambda: _enqueue_each(tasks.send_reminder, ids))
+            transaction.on_commit(lambda: _enqueue_in_one_commit(tasks.send_reminder, ids))
         schedule_event_reminders(event=event, include_due=False)
 
 
@@ -329,17 +331,16 @@ def _decide_batch(event: Event, queued: list[Registration], *, now: datetime) ->
 STATUS_EMAIL_BATCH = 50
 
 
-def _enqueue_status_emails(registration_ids: list[int]) -> None:
+def _enqueue_in_one_commit(task, ids: list[int], *, per_task: int = 0) -> None:
+    """The tasks of a decided batch written in one transaction (one commit for the batch): one per
+    id, or with ``per_task`` a list of up to that many ids per task."""
     with transaction.atomic():
-        for first in range(0, len(registration_ids), STATUS_EMAIL_BATCH):
-            tasks.send_registration_emails.enqueue(registration_ids[first : first + STATUS_EMAIL_BATCH])
-
-
-def _enqueue_each(task, ids: list[int]) -> None:
-    """One task per registration, written in one transaction (one commit for the batch)."""
-    with transaction.atomic():
-        for pk in ids:
-            task.enqueue(pk)
+        if not per_task:
+            for pk in ids:
+                task.enqueue(pk)
+            return
+        for first in range(0, len(ids), per_task):
+            task.enqueue(ids[first : first + per_task])
 
 
 def decide_owed_confirmations() -> int:
