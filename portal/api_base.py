@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.http import client_address, keep_private
+from portal.search import SearchPaginator
 
 # --- Shared pieces --------------------------------------------------------------------------
 
@@ -21,6 +22,7 @@ class Pagination(pagination.PageNumberPagination):
     """``?page=`` and ``?page_size=`` as the schema says: whole numbers from 1 (empty: the
     default). A page past the end is a 404; a size above ``max_page_size`` gives that size."""
 
+    django_paginator_class = SearchPaginator  # a search's page read in two steps (portal.search)
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

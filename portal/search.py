@@ -10,6 +10,7 @@ either language, newest first.
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
 from django.db import connection, migrations
 from django.db.models import F, Q, TextField, Value
 from django.db.models.functions import Coalesce
@@ -150,3 +151,67 @@ def inline_storage_operation(table: str) -> migrations.RunPython:
             schema_editor.execute(f'ALTER TABLE "{table}" ALTER COLUMN "search_document" SET STORAGE EXTENDED')
 
     return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+# --- Ranked results read in two steps -----------------------------------------------------------
+
+
+def is_ranked(queryset) -> bool:
+    """Whether ``queryset`` is ordered by its search ``rank`` (search() and the library's relevance)."""
+    query = getattr(queryset, "query", None)
+    if query is None or "rank" not in query.annotations:
+        return False
+    return any(str(field).lstrip("-") == "rank" for field in query.order_by)
+
+
+def ranked_rows(queryset, start: int, stop: int) -> list:
+    """Rows ``start:stop`` of a ranked queryset, read in two steps: the primary keys in order,
+    then those rows whole (with the queryset's joins, prefetches and filters, so a row
+    unpublished in between is left out).
+
+    Ranking sorts every match; read in one step, PostgreSQL carries each match's selected columns
+    (a card's text in both languages, the joined observatory) through that sort, so a broad
+    search's sort of a few thousand wide rows spills to disk. The first step sorts only the keys
+    and what they are ordered by; the second reads a page of rows by key. The order is the same:
+    the first step's."""
+    keys = list(queryset.prefetch_related(None).values_list("pk", flat=True)[start:stop])
+    if not keys:
+        return []
+    found = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
+    return [found[key] for key in keys if key in found]
+
+
+class RankedResults:
+    """A ranked queryset as a Paginator's object list: counted by the queryset, sliced by
+    ``ranked_rows``."""
+
+    ordered = True
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            if index.step not in (None, 1):
+                raise ValueError("RankedResults does not take a step.")
+            return ranked_rows(self.queryset, index.start or 0, index.stop)
+        rows = ranked_rows(self.queryset, index, index + 1)
+        if not rows:
+            raise IndexError(index)
+        return rows[0]
+
+
+class SearchPaginator(Paginator):
+    """Django's Paginator, which reads a ranked queryset's page in two steps (``ranked_rows``);
+    any other object list as Django's does. The site's lists and the API's pages use it."""
+
+    def __init__(self, object_list, *args, **kwargs):
+        if is_ranked(object_list):
+            object_list = RankedResults(object_list)
+        super().__init__(object_list, *args, **kwargs)

@@ -1,7 +1,6 @@
 from django import forms
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
@@ -23,8 +22,9 @@ from portal.sitemaps import SITEMAPS
 def paginate(request, queryset, per_page, *, count=None):
     """A page of ``queryset``; a malformed or out-of-range ``page`` gives the nearest page.
 
-    ``count``: the number of results when the caller already knows it (no COUNT query)."""
-    paginator = Paginator(queryset, per_page)
+    ``count``: the number of results when the caller already knows it (no COUNT query). A
+    search's page is read in two steps (portal.search.SearchPaginator)."""
+    paginator = search.SearchPaginator(queryset, per_page)
     if count is not None:
         paginator.count = count
     return paginator.get_page(request.GET.get("page"))
@@ -199,7 +199,10 @@ def _search_everything(query: str) -> dict[str, tuple[int, list]]:
     found = {}
     for provider in registry.search_providers():
         results = provider.search(query)
-        best = list(results[:SEARCH_RESULTS_PER_SECTION])
+        if search.is_ranked(results):
+            best = search.ranked_rows(results, 0, SEARCH_RESULTS_PER_SECTION)
+        else:
+            best = list(results[:SEARCH_RESULTS_PER_SECTION])
         # Fewer than a section's worth is every match: no COUNT query for that provider. Otherwise
         # the count stops one past the limit (COUNT over a LIMIT-ed subquery of primary keys).
         if len(best) < SEARCH_RESULTS_PER_SECTION:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from knox.models import AuthToken
 
@@ -230,7 +231,8 @@ def test_the_list_runs_a_constant_number_of_queries(client, members, django_asse
     with django_assert_max_num_queries(3):  # count, page, organising bodies
         response = client.get(EVENTS, {"page_size": 100})
     assert len(response.json()["results"]) == 65
-    with django_assert_max_num_queries(4):  # and the country of the filter
+    # and the country of the filter; on PostgreSQL a ranked search reads its keys first (search.ranked_rows)
+    with django_assert_max_num_queries(5 if connection.vendor == "postgresql" else 4):
         response = client.get(EVENTS, {"page_size": 100, "search": "digital", "country": "MX"})
     assert len(response.json()["results"]) == 65
 
