@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import django_filters
 from django import forms
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.utils.translation import get_language
@@ -30,7 +32,7 @@ from drf_spectacular.utils import extend_schema_field
 from observatory import search
 from observatory.imports import country_code, parse_period
 from observatory.models import Indicator, Observation, Observatory, Publication
-from portal import vocabulary
+from portal import taxonomy, vocabulary
 from portal.cache import remember
 from portal.filters import FilterSelect, text_search
 from portal.models import Country, Topic
@@ -210,29 +212,50 @@ class PublicationFilter(django_filters.FilterSet):
         """A search's facets from one read of its matches, counted in Python.
 
         The text match is the expensive part (every candidate's search document), and each
-        grouped query would repeat it: here it runs once, then the matches' countries and
-        topics are read by primary key. Gives up (None) when the words match too much of
-        the library for that to pay; the database counts those.
+        grouped query would repeat it: here it runs once. On PostgreSQL each match comes with
+        its countries' and topics' ids in the same read (``ArraySubquery``), three reads of the
+        matches before; elsewhere the matches' countries and topics are read by primary key.
+        Gives up (None) when the words match too much of the library for that to pay; the
+        database counts those.
         """
         matches = search.filter_by_text(self.queryset.order_by(), self.text)
-        rows = list(
-            matches.annotate(year_of=ExtractYear("publication_date")).values_list(
-                "pk", "kind", "observatory__slug", "language", "year_of"
-            )[: self.MAX_MATCHES_COUNTED_IN_PYTHON + 1]
-        )
-        if len(rows) > self.MAX_MATCHES_COUNTED_IN_PYTHON:
-            return None
-        # The matches again as a subquery, not as a list of thousands of ids (slow to build and parse).
-        pks = matches.values("pk")
+        columns = ("pk", "kind", "observatory__slug", "language", "year_of")
+        matches_with_year = matches.annotate(year_of=ExtractYear("publication_date"))
         countries, topics = defaultdict(list), defaultdict(list)
-        for pk, code in Publication.countries.through.objects.filter(publication_id__in=pks).values_list(
-            "publication_id", "country__code"
-        ):
-            countries[pk].append(code)
-        for pk, slug in Publication.topics.through.objects.filter(publication_id__in=pks).values_list(
-            "publication_id", "topic__slug"
-        ):
-            topics[pk].append(slug)
+        if connection.vendor == "postgresql":
+            # One read: each match with its countries' and topics' ids (an index-only look-up
+            # each), named from the taxonomy in memory.
+            rows = list(
+                matches_with_year.annotate(
+                    country_ids=ArraySubquery(
+                        Publication.countries.through.objects.filter(publication_id=OuterRef("pk")).values("country_id")
+                    ),
+                    topic_ids=ArraySubquery(
+                        Publication.topics.through.objects.filter(publication_id=OuterRef("pk")).values("topic_id")
+                    ),
+                ).values_list(*columns, "country_ids", "topic_ids")[: self.MAX_MATCHES_COUNTED_IN_PYTHON + 1]
+            )
+            if len(rows) > self.MAX_MATCHES_COUNTED_IN_PYTHON:
+                return None
+            codes = {country.pk: country.code for country in taxonomy.rows(Country)}
+            slugs = {topic.pk: topic.slug for topic in taxonomy.rows(Topic)}
+            for row in rows:
+                countries[row[0]] = [codes[pk] for pk in row[5] if pk in codes]
+                topics[row[0]] = [slugs[pk] for pk in row[6] if pk in slugs]
+        else:
+            rows = list(matches_with_year.values_list(*columns)[: self.MAX_MATCHES_COUNTED_IN_PYTHON + 1])
+            if len(rows) > self.MAX_MATCHES_COUNTED_IN_PYTHON:
+                return None
+            # The matches again as a subquery, not as a list of thousands of ids (slow to build and parse).
+            pks = matches.values("pk")
+            for pk, code in Publication.countries.through.objects.filter(publication_id__in=pks).values_list(
+                "publication_id", "country__code"
+            ):
+                countries[pk].append(code)
+            for pk, slug in Publication.topics.through.objects.filter(publication_id__in=pks).values_list(
+                "publication_id", "topic__slug"
+            ):
+                topics[pk].append(slug)
 
         chosen = self.form.cleaned_data
         wanted = {name: chosen.get(name) for name in self.FACETS if chosen.get(name) not in (None, "")}

@@ -109,3 +109,16 @@ def test_site_search_and_the_api_give_the_full_ranking_first_page(client, lighth
     assert answer["count"] == 30
     assert [item["title"] for item in answer["results"]] == best[12:24]
     assert "Lighthouse draft" not in best
+
+
+def test_a_searchs_facets_read_its_matches_once(postgresql_only, lighthouses):
+    """The library's facets of a search: each match with its countries' and topics' ids in one read
+    of the matches (it was three: the matches, their countries, their topics)."""
+    filterset = PublicationFilter({"q": "lighthouse"}, queryset=Publication.objects.published())
+    assert filterset.is_valid()
+    with CaptureQueriesContext(connection) as captured:
+        facets = filterset._facets_of_matches()
+    matching = [query["sql"] for query in captured.captured_queries if "@@" in query["sql"]]
+    assert len(matching) == 1
+    assert matching[0].count("ARRAY(SELECT") == 2
+    assert sum(value.count for value in facets["kind"]) == 30
