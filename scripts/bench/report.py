@@ -6,7 +6,7 @@
 Reads what the other scripts wrote in --dir (dataset.json, pages-<connections>.json and
 pages-uncached-<connections>.json, one per pass of pages.py, or an older run's pages.json and
 pages-uncached.json; rush.json, reminders.json, digests.json, import.json, invalidation.json,
-profiles/summary.json) and checks each figure against the issue's targets: p95 under 100 ms for
+profiles/summary.json, search-cost.json) and checks each figure against the issue's targets: p95 under 100 ms for
 every page and API endpoint (150 ms for searches), the long tail of detail pages under 50 ms at
 16 connections or more, cacheable pages at 50% or more of the framework's ceiling, the rush
 exact with no error, 100 reminder emails a second or more, 200 digests a second or more, 95% of
@@ -238,6 +238,7 @@ def main():
     indicator_import = load(folder / "import.json")
     ocds_import = load(folder / "ocds-import.json")
     invalidation = load(folder / "invalidation.json")
+    search_cost = load(folder / "search-cost.json")
 
     results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "run": meta}
     md = [
@@ -473,6 +474,22 @@ def main():
             f"Invalidation: {row['still_hits']} of {row['pages']} other detail pages still hits after one publish "
             f"({row['hit_ratio']:.1%}) — {'OK' if row['ok'] else 'FAILED'}",
         ]
+    if search_cost:
+        results["search_cost"] = search_cost
+        target = search_cost["target_ms"]
+        md += [
+            f"## Cold searches in-process ({search_cost['publications']:,} publications, {search_cost['news']:,} news; "
+            f"caches off, median of {search_cost['repeat']})",
+            "",
+            f"| search | median ms | max ms | queries | target ≤ {target} ms (broad) |",
+            "| --- | ---: | ---: | ---: | --- |",
+        ]
+        out += ["", f"Cold searches in-process (target ≤ {target} ms for the broad ones):"]
+        for row in search_cost["rows"]:
+            verdict = ("✓" if row["median"] <= target else "✗") if "broad" in row["label"] else "-"
+            md.append(f"| {row['label']} | {row['median']:.1f} | {row['max']:.1f} | {row['queries']} | {verdict} |")
+            out.append(f"  {row['label']}: {row['median']:.1f} ms, {row['queries']} queries {verdict}")
+        md.append("")
     if profiles:
         results["profiles"] = profiles
         md += [

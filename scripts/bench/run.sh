@@ -22,7 +22,9 @@
 #  7. ocds_import.py: 1,000,000 OCDS releases imported as a new procurement data version, timed,
 #     with the peak memory of the command and its workers (the targets: under 10 minutes, 1 GB).
 #  8. profile_pages.py: pyinstrument and the SQL of each page, in-process.
-#  9. invalidation.py: 400 detail pages cached, one news item published, the share still hits.
+#  9. search_cost.py: the broad and a mistyped search on /search/, the library and the API,
+#     in-process with both caches off (issue 22 point 3: ≤ 40 ms; BENCH_SCALE=2 for twice the volume).
+#     invalidation.py: 400 detail pages cached, one news item published, the share still hits.
 # 10. report.py: var/bench/results.md and results.json, and the table on stdout.
 #
 # Settings (environment): BENCH_DURATION (s per endpoint, 10), BENCH_WARMUP (2),
@@ -32,7 +34,7 @@
 # BENCH_RUSH_CLIENTS (200), BENCH_RUSH_PARTICIPANTS (1000), BENCH_RUSH_SEATS (200),
 # BENCH_REMINDER_WORKERS (2), BENCH_ONLY (a comma-separated list of the phases to run, of
 # pages, reminders, digests, rush, rush_quotas, indicator_import, ocds_import, profiles,
-# invalidation; empty = all; the dataset is always built or reused first).
+# search, invalidation; empty = all; the dataset is always built or reused first).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -286,6 +288,13 @@ if wanted profiles; then
   rm -rf "$OUT/profiles"
   "$BIN/python" scripts/bench/profile_pages.py "${profile_source[@]}" --out "$OUT/profiles" --repeat 3
   phase profiles
+fi
+
+if wanted search; then
+  say "Cold searches in-process (caches off): the broad query and a mistyped one"
+  phase_start=$SECONDS
+  "$BIN/python" scripts/bench/search_cost.py --repeat 20 --out "$OUT/search-cost.json"
+  phase search
 fi
 
 if wanted invalidation; then
