@@ -219,12 +219,12 @@ class PublicationFilter(django_filters.FilterSet):
         database counts those.
         """
         matches = search.filter_by_text(self.queryset.order_by(), self.text)
-        columns = ("pk", "kind", "observatory__slug", "language", "year_of")
+        read = ("pk", "kind", "observatory__slug", "language", "year_of")
         matches_with_year = matches.annotate(year_of=ExtractYear("publication_date"))
-        countries, topics = defaultdict(list), defaultdict(list)
+        limit = self.MAX_MATCHES_COUNTED_IN_PYTHON
         if connection.vendor == "postgresql":
             # One read: each match with its countries' and topics' ids (an index-only look-up
-            # each), named from the taxonomy in memory.
+            # each); ids are counted, and named from the taxonomy in memory at the end.
             rows = list(
                 matches_with_year.annotate(
                     country_ids=ArraySubquery(
@@ -233,21 +233,21 @@ class PublicationFilter(django_filters.FilterSet):
                     topic_ids=ArraySubquery(
                         Publication.topics.through.objects.filter(publication_id=OuterRef("pk")).values("topic_id")
                     ),
-                ).values_list(*columns, "country_ids", "topic_ids")[: self.MAX_MATCHES_COUNTED_IN_PYTHON + 1]
+                ).values_list(*read, "country_ids", "topic_ids")[: limit + 1]
             )
-            if len(rows) > self.MAX_MATCHES_COUNTED_IN_PYTHON:
+            if len(rows) > limit:
                 return None
-            codes = {country.pk: country.code for country in taxonomy.rows(Country)}
-            slugs = {topic.pk: topic.slug for topic in taxonomy.rows(Topic)}
-            for row in rows:
-                countries[row[0]] = [codes[pk] for pk in row[5] if pk in codes]
-                topics[row[0]] = [slugs[pk] for pk in row[6] if pk in slugs]
+            names = {
+                "country": {country.pk: country.code for country in taxonomy.rows(Country)},
+                "topic": {topic.pk: topic.slug for topic in taxonomy.rows(Topic)},
+            }
         else:
-            rows = list(matches_with_year.values_list(*columns)[: self.MAX_MATCHES_COUNTED_IN_PYTHON + 1])
-            if len(rows) > self.MAX_MATCHES_COUNTED_IN_PYTHON:
+            found = list(matches_with_year.values_list(*read)[: limit + 1])
+            if len(found) > limit:
                 return None
             # The matches again as a subquery, not as a list of thousands of ids (slow to build and parse).
             pks = matches.values("pk")
+            countries, topics = defaultdict(list), defaultdict(list)
             for pk, code in Publication.countries.through.objects.filter(publication_id__in=pks).values_list(
                 "publication_id", "country__code"
             ):
@@ -256,36 +256,47 @@ class PublicationFilter(django_filters.FilterSet):
                 "publication_id", "topic__slug"
             ):
                 topics[pk].append(slug)
+            rows = [(*row, countries.get(row[0], ()), topics.get(row[0], ())) for row in found]
+            names = None
 
         chosen = self.form.cleaned_data
         wanted = {name: chosen.get(name) for name in self.FACETS if chosen.get(name) not in (None, "")}
         if "year" in wanted:
             wanted["year"] = int(wanted["year"])
-        columns = {"kind": 1, "observatory": 2, "language": 3, "year": 4}
-        many = {"country": countries, "topic": topics}
-        # For each chosen filter, whether each match passes it; a facet counts the matches that
-        # pass every filter but its own.
-        passes = {}
-        for name, value in wanted.items():
-            if name in many:
-                passes[name] = [value in many[name].get(row[0], ()) for row in rows]
-            else:
-                passes[name] = [row[columns[name]] == value for row in rows]
-        failures = [flags.count(False) for flags in zip(*passes.values(), strict=True)] if passes else [0] * len(rows)
+        columns = {"kind": 1, "observatory": 2, "language": 3, "year": 4, "country": 5, "topic": 6}
+        many = ("country", "topic")
+        if names:  # a chosen country or topic as its id (an unknown one matches nothing)
+            for name in many:
+                if name in wanted:
+                    ids = {value: pk for pk, value in names[name].items()}
+                    wanted[name] = ids.get(wanted[name], object())
+        # A facet counts the matches that pass every filter but its own: those that fail none,
+        # and those that fail only its own. Each match is tested once.
+        tests = [(name, columns[name], value, name in many) for name, value in wanted.items()]
+        passing, failing_only = [], defaultdict(list)
+        for row in rows:
+            failed, failures = None, 0
+            for name, column, value, is_many in tests:
+                if (value not in row[column]) if is_many else (row[column] != value):
+                    failed, failures = name, failures + 1
+                    if failures > 1:
+                        break
+            if not failures:
+                passing.append(row)
+            elif failures == 1:
+                failing_only[failed].append(row)
         counts = {}
         for name in self.FACETS:
-            own = passes.get(name)
-            counted = [
-                row
-                for index, row in enumerate(rows)
-                if not failures[index] or (own and failures[index] == 1 and not own[index])
-            ]
+            column = columns[name]
+            counted = passing + failing_only[name] if name in failing_only else passing
             if name in many:
-                values = many[name]
-                counts[name] = Counter(value for row in counted for value in values.get(row[0], ()))
+                counter = Counter(value for row in counted for value in row[column])
+                if names:
+                    known = names[name]
+                    counter = Counter({known[pk]: count for pk, count in counter.items() if pk in known})
             else:
-                column = columns[name]
-                counts[name] = Counter(row[column] for row in counted if row[column] is not None)
+                counter = Counter(row[column] for row in counted if row[column] is not None)
+            counts[name] = counter
 
         def listed(name, labels):
             return [
