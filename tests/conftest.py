@@ -27,6 +27,19 @@ def _empty_cache():
 
 
 @pytest.fixture
+def postgresql_only(request):
+    """Skips (saying why) a test of what only PostgreSQL has: row locks, its full-text SQL, TOAST.
+    ``make test`` runs the suite on both databases. A module may set ``POSTGRESQL_ONLY_REASON``."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        reason = getattr(request.module, "POSTGRESQL_ONLY_REASON", "it needs PostgreSQL")
+        reason = f"{reason}; run the suite with DATABASE_URL=postgresql://… (make test does)"
+        print(f"\nSKIPPED: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
 def content_cache(settings):
     """The content cache on, in this process's memory (as in the single-process demo)."""
     from django.core.cache import caches

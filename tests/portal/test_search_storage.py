@@ -12,12 +12,7 @@ from tests.observatory.factories import PublishedPublicationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        reason = "ranking and TOAST storage are PostgreSQL's (make test runs the suite on both)"
-        print(f"\nSKIPPED: {reason}")
-        pytest.skip(reason)
+POSTGRESQL_ONLY_REASON = "TOAST storage is PostgreSQL's"
 
 
 def test_every_search_document_is_kept_inside_its_row(postgresql_only):

@@ -17,12 +17,7 @@ from tests.observatory.factories import DraftPublicationFactory, PublishedPublic
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def postgresql_only():
-    if connection.vendor != "postgresql":
-        reason = "the ranking's SQL is PostgreSQL's (make test runs the suite on both)"
-        print(f"\nSKIPPED: {reason}")
-        pytest.skip(reason)
+POSTGRESQL_ONLY_REASON = "the ranking's SQL is PostgreSQL's"
 
 
 @pytest.fixture
