@@ -129,7 +129,7 @@ def inline_storage_operation(table: str) -> migrations.RunPython:
     A search document (2-4 KB) is past the 2 KB at which PostgreSQL moves a value out to the
     table's TOAST relation, and tsvectors do not compress: ranking the matches of a broad search
     then costs a TOAST index look-up and two chunk reads per match, about two thirds of the
-    ranking (see docs/performance.md, "Search documents inside the row"). With STORAGE MAIN the
+    ranking (docs/performance.md, "Search documents inside the row, ranked keys first"). With MAIN the
     document stays in the row unless the row would not fit a page (the text columns go out
     first). The table is rewritten in the same statement (a change of type to its own type, with
     ``|| ''`` making a new value of each document) so that existing documents move in and the
@@ -179,6 +179,14 @@ def ranked_rows(queryset, start: int, stop: int) -> list:
         return []
     found = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
     return [found[key] for key in keys if key in found]
+
+
+def rows(queryset, start: int, stop: int) -> list:
+    """Rows ``start:stop`` of ``queryset``: in two steps if it is ranked (``ranked_rows``), else
+    one slice."""
+    if is_ranked(queryset):
+        return ranked_rows(queryset, start, stop)
+    return list(queryset[start:stop])
 
 
 class RankedResults:

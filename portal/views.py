@@ -199,10 +199,7 @@ def _search_everything(query: str) -> dict[str, tuple[int, list]]:
     found = {}
     for provider in registry.search_providers():
         results = provider.search(query)
-        if search.is_ranked(results):
-            best = search.ranked_rows(results, 0, SEARCH_RESULTS_PER_SECTION)
-        else:
-            best = list(results[:SEARCH_RESULTS_PER_SECTION])
+        best = search.rows(results, 0, SEARCH_RESULTS_PER_SECTION)
         # Fewer than a section's worth is every match: no COUNT query for that provider. Otherwise
         # the count stops one past the limit (COUNT over a LIMIT-ed subquery of primary keys).
         if len(best) < SEARCH_RESULTS_PER_SECTION:
